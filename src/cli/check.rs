@@ -1,0 +1,219 @@
+//! `partner-roles check --transacts partner --earns resale_margin ...`: classify one partner
+//! given as flags and print the classification with its full reasoning. The flags become one
+//! roster row, so they are read exactly as a roster cell would be (synonyms, lists, case).
+
+use clap::{Args, ValueEnum};
+
+use super::{Outcome, RulesOpt};
+use crate::engine::{Classification, classify};
+use crate::error::Error;
+use crate::facts::{SeenIds, read_record};
+use crate::roster::{Header, Row};
+use crate::rules::{ColumnKind, RuleSet};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  partner-roles check --transacts partner --sells-to end_customers --earns margin\n  partner-roles check --transacts other_partner --delivers provisioning,implementation --earns service_fees --declared \"Fulfillment Partner\"\n  partner-roles check --fact transacts=vendor --fact earns=commission --format json"
+)]
+pub(crate) struct CheckArgs {
+    /// Who holds the transaction: partner, vendor, other_partner or none.
+    #[arg(long)]
+    transacts: Option<String>,
+    /// To whom it sells: end_customers, resellers (comma-separated or repeated).
+    #[arg(long = "sells-to", alias = "sells_to")]
+    sells_to: Vec<String>,
+    /// Hands-on work it does: provisioning, implementation, integration, ...
+    #[arg(long)]
+    delivers: Vec<String>,
+    /// How it is paid: service_fees, resale_margin, volume, commission, ...
+    #[arg(long)]
+    earns: Vec<String>,
+    /// Go-to-market motions: content, ads, reviews, leads, introductions, ...
+    #[arg(long)]
+    activities: Vec<String>,
+    /// What is delivered or moved: software or physical.
+    #[arg(long)]
+    goods: Option<String>,
+    /// How many vendors' products it combines: single or multiple.
+    #[arg(long)]
+    vendors: Option<String>,
+    /// The shape of the work: one_off, project or ongoing.
+    #[arg(long)]
+    engagement: Option<String>,
+    /// Any fact of the rule set's vocabulary, as NAME=VALUE (repeatable).
+    #[arg(long = "fact", value_name = "NAME=VALUE")]
+    facts: Vec<String>,
+    /// The role the roster claims, to compare against.
+    #[arg(long)]
+    declared: Option<String>,
+    /// The partner's id, shown in the output.
+    #[arg(long, default_value = "check")]
+    id: String,
+    /// The partner's name, shown in the output.
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    rules: RulesOpt,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Labelled lines for reading.
+    Text,
+    /// One JSON object, as `classify --format json` writes it.
+    Json,
+}
+
+pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
+    let rules = args.rules.load()?;
+    let mut names = Vec::new();
+    let mut cells = Vec::new();
+    let mut push = |names: &mut Vec<String>, name: &str, value: String| {
+        names.push(name.to_string());
+        cells.push(value);
+    };
+    let column_of = |kind: ColumnKind| {
+        rules
+            .columns
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| c.name.clone())
+    };
+    if let Some(col) = column_of(ColumnKind::Id) {
+        push(&mut names, &col, args.id.clone());
+    }
+    if let (Some(col), Some(name)) = (column_of(ColumnKind::Name), &args.name) {
+        push(&mut names, &col, name.clone());
+    }
+    if let Some(declared) = &args.declared {
+        let col = column_of(ColumnKind::DeclaredRole).ok_or_else(|| Error::Usage {
+            message: "--declared: this rule set has no declared_role column".into(),
+        })?;
+        push(&mut names, &col, declared.clone());
+    }
+    let flags: [(&str, Vec<String>); 8] = [
+        ("transacts", args.transacts.into_iter().collect()),
+        ("sells_to", args.sells_to),
+        ("delivers", args.delivers),
+        ("earns", args.earns),
+        ("activities", args.activities),
+        ("goods", args.goods.into_iter().collect()),
+        ("vendors", args.vendors.into_iter().collect()),
+        ("engagement", args.engagement.into_iter().collect()),
+    ];
+    let mut given: Vec<(String, String)> = flags
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(name, v)| (name.to_string(), v.join(";")))
+        .collect();
+    for fact in &args.facts {
+        let (name, value) = fact.split_once('=').ok_or_else(|| Error::Usage {
+            message: format!("--fact {fact:?}: expected NAME=VALUE, e.g. --fact earns=commission"),
+        })?;
+        given.push((name.trim().to_string(), value.to_string()));
+    }
+    for (name, value) in given {
+        let Some(col) = rules.column_for_header(&name) else {
+            return Err(Error::Usage {
+                message: format!(
+                    "--{name}: the rule set has no fact {name:?}; its facts are: {}",
+                    rules.fact_names().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        };
+        if let Some(pos) = names
+            .iter()
+            .position(|n| rules.column_for_header(n) == Some(col))
+        {
+            cells[pos] = format!("{};{value}", cells[pos]);
+        } else {
+            names.push(name);
+            cells.push(value);
+        }
+    }
+    let mut header = Header::new(names, &rules);
+    // Facts not given as flags are simply unknown; a missing "column" is no news here.
+    header.missing_facts.clear();
+    let row = Row {
+        line: 1,
+        cells,
+        problem: None,
+    };
+    let record = read_record(&rules, &header, &row, &mut SeenIds::default());
+    let result = classify(&rules, &record);
+    match args.format {
+        CheckFormat::Json => {
+            let text =
+                serde_json::to_string_pretty(&result).map_err(|e| Error::Output(e.to_string()))?;
+            println!("{text}");
+        }
+        CheckFormat::Text => print!("{}", render_text(&rules, &result)),
+    }
+    Ok(Outcome::Success)
+}
+
+fn render_text(rules: &RuleSet, r: &Classification) -> String {
+    let mut out = String::new();
+    let mut line = |label: &str, value: String| out.push_str(&format!("{label:<16}{value}\n"));
+    line(
+        "partner",
+        format!(
+            "{}{}",
+            r.partner_id,
+            r.partner_name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        ),
+    );
+    line("status", r.status.as_str().to_string());
+    line(
+        "role",
+        match (r.role, r.category) {
+            (Some(role), Some(cat)) => format!("{role} ({cat})"),
+            (Some(role), None) => role.to_string(),
+            (None, _) => "-".into(),
+        },
+    );
+    if let Some(umbrella) = &rules.umbrella {
+        line(&umbrella.id, r.channel_partner.to_string());
+    }
+    line("confidence", format!("{:.2}", r.confidence));
+    if let Some(declared) = r.declared_role {
+        let verdict = match r.matches_declared {
+            Some(true) => "agrees",
+            _ => "DISAGREES",
+        };
+        line("declared", format!("{declared} ({verdict})"));
+    }
+    let candidates: Vec<String> = r
+        .candidates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {:.2} {}",
+                c.role,
+                c.score,
+                serde_json::to_value(c.fit)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    line("candidates", candidates.join(", "));
+    out.push_str("reasons\n");
+    for reason in &r.reasons {
+        out.push_str(&format!("  - {reason}\n"));
+    }
+    if !r.warnings.is_empty() {
+        out.push_str("warnings\n");
+        for w in &r.warnings {
+            out.push_str(&format!("  - {w}\n"));
+        }
+    }
+    out
+}

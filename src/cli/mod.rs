@@ -1,0 +1,129 @@
+//! The command line: argument parsing and wiring. Each subcommand is one file owning its
+//! arguments and its run; none of them classifies or formats anything itself.
+
+mod check;
+mod classify;
+mod rules_cmd;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::Error;
+use crate::rules::RuleSet;
+
+/// Tell what kind of partner each company on a partner roster really is, and why.
+#[derive(Debug, Parser)]
+#[command(name = "partner-roles", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Classify every record of a roster CSV.
+    Classify(classify::ClassifyArgs),
+    /// Classify one partner described by flags, with its full reasoning.
+    Check(check::CheckArgs),
+    /// Work with rule sets.
+    Rules(rules_cmd::RulesArgs),
+}
+
+/// `--rules PATH`, shared by every command that classifies.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RulesOpt {
+    /// Rule file or folder to use instead of the built-in rule set.
+    #[arg(long, value_name = "PATH")]
+    rules: Option<PathBuf>,
+}
+
+impl RulesOpt {
+    pub(crate) fn load(&self) -> Result<RuleSet, Error> {
+        match &self.rules {
+            Some(path) => RuleSet::load(path),
+            None => RuleSet::builtin(),
+        }
+    }
+}
+
+/// The outcome of a command that ran: success or findings.
+pub(crate) enum Outcome {
+    Success,
+    Findings,
+}
+
+/// Runs the command line and returns the exit status: 0 success, 1 findings, 2 bad usage or
+/// unreadable input.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Classify(args) => classify::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => rules_cmd::run(args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(Error::Output(msg)) if is_broken_pipe(&msg) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn is_broken_pipe(message: &str) -> bool {
+    message.contains("Broken pipe") || message.contains("os error 32")
+}
+
+/// Opens the roster: a path, or `-` for standard input.
+pub(crate) fn open_input(path: &Path) -> Result<Box<dyn Read>, Error> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    if path.is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is a folder; give a roster CSV file, or - for standard input",
+                path.display()
+            ),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+}
+
+/// Opens the output: a file for `-o`, else standard output.
+pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>, Error> {
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|source| Error::Io {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            Ok(Box::new(std::io::BufWriter::with_capacity(1 << 16, file)))
+        }
+        None => Ok(Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        ))),
+    }
+}
+
+/// Whether standard output is a terminal (and not redirected by `-o`).
+pub(crate) fn stdout_is_terminal(output: Option<&Path>) -> bool {
+    output.is_none() && std::io::stdout().is_terminal()
+}

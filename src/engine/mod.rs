@@ -1,0 +1,376 @@
+//! Rule evaluation and the decision. Given a [`Record`], evaluates every condition node of every
+//! rule in three-valued logic (keeping each outcome), scores each role, applies the decision
+//! policy and returns a [`Classification`]: a plain value that writers format.
+//!
+//! Owns: three-valued logic, the decision policy, confidence, candidates, reasons.
+//! Must not touch: CSV, the command line, output formatting.
+
+mod reasons;
+
+use serde::Serialize;
+
+use crate::facts::{Facts, Record};
+use crate::rules::{NodeKind, RoleId, RuleId, RuleSet};
+
+/// A three-valued truth: a condition on an unknown fact is `Unknown`, not `False`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tri {
+    /// Ruled out by the evidence.
+    False,
+    /// Not decided by the evidence.
+    Unknown,
+    /// Holds on the evidence.
+    True,
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// How a role stands against a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Every condition holds.
+    Fits,
+    /// No condition is false, some are unknown.
+    Possible,
+    /// A required condition is false.
+    RuledOut,
+}
+
+/// The outcome for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// One role fits (or one is the most specific of those that fit).
+    Classified,
+    /// Two or more roles fit equally.
+    Ambiguous,
+    /// No role fits the evidence.
+    Unclassified,
+    /// The row could not be read.
+    Error,
+}
+
+impl Status {
+    /// The status as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Classified => "classified",
+            Status::Ambiguous => "ambiguous",
+            Status::Unclassified => "unclassified",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// A role considered for a record, with its score (share of its top-level conditions that
+/// hold; an unknown counts half).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate<'r> {
+    /// The role id.
+    pub role: &'r str,
+    /// 0.0 to 1.0.
+    pub score: f64,
+    /// Fits, possible or ruled out.
+    pub fit: Fit,
+}
+
+/// The classification of one record: the wire format of `--format json|jsonl`, field by field
+/// as the roster contract lists them, plus `line` and `extra`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification<'r> {
+    /// The record key (the line number when the row had none).
+    pub partner_id: String,
+    /// The display name.
+    pub partner_name: Option<String>,
+    /// classified, ambiguous, unclassified or error.
+    pub status: Status,
+    /// The role id when classified.
+    pub role: Option<&'r str>,
+    /// The role's category (for ambiguous records, when every tied role shares it).
+    pub category: Option<&'r str>,
+    /// The umbrella flag.
+    pub channel_partner: bool,
+    /// 0.0 to 1.0: how much of the evidence the decision needed was known.
+    pub confidence: f64,
+    /// The roles considered, best first.
+    pub candidates: Vec<Candidate<'r>>,
+    /// Sentences a person can check.
+    pub reasons: Vec<String>,
+    /// The role the roster claims, normalized to its id.
+    pub declared_role: Option<&'r str>,
+    /// Whether the derived role is the declared one (null when none was declared).
+    pub matches_declared: Option<bool>,
+    /// Unknown values, missing columns, duplicate ids.
+    pub warnings: Vec<String>,
+    /// The line the row starts on.
+    pub line: u64,
+}
+
+/// How one role stands: its best rule and that rule's state and score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RoleResult {
+    pub state: Tri,
+    pub score: f64,
+    pub rule: RuleId,
+}
+
+/// Everything the engine worked out for a record: the per-node trace, each role's standing and
+/// the decision. `explain` prints it whole; `classify` condenses it.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub(crate) trace: Vec<Tri>,
+    pub(crate) roles: Vec<RoleResult>,
+    pub(crate) status: Status,
+    /// The winner (classified) or the tied roles (ambiguous).
+    pub(crate) chosen: Vec<RoleId>,
+    /// Roles that fit but that a chosen role refines.
+    pub(crate) refined: Vec<RoleId>,
+    pub(crate) confidence: f64,
+}
+
+/// Evaluates `facts` against every rule.
+pub(crate) fn evaluate(rules: &RuleSet, facts: &Facts, trace: &mut Vec<Tri>) -> Vec<RoleResult> {
+    trace.clear();
+    trace.reserve(rules.nodes.len());
+    for node in &rules.nodes {
+        let outcome = match &node.kind {
+            NodeKind::Test {
+                fact,
+                op,
+                mask,
+                if_known,
+            } => match facts.get(*fact) {
+                Some(bits) => Tri::from_bool(op.holds(bits, *mask)),
+                None if *if_known => Tri::True,
+                None => Tri::Unknown,
+            },
+            NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
+            NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
+            NodeKind::All(parts) => parts.iter().map(|&p| trace[p]).min().unwrap_or(Tri::True),
+            NodeKind::Any(parts) => parts.iter().map(|&p| trace[p]).max().unwrap_or(Tri::False),
+            NodeKind::Not(part) => trace[*part].not(),
+        };
+        trace.push(outcome);
+    }
+    let known = facts.known_mask();
+    rules
+        .roles
+        .iter()
+        .map(|role| {
+            role.rules
+                .iter()
+                .map(|&r| {
+                    let rule = &rules.rules[r];
+                    let score = rule
+                        .conjuncts
+                        .iter()
+                        .map(|&c| match trace[c] {
+                            // Holding only because its facts are unknown (`if_known`) is no
+                            // evidence either way.
+                            Tri::True if rules.nodes[c].reads & known == 0 => 0.5,
+                            Tri::True => 1.0,
+                            Tri::Unknown => 0.5,
+                            Tri::False => 0.0,
+                        })
+                        .sum::<f64>()
+                        / rule.conjuncts.len().max(1) as f64;
+                    RoleResult {
+                        state: trace[rule.root],
+                        score,
+                        rule: r,
+                    }
+                })
+                .fold(None::<RoleResult>, |best, cur| match best {
+                    Some(b) if (b.state, b.score) >= (cur.state, cur.score) => Some(b),
+                    _ => Some(cur),
+                })
+                .expect("every role has a rule")
+        })
+        .collect()
+}
+
+/// Evaluates a record and applies the decision policy.
+pub fn evaluate_record(rules: &RuleSet, record: &Record) -> Evaluation {
+    let mut trace = Vec::new();
+    let roles = evaluate(rules, &record.facts, &mut trace);
+    decide(rules, &record.facts, trace, roles, record.problem.is_some())
+}
+
+fn decide(
+    rules: &RuleSet,
+    facts: &Facts,
+    trace: Vec<Tri>,
+    roles: Vec<RoleResult>,
+    error: bool,
+) -> Evaluation {
+    let fits: Vec<RoleId> = (0..roles.len())
+        .filter(|&r| roles[r].state == Tri::True)
+        .collect();
+    let (chosen, refined): (Vec<RoleId>, Vec<RoleId>) = fits
+        .iter()
+        .partition(|&&r| !fits.iter().any(|&other| rules.refines[other][r]));
+    let status = if error {
+        Status::Error
+    } else {
+        match chosen.len() {
+            0 => Status::Unclassified,
+            1 => Status::Classified,
+            _ => Status::Ambiguous,
+        }
+    };
+    let confidence = match status {
+        Status::Classified | Status::Ambiguous => {
+            let mut needed = chosen
+                .iter()
+                .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
+            for (r, result) in roles.iter().enumerate() {
+                if result.state == Tri::Unknown && !chosen.contains(&r) {
+                    needed |= unknown_reads(rules, trace.as_slice(), result.rule);
+                }
+            }
+            let known = (0..rules.facts.len())
+                .filter(|&f| needed & (1u64 << f) != 0 && facts.get(f).is_some())
+                .count();
+            let share = known as f64 / needed.count_ones().max(1) as f64;
+            round2(share / chosen.len() as f64)
+        }
+        Status::Unclassified | Status::Error => 0.0,
+    };
+    Evaluation {
+        trace,
+        roles,
+        status,
+        chosen: if error { Vec::new() } else { chosen },
+        refined,
+        confidence,
+    }
+}
+
+/// The facts read by the conditions of `rule` that are still unknown.
+pub(crate) fn unknown_reads(rules: &RuleSet, trace: &[Tri], rule: RuleId) -> u64 {
+    rules.rules[rule]
+        .conjuncts
+        .iter()
+        .filter(|&&c| trace[c] == Tri::Unknown)
+        .fold(0, |acc, &c| acc | rules.nodes[c].reads)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Classifies one record.
+pub fn classify<'r>(rules: &'r RuleSet, record: &Record) -> Classification<'r> {
+    let eval = evaluate_record(rules, record);
+    condense(rules, record, &eval)
+}
+
+/// Turns an evaluation into the classification written out.
+pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Classification<'r> {
+    let role = (eval.status == Status::Classified).then(|| eval.chosen[0]);
+    let category = match eval.status {
+        Status::Classified | Status::Ambiguous => {
+            let first = rules.roles[eval.chosen[0]].category;
+            eval.chosen
+                .iter()
+                .all(|&r| rules.roles[r].category == first)
+                .then(|| rules.categories[first].id.as_str())
+        }
+        _ => None,
+    };
+    let channel_partner = matches!(eval.status, Status::Classified | Status::Ambiguous)
+        && eval.chosen.iter().all(|&r| rules.roles[r].umbrella);
+    let declared = record.declared_role;
+    Classification {
+        partner_id: record.partner_id.clone(),
+        partner_name: record.partner_name.clone(),
+        status: eval.status,
+        role: role.map(|r| rules.roles[r].id.as_str()),
+        category,
+        channel_partner,
+        confidence: eval.confidence,
+        candidates: candidates(rules, eval, declared),
+        reasons: reasons::reasons(rules, record, eval),
+        declared_role: declared.map(|r| rules.roles[r].id.as_str()),
+        matches_declared: declared.map(|d| role == Some(d)),
+        warnings: record.warnings.clone(),
+        line: record.line,
+    }
+}
+
+fn fit_of(state: Tri) -> Fit {
+    match state {
+        Tri::True => Fit::Fits,
+        Tri::Unknown => Fit::Possible,
+        Tri::False => Fit::RuledOut,
+    }
+}
+
+/// The roles worth showing, best first: the chosen ones, the others that fit, the possible
+/// ones, the near misses (ruled out by a single condition) and the declared role.
+pub(crate) fn candidate_order(
+    rules: &RuleSet,
+    eval: &Evaluation,
+    declared: Option<RoleId>,
+) -> Vec<RoleId> {
+    if eval.status == Status::Error {
+        return Vec::new();
+    }
+    let mut order: Vec<RoleId> = (0..rules.roles.len())
+        .filter(|&r| {
+            let res = eval.roles[r];
+            res.state != Tri::False || Some(r) == declared || is_near_miss(rules, eval, r)
+        })
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (eval.roles[a], eval.roles[b]);
+        let chosen = |r| eval.chosen.contains(&r);
+        chosen(b)
+            .cmp(&chosen(a))
+            .then(rb.state.cmp(&ra.state))
+            .then(rb.score.total_cmp(&ra.score))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// A role ruled out by exactly one top-level condition while most of the others hold on the
+/// evidence: one fact away.
+pub(crate) fn is_near_miss(rules: &RuleSet, eval: &Evaluation, role: RoleId) -> bool {
+    let result = eval.roles[role];
+    let false_parts = rules.rules[result.rule]
+        .conjuncts
+        .iter()
+        .filter(|&&c| eval.trace[c] == Tri::False)
+        .count();
+    result.state == Tri::False && false_parts == 1 && result.score > 0.5
+}
+
+fn candidates<'r>(
+    rules: &'r RuleSet,
+    eval: &Evaluation,
+    declared: Option<RoleId>,
+) -> Vec<Candidate<'r>> {
+    candidate_order(rules, eval, declared)
+        .into_iter()
+        .map(|r| Candidate {
+            role: rules.roles[r].id.as_str(),
+            score: round2(eval.roles[r].score),
+            fit: fit_of(eval.roles[r].state),
+        })
+        .collect()
+}

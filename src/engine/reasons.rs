@@ -1,0 +1,325 @@
+//! Reasons: the sentences that justify a classification. Built from the rule set's own words
+//! (each condition's `says`, each fact's phrase, each role's definition and source), so a rule
+//! author who changes the YAML changes the explanation with it.
+
+use super::{Evaluation, Status, Tri, candidate_order, unknown_reads};
+use crate::facts::Record;
+use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet};
+
+/// How many alternatives are explained one by one before the rest are summarized.
+const MAX_ALTERNATIVES: usize = 4;
+
+pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(problem) = &record.problem {
+        out.push(format!("The row could not be read: {problem}"));
+        return out;
+    }
+    match eval.status {
+        Status::Classified => {
+            let role = eval.chosen[0];
+            out.push(definition(rules, role, "Classified as"));
+            let rule = &rules.rules[eval.roles[role].rule];
+            out.push(format!(
+                "Decided by rule {} [{}]: {}.",
+                rule.id,
+                rule.source,
+                held(rules, record, eval, role)
+            ));
+            if let Some(s) = not_held_against(rules, record, eval, role) {
+                out.push(s);
+            }
+            for &r in &eval.refined {
+                out.push(format!(
+                    "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
+                    rules.roles[r].id, rules.roles[role].id, rules.roles[r].id
+                ));
+            }
+        }
+        Status::Ambiguous => {
+            let ids: Vec<&str> = eval
+                .chosen
+                .iter()
+                .map(|&r| rules.roles[r].id.as_str())
+                .collect();
+            out.push(format!(
+                "Ambiguous between {}: each fits the evidence and neither's conditions include the other's.",
+                join_or(&ids, "and")
+            ));
+            for &r in &eval.chosen {
+                out.push(format!(
+                    "Fits {}: {}.",
+                    rules.roles[r].id,
+                    held(rules, record, eval, r)
+                ));
+            }
+        }
+        Status::Unclassified => {
+            if record.facts.known_count() == 0 {
+                out.push("Unclassified: no fact is known; every column the rules read is empty or missing.".into());
+            } else {
+                out.push("Unclassified: no role fits the evidence.".into());
+            }
+        }
+        Status::Error => {}
+    }
+    alternatives(rules, record, eval, &mut out);
+    declared(rules, record, eval, &mut out);
+    out.extend(record.ignored.iter().cloned());
+    out
+}
+
+fn definition(rules: &RuleSet, role: RoleId, lead: &str) -> String {
+    let r = &rules.roles[role];
+    format!(
+        "{lead} {} ({}): {} [glossary: {}]",
+        r.id, rules.categories[r.category].id, r.definition, r.source
+    )
+}
+
+/// The facts behind the conditions of `role`'s best rule that hold, as one clause list.
+fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> String {
+    let rule = &rules.rules[eval.roles[role].rule];
+    let mut reads = 0u64;
+    for &c in &rule.conjuncts {
+        if eval.trace[c] == Tri::True {
+            reads |= rules.nodes[c].reads;
+        }
+    }
+    let clauses: Vec<String> = (0..rules.facts.len())
+        .filter(|&f| reads & (1u64 << f) != 0)
+        .filter_map(|f| {
+            record
+                .facts
+                .get(f)
+                .map(|bits| rules.fact_sentence(f, Some(bits)))
+        })
+        .collect();
+    if clauses.is_empty() {
+        "no known fact contradicts it".into()
+    } else {
+        clauses.join("; ")
+    }
+}
+
+/// Conditions that hold only because their fact is unknown (`if_known`).
+fn not_held_against(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    role: RoleId,
+) -> Option<String> {
+    let rule = &rules.rules[eval.roles[role].rule];
+    let unknown: Vec<&str> = (0..rules.facts.len())
+        .filter(|&f| rule.reads & (1u64 << f) != 0 && record.facts.get(f).is_none())
+        .map(|f| rules.facts[f].name.as_str())
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "Not given, so not held against it: {}; confidence is lower for it.",
+            unknown.join(", ")
+        )
+    })
+}
+
+fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+    let order = candidate_order(rules, eval, record.declared_role);
+    let others: Vec<RoleId> = order
+        .into_iter()
+        .filter(|r| !eval.chosen.contains(r) && !eval.refined.contains(r))
+        .collect();
+    let possible: Vec<RoleId> = others
+        .iter()
+        .copied()
+        .filter(|&r| eval.roles[r].state == Tri::Unknown)
+        .collect();
+    // The declared role first: it is the alternative the reader cares about. Other ruled-out
+    // roles only while no role is still possible (then the possible ones are the story).
+    let mut ruled_out: Vec<RoleId> = others
+        .iter()
+        .copied()
+        .filter(|&r| eval.roles[r].state == Tri::False)
+        .filter(|&r| {
+            Some(r) == record.declared_role
+                || possible.is_empty()
+                || eval.status != Status::Unclassified
+        })
+        .collect();
+    ruled_out.sort_by_key(|&r| Some(r) != record.declared_role);
+
+    if possible.len() > MAX_ALTERNATIVES {
+        let ids: Vec<&str> = possible
+            .iter()
+            .map(|&r| rules.roles[r].id.as_str())
+            .collect();
+        let missing = possible.iter().fold(0u64, |acc, &r| {
+            acc | unknown_reads(rules, &eval.trace, eval.roles[r].rule)
+        });
+        out.push(format!(
+            "{} roles remain possible ({}); knowing {} would decide between them.",
+            ids.len(),
+            ids.join(", "),
+            fact_list(rules, missing)
+        ));
+    } else {
+        for &r in &possible {
+            let rule = eval.roles[r].rule;
+            let parts: Vec<String> = rules.rules[rule]
+                .conjuncts
+                .iter()
+                .filter(|&&c| eval.trace[c] == Tri::Unknown)
+                .map(|&c| {
+                    format!(
+                        "{}, and {} {}",
+                        facts_of(rules, record, c),
+                        article(&rules.roles[r].id),
+                        says(rules, c)
+                    )
+                })
+                .collect();
+            out.push(format!(
+                "Could be {} {}: {}.",
+                article_word(&rules.roles[r].id),
+                rules.roles[r].id,
+                parts.join("; ")
+            ));
+        }
+        if eval.status == Status::Unclassified && !possible.is_empty() {
+            let missing = possible.iter().fold(0u64, |acc, &r| {
+                acc | unknown_reads(rules, &eval.trace, eval.roles[r].rule)
+            });
+            out.push(format!(
+                "Missing evidence: {} would decide it.",
+                fact_list(rules, missing)
+            ));
+        }
+    }
+    for &r in ruled_out.iter().take(MAX_ALTERNATIVES) {
+        out.push(ruled_out_sentence(rules, record, eval, r));
+    }
+    if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
+        out.push(
+            "Every role is ruled out by two or more of its conditions; no role is close.".into(),
+        );
+    }
+}
+
+fn ruled_out_sentence(rules: &RuleSet, record: &Record, eval: &Evaluation, r: RoleId) -> String {
+    let rule = eval.roles[r].rule;
+    let id = &rules.roles[r].id;
+    let parts: Vec<String> = rules.rules[rule]
+        .conjuncts
+        .iter()
+        .filter(|&&c| eval.trace[c] == Tri::False)
+        .map(|&c| {
+            format!(
+                "{}, and {} {}",
+                facts_of(rules, record, c),
+                article(id),
+                says(rules, c)
+            )
+        })
+        .collect();
+    format!("Not {} {id}: {}.", article_word(id), parts.join("; "))
+}
+
+fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+    let (Some(text), Some(d)) = (&record.declared_text, record.declared_role) else {
+        return;
+    };
+    let id = &rules.roles[d].id;
+    let sentence = match eval.status {
+        Status::Classified if eval.chosen[0] == d => {
+            format!("Agrees with the declared role {text:?} ({id}).")
+        }
+        Status::Classified => format!(
+            "Disagrees with the declared role {text:?} ({id}): the evidence makes it {} {}.",
+            article_word(&rules.roles[eval.chosen[0]].id),
+            rules.roles[eval.chosen[0]].id
+        ),
+        _ => format!("Declared as {text:?} ({id}); the evidence does not confirm it."),
+    };
+    out.push(sentence);
+}
+
+/// The known or unknown facts a condition reads, as sentences.
+fn facts_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
+    let reads = rules.nodes[node].reads;
+    (0..rules.facts.len())
+        .filter(|&f| reads & (1u64 << f) != 0)
+        .map(|f| rules.fact_sentence(f, record.facts.get(f)))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// What a condition requires, in the rule author's words or generated from its form.
+pub(crate) fn says(rules: &RuleSet, node: NodeId) -> String {
+    let n = &rules.nodes[node];
+    if let Some(s) = &n.says {
+        return s.clone();
+    }
+    match &n.kind {
+        NodeKind::Test {
+            fact,
+            op,
+            mask,
+            if_known,
+        } => {
+            let name = &rules.facts[*fact].name;
+            let values = rules.value_ids(*fact, *mask, ", ");
+            let text = match op {
+                Op::Is => format!("needs {name} = {values}"),
+                Op::In => format!("needs {name} to be one of {values}"),
+                Op::HasAny => format!("needs {name} to include any of {values}"),
+                Op::HasAll => format!("needs {name} to include all of {values}"),
+                Op::HasNone => format!("needs {name} to include none of {values}"),
+            };
+            if *if_known {
+                format!("{text} (when given)")
+            } else {
+                text
+            }
+        }
+        NodeKind::Present(f) => format!("needs {} to be given", rules.facts[*f].name),
+        NodeKind::Missing(f) => format!("needs {} not to be given", rules.facts[*f].name),
+        NodeKind::All(parts) => parts
+            .iter()
+            .map(|&p| says(rules, p))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        NodeKind::Any(parts) => parts
+            .iter()
+            .map(|&p| says(rules, p))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        NodeKind::Not(part) => format!("does not meet this: {}", says(rules, *part)),
+    }
+}
+
+fn fact_list(rules: &RuleSet, mask: u64) -> String {
+    let names: Vec<&str> = (0..rules.facts.len())
+        .filter(|&f| mask & (1u64 << f) != 0)
+        .map(|f| rules.facts[f].name.as_str())
+        .collect();
+    join_or(&names, "and")
+}
+
+fn join_or(items: &[&str], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
+    }
+}
+
+fn article_word(id: &str) -> &'static str {
+    if id.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn article(id: &str) -> String {
+    format!("{} {id}", article_word(id))
+}

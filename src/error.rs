@@ -1,0 +1,88 @@
+//! Errors that stop a command. Problems with a single roster row are not errors: they become
+//! an `error` record or a warning on that record, so no row is lost.
+
+use std::path::PathBuf;
+
+/// Everything that can make a command give up, with enough context to point at the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A rules file is not valid YAML or does not have the expected shape.
+    #[error(
+        "{file}:{line}:{column}: {message}\n  help: fix the YAML at that place; `partner-roles rules export DIR` writes a working rule set to start from"
+    )]
+    RuleSyntax {
+        /// The rules file.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rule set parsed but does not make sense (unknown fact, value, role...). All problems
+    /// found are listed, not only the first.
+    #[error("{}", render_problems(.0))]
+    RuleSet(Vec<Problem>),
+    /// The roster cannot be used at all (no header row, unreadable file).
+    #[error("{file}: {message}\n  help: {help}")]
+    Roster {
+        /// The roster file, or `-` for standard input.
+        file: String,
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// The command line asked for something that cannot be done.
+    #[error("{message}")]
+    Usage {
+        /// What was expected.
+        message: String,
+    },
+    /// Writing output failed (disk full, closed pipe, ...).
+    #[error("cannot write output: {0}")]
+    Output(String),
+}
+
+/// One problem in a rule set: where it is and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file the definition came from.
+    pub file: String,
+    /// Where in the file, as a path of keys (`rules[reseller].when.all[2].has_any`).
+    pub at: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it (may be empty).
+    pub help: String,
+}
+
+fn render_problems(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("{}: {}: {}", p.file, p.at, p.message));
+        if !p.help.is_empty() {
+            out.push_str(&format!("\n  help: {}", p.help));
+        }
+    }
+    out
+}
+
+impl Error {
+    /// The process exit status for this error: 2, unusable input or bad usage, for every kind.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}

@@ -1,0 +1,257 @@
+//! From a roster row to a [`Record`]: the key, name and declared role, and the facts, each
+//! three-valued (unknown, or a known set of interned values held as a bitmask).
+//!
+//! Owns: value synonyms, list splitting, unknown markers, per-record warnings.
+//! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
+
+use std::collections::HashMap;
+
+use crate::normalize::{normalize_into, split_list};
+use crate::roster::{Header, Row};
+use crate::rules::{ColumnKind, Declared, FactId, RoleId, RuleSet};
+
+/// The facts of one record. `None` is unknown: not false, not empty.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Facts {
+    pub(crate) values: Vec<Option<u64>>,
+}
+
+impl Facts {
+    /// Every fact unknown.
+    pub fn unknown(rules: &RuleSet) -> Facts {
+        Facts {
+            values: vec![None; rules.facts.len()],
+        }
+    }
+
+    pub(crate) fn get(&self, fact: FactId) -> Option<u64> {
+        self.values[fact]
+    }
+
+    /// Bitmask over facts of the known ones.
+    pub(crate) fn known_mask(&self) -> u64 {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some())
+            .fold(0, |acc, (i, _)| acc | 1u64 << i)
+    }
+
+    /// How many facts are known.
+    pub fn known_count(&self) -> usize {
+        self.values.iter().filter(|v| v.is_some()).count()
+    }
+}
+
+/// How one cell text was read, for `explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// The fact.
+    pub fact: String,
+    /// The text as written in the cell.
+    pub raw: String,
+    /// The value id it was read as; `None` when no vocabulary knows it.
+    pub value: Option<String>,
+}
+
+/// One roster record, normalized.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The line the row starts on.
+    pub line: u64,
+    /// The key (the line number when the row has none).
+    pub partner_id: String,
+    /// The display name.
+    pub partner_name: Option<String>,
+    /// The `declared_role` cell as written.
+    pub declared_text: Option<String>,
+    /// The role the declared text names.
+    pub declared_role: Option<RoleId>,
+    /// The facts.
+    pub facts: Facts,
+    /// Unknown values, missing columns, duplicate ids, ...
+    pub warnings: Vec<String>,
+    /// Sentences for the reasons about values that were ignored.
+    pub ignored: Vec<String>,
+    /// How each fact cell was read.
+    pub mappings: Vec<Mapping>,
+    /// Why the row could not be read, if it could not.
+    pub problem: Option<String>,
+}
+
+/// Keeps the ids seen so far, to flag duplicates.
+#[derive(Debug, Default)]
+pub struct SeenIds {
+    first_line: HashMap<String, u64>,
+}
+
+impl SeenIds {
+    /// Records `id` at `line`; returns the line it was first seen on if it is a duplicate.
+    pub fn check(&mut self, id: &str, line: u64) -> Option<u64> {
+        match self.first_line.get(id) {
+            Some(&first) => Some(first),
+            None => {
+                self.first_line.insert(id.to_string(), line);
+                None
+            }
+        }
+    }
+}
+
+/// Normalizes a row into a [`Record`].
+pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
+    let mut record = Record {
+        line: row.line,
+        partner_id: String::new(),
+        partner_name: None,
+        declared_text: None,
+        declared_role: None,
+        facts: Facts::unknown(rules),
+        warnings: header.warnings.clone(),
+        ignored: Vec::new(),
+        mappings: Vec::new(),
+        problem: row.problem.clone(),
+    };
+    let mut key = String::new();
+    for (i, cell) in row.cells.iter().enumerate() {
+        let Some(Some(ci)) = header.uses.get(i) else {
+            continue;
+        };
+        let column = &rules.columns[*ci];
+        let text = cell.trim();
+        if text.is_empty() {
+            continue;
+        }
+        normalize_into(text, &mut key);
+        if rules.unknown_markers.contains(&key) {
+            continue;
+        }
+        match column.kind {
+            ColumnKind::Id => record.partner_id = text.to_string(),
+            ColumnKind::Name => record.partner_name = Some(text.to_string()),
+            ColumnKind::DeclaredRole => {
+                record.declared_text = Some(text.to_string());
+                match rules.declared(text) {
+                    Some(Declared::Role(r)) => record.declared_role = Some(r),
+                    Some(Declared::Umbrella) => record.warnings.push(format!(
+                        "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"
+                    )),
+                    None => record.warnings.push(format!(
+                        "declared_role: {text:?} names no known role; use a role id or one of its names (see `partner-roles rules export`)"
+                    )),
+                }
+            }
+            ColumnKind::Text => {}
+            ColumnKind::One | ColumnKind::List => {
+                let fact = column.fact.expect("fact columns have a fact");
+                read_fact(rules, fact, text, &mut key, &mut record);
+            }
+        }
+    }
+    if row.cells.len() != header.names.len() && row.problem.is_none() {
+        record.warnings.push(format!(
+            "the row has {} cells and the header {}; {}",
+            row.cells.len(),
+            header.names.len(),
+            if row.cells.len() < header.names.len() {
+                "the missing cells are read as unknown"
+            } else {
+                "the extra cells are carried through unread"
+            }
+        ));
+    }
+    if !header.missing_facts.is_empty() {
+        let names: Vec<&str> = header
+            .missing_facts
+            .iter()
+            .map(|&f| rules.facts[f].name.as_str())
+            .collect();
+        record.warnings.push(format!(
+            "the roster has no column for: {}",
+            names.join(", ")
+        ));
+    }
+    if record.partner_id.is_empty() {
+        record.partner_id = row.line.to_string();
+        record.warnings.push(if header.has_id {
+            format!(
+                "partner_id is empty; the line number {} is used as id",
+                row.line
+            )
+        } else {
+            format!(
+                "the roster has no partner_id column; the line number {} is used as id",
+                row.line
+            )
+        });
+    }
+    if let Some(first) = seen.check(&record.partner_id, row.line) {
+        record.warnings.push(format!(
+            "duplicate partner_id {:?}: first seen on line {first}",
+            record.partner_id
+        ));
+    }
+    record
+}
+
+fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record: &mut Record) {
+    let f = &rules.facts[fact];
+    let mut bits = 0u64;
+    let mut said_nothing = false;
+    let mut recognized = 0usize;
+    for item in split_list(text) {
+        normalize_into(item, key);
+        match f.index.get(key.as_str()) {
+            Some(&v) => {
+                recognized += 1;
+                record.mappings.push(Mapping {
+                    fact: f.name.clone(),
+                    raw: item.to_string(),
+                    value: Some(f.values[v as usize].id.clone()),
+                });
+                if Some(v) == f.nothing {
+                    said_nothing = true;
+                } else {
+                    bits |= 1u64 << v;
+                }
+            }
+            None => {
+                if rules.unknown_markers.contains(key) {
+                    continue;
+                }
+                record.mappings.push(Mapping {
+                    fact: f.name.clone(),
+                    raw: item.to_string(),
+                    value: None,
+                });
+                record.warnings.push(format!(
+                    "{}: {item:?} is not a known value; ignored",
+                    f.name
+                ));
+                record.ignored.push(format!(
+                    "Ignored {item:?} in {}: no value of the vocabulary means it.",
+                    f.name
+                ));
+            }
+        }
+    }
+    if recognized == 0 {
+        return;
+    }
+    if said_nothing && bits != 0 {
+        let none = &f.values[f.nothing.expect("said_nothing implies a nothing value") as usize].id;
+        record.warnings.push(format!(
+            "{}: {none:?} is listed together with other values; {none:?} is ignored",
+            f.name
+        ));
+    }
+    if !f.list && bits.count_ones() > 1 {
+        record.warnings.push(format!(
+            "{} takes one value but the cell names {}; read as unknown",
+            f.name,
+            rules.value_ids(fact, bits, " and ")
+        ));
+        return;
+    }
+    record.facts.values[fact] = Some(bits);
+}

@@ -1,0 +1,38 @@
+//! `partner-roles` tells what kind of partner each company on a partner roster really is.
+//!
+//! It reads a roster CSV, turns each row into three-valued facts (who transacts the deal, what
+//! the partner delivers, how it earns, ...), evaluates the YAML rules derived from a
+//! partner-program glossary, and returns for every record a role, a category, a confidence and
+//! the reasons: the facts that decided it, the definition it rests on, and why each close
+//! alternative was ruled out.
+//!
+//! Data flows one way: [`roster`] (CSV rows) -> [`facts`] (normalized records) -> [`engine`]
+//! (trace and decision) -> [`output`] (writers). [`rules`] compiles the YAML once; [`pipeline`]
+//! streams a roster through all of it.
+//!
+//! ```
+//! use partner_roles::{rules::RuleSet, pipeline, output::{Format, writer_for}};
+//!
+//! let rules = RuleSet::builtin().unwrap();
+//! let roster = "partner_id,transacts,sells_to,earns,delivers\nP1,partner,end customers,margin,none\n";
+//! let mut out = Vec::new();
+//! {
+//!     let mut writer = writer_for(Format::Jsonl, Box::new(&mut out));
+//!     pipeline::run(&rules, roster.as_bytes(), "example", Default::default(), writer.as_mut()).unwrap();
+//! }
+//! let line = String::from_utf8(out).unwrap();
+//! assert!(line.contains(r#""role":"reseller""#));
+//! ```
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod facts;
+pub mod normalize;
+pub mod output;
+pub mod pipeline;
+pub mod roster;
+pub mod rules;
+mod yaml;
+
+pub use error::Error;

@@ -1,0 +1,80 @@
+//! Markdown: one table row per record. Every text that comes from the roster is escaped so it
+//! cannot break the table or inject markup; ids the rule set defines are shown as code.
+
+use std::io::Write;
+
+use super::RecordWriter;
+use crate::engine::Classification;
+use crate::roster::Header;
+
+/// Writes a Markdown table.
+pub struct MarkdownWriter<'w> {
+    out: Box<dyn Write + 'w>,
+}
+
+impl<'w> MarkdownWriter<'w> {
+    /// A Markdown writer over `out`.
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        MarkdownWriter { out }
+    }
+}
+
+/// Escapes text for a Markdown table cell: markup characters, HTML and line breaks.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn code(id: Option<&str>) -> String {
+    id.map(|s| format!("`{s}`")).unwrap_or_default()
+}
+
+impl RecordWriter for MarkdownWriter<'_> {
+    fn start(&mut self, _header: &Header) -> std::io::Result<()> {
+        writeln!(
+            self.out,
+            "| partner_id | partner_name | status | role | category | confidence | declared_role | matches | reasons |"
+        )?;
+        writeln!(self.out, "|---|---|---|---|---|---:|---|---|---|")
+    }
+
+    fn write(&mut self, _cells: &[String], r: &Classification) -> std::io::Result<()> {
+        let reasons: Vec<String> = r.reasons.iter().map(|s| escape(s)).collect();
+        writeln!(
+            self.out,
+            "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",
+            escape(&r.partner_id),
+            escape(r.partner_name.as_deref().unwrap_or("")),
+            r.status.as_str(),
+            code(r.role),
+            code(r.category),
+            r.confidence,
+            code(r.declared_role),
+            match r.matches_declared {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "",
+            },
+            reasons.join("<br>")
+        )
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,77 @@
+//! Writers: each output format is a small type that formats [`Classification`]s. Writers only
+//! format; they decide nothing.
+//!
+//! Owns: table, CSV, JSON, JSON Lines and Markdown layouts, escaping.
+//! Must not touch: rules, facts, the decision.
+
+mod csv_out;
+mod json;
+mod markdown;
+mod table;
+
+use std::io::Write;
+
+use clap::ValueEnum;
+
+use crate::engine::Classification;
+use crate::roster::Header;
+
+pub use csv_out::CsvWriter;
+pub use json::JsonWriter;
+pub use markdown::MarkdownWriter;
+pub use table::TableWriter;
+
+/// The formats of `classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table for reading in a terminal.
+    Table,
+    /// The input columns followed by the result columns.
+    Csv,
+    /// One JSON array of records.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// A sink for classifications, one call per record in input order.
+pub trait RecordWriter {
+    /// Called once before any record, with the input header.
+    fn start(&mut self, header: &Header) -> std::io::Result<()>;
+    /// Called once per record, with the input cells of the row.
+    fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()>;
+    /// Called once after the last record.
+    fn finish(&mut self) -> std::io::Result<()>;
+}
+
+/// A writer for `format` over `out`.
+pub fn writer_for<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RecordWriter + 'w> {
+    match format {
+        Format::Table => Box::new(TableWriter::new(out)),
+        Format::Csv => Box::new(CsvWriter::new(out)),
+        Format::Json => Box::new(JsonWriter::new(out, false)),
+        Format::Jsonl => Box::new(JsonWriter::new(out, true)),
+        Format::Markdown => Box::new(MarkdownWriter::new(out)),
+    }
+}
+
+/// Candidates as one cell: `value_added_reseller 1.00, reseller 1.00`.
+pub(crate) fn candidates_cell(record: &Classification) -> String {
+    record
+        .candidates
+        .iter()
+        .map(|c| format!("{} {:.2}", c.role, c.score))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An optional boolean as text: `true`, `false` or empty.
+pub(crate) fn opt_bool(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    }
+}

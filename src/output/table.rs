@@ -1,0 +1,84 @@
+//! Table: an aligned, wrapped table for a terminal (tabled). It needs every row to size the
+//! columns, so it holds the rows it prints; use csv or jsonl for very large rosters.
+
+use std::io::Write;
+
+use tabled::builder::Builder;
+use tabled::settings::{Modify, Style, Width, object::Columns};
+
+use super::RecordWriter;
+use crate::engine::{Classification, Status};
+use crate::roster::Header;
+
+/// Writes an aligned table when finished.
+pub struct TableWriter<'w> {
+    out: Box<dyn Write + 'w>,
+    builder: Builder,
+}
+
+impl<'w> TableWriter<'w> {
+    /// A table writer over `out`.
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        TableWriter {
+            out,
+            builder: Builder::default(),
+        }
+    }
+}
+
+/// The sentence that says most about a record in one line.
+fn why(r: &Classification) -> String {
+    let pick = match r.status {
+        Status::Classified => r.reasons.get(1),
+        _ => r.reasons.get(1).or(r.reasons.first()),
+    };
+    pick.cloned().unwrap_or_default()
+}
+
+impl RecordWriter for TableWriter<'_> {
+    fn start(&mut self, _header: &Header) -> std::io::Result<()> {
+        self.builder.push_record([
+            "partner_id",
+            "partner_name",
+            "status",
+            "role",
+            "category",
+            "conf",
+            "declared",
+            "match",
+            "why",
+        ]);
+        Ok(())
+    }
+
+    fn write(&mut self, _cells: &[String], r: &Classification) -> std::io::Result<()> {
+        self.builder.push_record([
+            r.partner_id.clone(),
+            r.partner_name.clone().unwrap_or_default(),
+            r.status.as_str().to_string(),
+            r.role.unwrap_or("-").to_string(),
+            r.category.unwrap_or("-").to_string(),
+            format!("{:.2}", r.confidence),
+            r.declared_role.unwrap_or("").to_string(),
+            match r.matches_declared {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "",
+            }
+            .to_string(),
+            why(r),
+        ]);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        let builder = std::mem::take(&mut self.builder);
+        let mut table = builder.build();
+        table
+            .with(Style::sharp())
+            .with(Modify::new(Columns::one(1)).with(Width::wrap(24)))
+            .with(Modify::new(Columns::one(8)).with(Width::wrap(60).keep_words(true)));
+        writeln!(self.out, "{table}")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,191 @@
+//! Reading a roster CSV: the header row, then one [`Row`] per record with its line number and
+//! cells. All CSV handling on the input side lives here.
+//!
+//! Owns: bytes -> cells, header -> vocabulary columns. Must not touch: facts, rules, output.
+
+use std::io::Read;
+
+use crate::error::Error;
+use crate::rules::{ColumnKind, FactId, RuleSet};
+
+/// What each input column is to the engine.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The header cells as written (a leading byte-order mark removed).
+    pub names: Vec<String>,
+    /// For each input column, the vocabulary column it maps to; `None` for a column the
+    /// vocabulary does not know (carried through) or a second column mapping to the same name.
+    pub(crate) uses: Vec<Option<usize>>,
+    /// Facts the rules read that no input column provides.
+    pub(crate) missing_facts: Vec<FactId>,
+    /// Whether some column maps to the record key.
+    pub(crate) has_id: bool,
+    /// Problems with the header itself (duplicate columns), repeated on every record.
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Header {
+    /// Maps header cells to the vocabulary of `rules`.
+    pub fn new(names: Vec<String>, rules: &RuleSet) -> Header {
+        let mut uses = Vec::with_capacity(names.len());
+        let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
+        let mut warnings = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            match rules.column_for_header(name) {
+                Some(col) => match taken[col] {
+                    Some(first) => {
+                        warnings.push(format!(
+                            "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
+                            first + 1,
+                            names[first],
+                            i + 1,
+                            name,
+                            rules.columns[col].name
+                        ));
+                        uses.push(None);
+                    }
+                    None => {
+                        taken[col] = Some(i);
+                        uses.push(Some(col));
+                    }
+                },
+                None => uses.push(None),
+            }
+        }
+        let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
+        let missing_facts = rules
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(ci, c)| c.fact.filter(|_| taken[ci].is_none()))
+            .filter(|f| read_by_rules & (1u64 << f) != 0)
+            .collect();
+        let has_id = rules
+            .columns
+            .iter()
+            .enumerate()
+            .any(|(ci, c)| c.kind == ColumnKind::Id && taken[ci].is_some());
+        Header {
+            names,
+            uses,
+            missing_facts,
+            has_id,
+            warnings,
+        }
+    }
+}
+
+/// One data row of the roster.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// The line the row starts on (the header is line 1).
+    pub line: u64,
+    /// The cells as text (invalid UTF-8 replaced, see `problem`).
+    pub cells: Vec<String>,
+    /// Why the row could not be read, when it could not: it becomes an `error` record.
+    pub problem: Option<String>,
+}
+
+/// Streams the rows of a roster.
+pub struct RosterReader<R: Read> {
+    reader: csv::Reader<R>,
+    record: csv::ByteRecord,
+    header: Header,
+    last_error_at: Option<u64>,
+    done: bool,
+}
+
+impl<R: Read> RosterReader<R> {
+    /// Reads the header row from `input`; `source` names the input in errors.
+    pub fn new(input: R, source: &str, rules: &RuleSet, delimiter: u8) -> Result<Self, Error> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(input);
+        let mut record = csv::ByteRecord::new();
+        let got = reader.read_byte_record(&mut record).map_err(|e| Error::Roster {
+            file: source.to_string(),
+            message: format!("cannot read the header row: {e}"),
+            help: "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns".into(),
+        })?;
+        if !got {
+            return Err(Error::Roster {
+                file: source.to_string(),
+                message: "the roster is empty: there is no header row".into(),
+                help: "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns".into(),
+            });
+        }
+        let mut names: Vec<String> = record
+            .iter()
+            .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
+            .collect();
+        if let Some(first) = names.first_mut() {
+            if let Some(stripped) = first.strip_prefix('\u{feff}') {
+                *first = stripped.trim().to_string();
+            }
+        }
+        let header = Header::new(names, rules);
+        Ok(RosterReader {
+            reader,
+            record,
+            header,
+            last_error_at: None,
+            done: false,
+        })
+    }
+
+    /// The header row and what each column means.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Reads the next row into `row` (reusing its buffers). Returns false at the end.
+    pub fn read_row(&mut self, row: &mut Row) -> bool {
+        if self.done {
+            return false;
+        }
+        row.problem = None;
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => {
+                self.done = true;
+                false
+            }
+            Ok(true) => {
+                row.line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                row.cells.clear();
+                for (k, cell) in self.record.iter().enumerate() {
+                    match std::str::from_utf8(cell) {
+                        Ok(text) => row.cells.push(text.to_string()),
+                        Err(_) => {
+                            row.cells.push(String::from_utf8_lossy(cell).into_owned());
+                            if row.problem.is_none() {
+                                let name =
+                                    self.header.names.get(k).map(String::as_str).unwrap_or("?");
+                                row.problem = Some(format!(
+                                    "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
+                                    row.line,
+                                    k + 1
+                                ));
+                            }
+                        }
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                // A reader that fails twice at the same place will not make progress.
+                if self.last_error_at == Some(line) {
+                    self.done = true;
+                    return false;
+                }
+                self.last_error_at = Some(line);
+                row.line = line;
+                row.cells.clear();
+                row.problem = Some(format!("line {line}: the row cannot be read: {e}"));
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Rule sets: loading YAML (built-in or from a path) and the compiled, fast form the engine runs.
+//!
+//! Owns: the rule-file model, validation, compilation to bitmasks, specificity between roles.
+//! Must not touch: CSV, output formats, the command line.
+
+mod builtin;
+mod compile;
+mod implies;
+pub mod model;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use builtin::{BUILTIN_FILES, export_builtin};
+pub use model::ColumnKind;
+
+use crate::error::{Error, Problem};
+use crate::normalize::normalize_token;
+
+/// Index of a fact (a `one` or `list` column) in [`RuleSet::facts`].
+pub type FactId = usize;
+/// Index of a role in [`RuleSet::roles`].
+pub type RoleId = usize;
+/// Index of a rule in [`RuleSet::rules`].
+pub type RuleId = usize;
+/// Index of a condition node in the rule set's node arena.
+pub type NodeId = usize;
+
+/// A compiled rule set: vocabulary, taxonomy and rules, with every name resolved to an index and
+/// every value set to a bitmask. Built once, shared read-only by every classification.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub(crate) name: String,
+    pub(crate) version: Option<String>,
+    pub(crate) origin: String,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) header_index: HashMap<String, usize>,
+    pub(crate) unknown_markers: Vec<String>,
+    pub(crate) facts: Vec<Fact>,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) umbrella: Option<Umbrella>,
+    pub(crate) roles: Vec<Role>,
+    pub(crate) declared_index: HashMap<String, Declared>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) nodes: Vec<Node>,
+    /// `refines[a][b]`: role `a`'s conditions imply role `b`'s and not the other way round.
+    pub(crate) refines: Vec<Vec<bool>>,
+}
+
+/// A roster column the vocabulary knows.
+#[derive(Debug)]
+pub(crate) struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub fact: Option<FactId>,
+}
+
+/// A fact: a `one` or `list` column with its interned values.
+#[derive(Debug)]
+pub(crate) struct Fact {
+    pub name: String,
+    pub list: bool,
+    pub phrase: String,
+    pub values: Vec<Value>,
+    /// Normalized id or synonym -> value index.
+    pub index: HashMap<String, u8>,
+    /// The value that means "nothing" in a list column.
+    pub nothing: Option<u8>,
+    /// Mask of every value that sets a bit.
+    pub all_bits: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Value {
+    pub id: String,
+    pub label: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Category {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Umbrella {
+    pub id: String,
+    pub name: String,
+    pub definition: String,
+    pub source: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Role {
+    pub id: String,
+    pub name: String,
+    pub category: usize,
+    pub umbrella: bool,
+    pub definition: String,
+    pub source: String,
+    pub rules: Vec<RuleId>,
+}
+
+/// What a `declared_role` text names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Declared {
+    Role(RoleId),
+    Umbrella,
+}
+
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub role: RoleId,
+    pub source: String,
+    pub root: NodeId,
+    /// The top-level parts of the condition (the children of an `all`, else the root alone).
+    pub conjuncts: Vec<NodeId>,
+    /// Bitmask over facts of every fact the rule reads.
+    pub reads: u64,
+}
+
+/// One condition, compiled. Nodes are stored children first, so one pass in index order
+/// evaluates every node after its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub kind: NodeKind,
+    pub says: Option<String>,
+    /// Bitmask over facts of every fact this node reads.
+    pub reads: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NodeKind {
+    All(Vec<NodeId>),
+    Any(Vec<NodeId>),
+    Not(NodeId),
+    Test {
+        fact: FactId,
+        op: Op,
+        mask: u64,
+        if_known: bool,
+    },
+    Present(FactId),
+    Missing(FactId),
+}
+
+/// A value test. One-valued facts hold a single bit, so `is` and `in` are both "intersects".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Is,
+    In,
+    HasAny,
+    HasAll,
+    HasNone,
+}
+
+impl Op {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Op::Is => "is",
+            Op::In => "in",
+            Op::HasAny => "has_any",
+            Op::HasAll => "has_all",
+            Op::HasNone => "has_none",
+        }
+    }
+
+    pub(crate) fn holds(self, bits: u64, mask: u64) -> bool {
+        match self {
+            Op::Is | Op::In | Op::HasAny => bits & mask != 0,
+            Op::HasAll => bits & mask == mask,
+            Op::HasNone => bits & mask == 0,
+        }
+    }
+}
+
+impl RuleSet {
+    /// The rule set built into the binary (from `rules/` at build time).
+    pub fn builtin() -> Result<RuleSet, Error> {
+        let files: Vec<(String, String)> = BUILTIN_FILES
+            .iter()
+            .map(|(name, text)| (format!("rules/{name}"), text.to_string()))
+            .collect();
+        compile::compile(&files, "built-in")
+    }
+
+    /// Loads a rule set from a YAML file holding every section, or from a folder whose `*.yaml`
+    /// and `*.yml` files (not sub-folders) together hold every section.
+    pub fn load(path: &Path) -> Result<RuleSet, Error> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut files = Vec::new();
+        if path.is_dir() {
+            let mut names: Vec<_> = std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                })
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{}: the folder holds no .yaml files; point --rules at a rule file or a folder of them (see `partner-roles rules export DIR`)",
+                        path.display()
+                    ),
+                });
+            }
+            for file in names {
+                let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+                files.push((file.display().to_string(), text));
+            }
+        } else {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            files.push((path.display().to_string(), text));
+        }
+        compile::compile(&files, &path.display().to_string())
+    }
+
+    /// Compiles a rule set from one YAML text holding every section.
+    pub fn from_yaml(text: &str) -> Result<RuleSet, Error> {
+        compile::compile(&[("<string>".to_string(), text.to_string())], "<string>")
+    }
+
+    /// The rule set's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the rule set came from: `built-in` or a path.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The rule set's version text, if any.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The role ids, in taxonomy order.
+    pub fn role_ids(&self) -> impl Iterator<Item = &str> {
+        self.roles.iter().map(|r| r.id.as_str())
+    }
+
+    /// The role named by a `declared_role` text (an id or any of its names), if any.
+    pub(crate) fn declared(&self, text: &str) -> Option<Declared> {
+        self.declared_index.get(&normalize_token(text)).copied()
+    }
+
+    /// The column a roster header means, if the vocabulary knows it.
+    pub(crate) fn column_for_header(&self, header: &str) -> Option<usize> {
+        self.header_index.get(&normalize_token(header)).copied()
+    }
+
+    pub(crate) fn fact_by_name(&self, name: &str) -> Option<FactId> {
+        self.facts.iter().position(|f| f.name == name)
+    }
+
+    /// Names of every fact, in vocabulary order.
+    pub fn fact_names(&self) -> impl Iterator<Item = &str> {
+        self.facts.iter().map(|f| f.name.as_str())
+    }
+
+    /// Renders a fact's known value(s) the way reasons print them.
+    pub(crate) fn render_values(&self, fact: FactId, bits: u64) -> String {
+        let f = &self.facts[fact];
+        let names: Vec<&str> = f
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 64 && bits & (1u64 << i) != 0)
+            .map(|(_, v)| v.label.as_deref().unwrap_or(&v.id))
+            .collect();
+        match names.len() {
+            0 => f
+                .nothing
+                .map(|n| f.values[n as usize].id.clone())
+                .unwrap_or_else(|| "nothing".to_string()),
+            1 => names[0].to_string(),
+            _ => {
+                let (last, rest) = names.split_last().expect("two or more");
+                format!("{} and {}", rest.join(", "), last)
+            }
+        }
+    }
+
+    /// Renders the value ids of a mask, joined with `sep`.
+    pub(crate) fn value_ids(&self, fact: FactId, mask: u64, sep: &str) -> String {
+        let f = &self.facts[fact];
+        f.values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1u64 << i) != 0)
+            .map(|(_, v)| v.id.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    /// A known fact as a sentence: "it earns service_fees".
+    pub(crate) fn fact_sentence(&self, fact: FactId, bits: Option<u64>) -> String {
+        let f = &self.facts[fact];
+        match bits {
+            Some(bits) => f.phrase.replace("{}", &self.render_values(fact, bits)),
+            None => format!("{} is not given", f.name),
+        }
+    }
+}
+
+pub(crate) fn problem(file: &str, at: impl Into<String>, message: impl Into<String>) -> Problem {
+    Problem {
+        file: file.to_string(),
+        at: at.into(),
+        message: message.into(),
+        help: String::new(),
+    }
+}

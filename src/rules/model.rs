@@ -1,0 +1,233 @@
+//! The rule files as written: plain serde types mirroring the YAML. Nothing here is checked
+//! beyond its shape; `compile` turns it into a [`crate::rules::RuleSet`] and reports every
+//! mistake it finds.
+
+use serde::{Deserialize, Serialize};
+
+/// One YAML document. A rule set is one file holding every section, or a folder of files whose
+/// sections are merged (each section defined once).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Name and version of the rule set.
+    pub ruleset: Option<RuleSetMeta>,
+    /// The roster columns and their values.
+    pub vocabulary: Option<VocabularyDef>,
+    /// Categories, roles and the umbrella flag.
+    pub taxonomy: Option<TaxonomyDef>,
+    /// The conditions that make a record fit a role.
+    pub rules: Option<Vec<RuleDef>>,
+}
+
+/// Name and provenance of a rule set.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetMeta {
+    /// Shown in reports.
+    pub name: String,
+    /// Free-form version text.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// What the rule set is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The roster columns the rules understand.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyDef {
+    /// Cell texts that mean "not known" (as if the cell were empty), such as `n/a`.
+    #[serde(default)]
+    pub unknown_markers: Vec<String>,
+    /// The columns, in the order they are documented.
+    pub columns: Vec<ColumnDef>,
+}
+
+/// What role a column plays for the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// The record's key.
+    Id,
+    /// The display name.
+    Name,
+    /// The role the roster claims; matched against role names.
+    DeclaredRole,
+    /// Free text carried through.
+    Text,
+    /// A fact with at most one value.
+    One,
+    /// A fact with a set of values.
+    List,
+}
+
+/// One roster column.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDef {
+    /// Canonical name (snake_case).
+    pub name: String,
+    /// How the engine reads it.
+    pub kind: ColumnKind,
+    /// What the column means.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Other headers that mean this column.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// How a value reads in a sentence, with `{}` for the values: "it earns {}".
+    #[serde(default)]
+    pub phrase: Option<String>,
+    /// The values of a `one` or `list` column.
+    #[serde(default)]
+    pub values: Vec<ValueDef>,
+}
+
+/// One value of a fact.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueDef {
+    /// Canonical id (snake_case).
+    pub id: String,
+    /// How the value reads in a sentence, when not its id.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Other cell texts that mean this value.
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    /// In a list column: this value means "none of the others" (the list is known and empty).
+    #[serde(default)]
+    pub means_nothing: bool,
+    /// What the value means.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Categories, roles and the umbrella flag.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyDef {
+    /// Role categories.
+    pub categories: Vec<CategoryDef>,
+    /// An umbrella term reported as a flag, not as a role.
+    #[serde(default)]
+    pub umbrella: Option<UmbrellaDef>,
+    /// The roles, in the order used to break ties in listings.
+    pub roles: Vec<RoleDef>,
+}
+
+/// A role category.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDef {
+    /// Canonical id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What the category means.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An umbrella term: roles carry it as a flag.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UmbrellaDef {
+    /// The flag's field name in the output.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// One-line definition in the rule author's words.
+    pub definition: String,
+    /// The glossary entry it rests on.
+    pub source: String,
+    /// Names a roster may use for it in `declared_role` (they name no role).
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// One role.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDef {
+    /// Stable snake_case id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// A category id.
+    pub category: String,
+    /// Whether the umbrella flag is set for this role.
+    #[serde(default)]
+    pub umbrella: bool,
+    /// One-line definition in the rule author's words.
+    pub definition: String,
+    /// The glossary entry it rests on.
+    pub source: String,
+    /// Names a roster may use for it in `declared_role`.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// A rule: when its condition holds, the record fits the role.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Unique id.
+    pub id: String,
+    /// The role it concludes.
+    pub role: String,
+    /// The glossary entry it rests on.
+    pub source: String,
+    /// Another rule whose conditions this one includes before its own.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// The condition.
+    pub when: ConditionDef,
+}
+
+/// A condition: exactly one of `all`, `any`, `not`, `fact` with one operator, `present` or
+/// `missing`.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionDef {
+    /// Holds when every part holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<ConditionDef>>,
+    /// Holds when at least one part holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<ConditionDef>>,
+    /// Holds when the part does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<ConditionDef>>,
+    /// The fact an operator tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// A one-valued fact has this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is: Option<String>,
+    /// A one-valued fact has one of these values.
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Vec<String>>,
+    /// A list fact includes at least one of these values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_any: Option<Vec<String>>,
+    /// A list fact includes every one of these values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_all: Option<Vec<String>>,
+    /// A list fact includes none of these values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_none: Option<Vec<String>>,
+    /// This fact is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<String>,
+    /// This fact is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+    /// An operator test that holds when its fact is unknown (it only rules out on evidence).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub if_known: bool,
+    /// What the condition requires, as it continues "a <role> ...".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub says: Option<String>,
+}
