@@ -113,11 +113,11 @@ pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenI
         problem: row.problem.clone(),
     };
     let mut key = String::new();
-    for (i, cell) in row.cells.iter().enumerate() {
-        let Some(Some(ci)) = header.uses.get(i) else {
+    for &(i, ci) in &header.read_order {
+        let Some(cell) = row.cells.get(i) else {
             continue;
         };
-        let column = &rules.columns[*ci];
+        let column = &rules.columns[ci];
         let text = cell.trim();
         if text.is_empty() {
             continue;

@@ -3,7 +3,10 @@
 //!
 //! Owns: bytes -> cells, header -> vocabulary columns. Must not touch: facts, rules, output.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use crate::error::Error;
 use crate::rules::{ColumnKind, FactId, RuleSet};
@@ -22,6 +25,9 @@ pub struct Header {
     pub(crate) has_id: bool,
     /// Problems with the header itself (duplicate columns), repeated on every record.
     pub(crate) warnings: Vec<String>,
+    /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
+    /// record reads the same whatever the order of the roster's columns.
+    pub(crate) read_order: Vec<(usize, usize)>,
 }
 
 impl Header {
@@ -65,8 +71,15 @@ impl Header {
             .iter()
             .enumerate()
             .any(|(ci, c)| c.kind == ColumnKind::Id && taken[ci].is_some());
+        let mut read_order: Vec<(usize, usize)> = uses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| u.map(|col| (i, col)))
+            .collect();
+        read_order.sort_by_key(|&(_, col)| col);
         Header {
             names,
+            read_order,
             uses,
             missing_facts,
             has_id,
@@ -86,9 +99,52 @@ pub struct Row {
     pub problem: Option<String>,
 }
 
+/// Physical line numbers. The csv crate stamps a record with the position where its read began,
+/// before it skips the `\n` of a CRLF or any blank lines, so its line numbers drift. This reader
+/// sits under the csv reader and notes, for every line that has content, the byte offset where
+/// that content starts and its line number; a record's line is then the line of the first
+/// content at or after the csv byte position. Only the window the csv reader has buffered ahead
+/// is kept.
+struct LineTracker<R> {
+    inner: R,
+    offset: u64,
+    line: u64,
+    after_terminator: bool,
+    starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
+}
+
+impl<R: Read> Read for LineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut starts = self.starts.borrow_mut();
+        for &b in &buf[..n] {
+            let terminator = b == b'\n' || b == b'\r';
+            if !terminator && self.after_terminator {
+                starts.push_back((self.offset, self.line));
+            }
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.after_terminator = terminator;
+            self.offset += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// The line of the first content at or after byte `at`, dropping the notes before it.
+fn line_at(starts: &RefCell<VecDeque<(u64, u64)>>, at: u64) -> Option<u64> {
+    let mut starts = starts.borrow_mut();
+    while starts.front().is_some_and(|&(offset, _)| offset < at) {
+        starts.pop_front();
+    }
+    starts.front().map(|&(_, line)| line)
+}
+
 /// Streams the rows of a roster.
 pub struct RosterReader<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineTracker<R>>,
+    starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
     record: csv::ByteRecord,
     header: Header,
     last_error_at: Option<u64>,
@@ -98,11 +154,19 @@ pub struct RosterReader<R: Read> {
 impl<R: Read> RosterReader<R> {
     /// Reads the header row from `input`; `source` names the input in errors.
     pub fn new(input: R, source: &str, rules: &RuleSet, delimiter: u8) -> Result<Self, Error> {
+        let starts = Rc::new(RefCell::new(VecDeque::new()));
+        let tracker = LineTracker {
+            inner: input,
+            offset: 0,
+            line: 1,
+            after_terminator: true,
+            starts: Rc::clone(&starts),
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(input);
+            .from_reader(tracker);
         let mut record = csv::ByteRecord::new();
         let got = reader.read_byte_record(&mut record).map_err(|e| Error::Roster {
             file: source.to_string(),
@@ -120,19 +184,26 @@ impl<R: Read> RosterReader<R> {
             .iter()
             .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
             .collect();
-        if let Some(first) = names.first_mut() {
-            if let Some(stripped) = first.strip_prefix('\u{feff}') {
-                *first = stripped.trim().to_string();
-            }
+        if let Some(first) = names.first_mut()
+            && let Some(stripped) = first.strip_prefix('\u{feff}')
+        {
+            *first = stripped.trim().to_string();
         }
         let header = Header::new(names, rules);
         Ok(RosterReader {
             reader,
+            starts,
             record,
             header,
             last_error_at: None,
             done: false,
         })
+    }
+
+    fn line_of(&self, position: Option<&csv::Position>) -> u64 {
+        position
+            .and_then(|p| line_at(&self.starts, p.byte()).or(Some(p.line())))
+            .unwrap_or(0)
     }
 
     /// The header row and what each column means.
@@ -152,7 +223,7 @@ impl<R: Read> RosterReader<R> {
                 false
             }
             Ok(true) => {
-                row.line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                row.line = self.line_of(self.record.position());
                 row.cells.clear();
                 for (k, cell) in self.record.iter().enumerate() {
                     match std::str::from_utf8(cell) {
@@ -174,7 +245,7 @@ impl<R: Read> RosterReader<R> {
                 true
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = self.line_of(e.position());
                 // A reader that fails twice at the same place will not make progress.
                 if self.last_error_at == Some(line) {
                     self.done = true;

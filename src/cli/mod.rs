@@ -27,7 +27,7 @@ enum Command {
     /// Classify every record of a roster CSV.
     Classify(classify::ClassifyArgs),
     /// Classify one partner described by flags, with its full reasoning.
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// Work with rule sets.
     Rules(rules_cmd::RulesArgs),
 }
@@ -49,10 +49,9 @@ impl RulesOpt {
     }
 }
 
-/// The outcome of a command that ran: success or findings.
+/// The outcome of a command that ran.
 pub(crate) enum Outcome {
     Success,
-    Findings,
 }
 
 /// Runs the command line and returns the exit status: 0 success, 1 findings, 2 bad usage or
@@ -68,12 +67,11 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Rules(args) => rules_cmd::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::Findings) => ExitCode::from(1),
         Err(Error::Output(msg)) if is_broken_pipe(&msg) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::Outcome;
+use super::{Outcome, RulesOpt};
 use crate::error::Error;
 use crate::rules::export_builtin;
 
@@ -27,6 +27,14 @@ enum RulesCommand {
         #[arg(long)]
         force: bool,
     },
+    /// List the roles with category, definition, source and conditions.
+    #[command(
+        after_help = "Examples:\n  partner-roles rules list\n  partner-roles rules list --rules my-rules"
+    )]
+    List {
+        #[command(flatten)]
+        rules: RulesOpt,
+    },
 }
 
 pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
@@ -35,6 +43,10 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
             for path in export_builtin(&dir, force)? {
                 println!("{}", path.display());
             }
+            Ok(Outcome::Success)
+        }
+        RulesCommand::List { rules } => {
+            print!("{}", rules.load()?.describe());
             Ok(Outcome::Success)
         }
     }

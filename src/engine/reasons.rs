@@ -77,29 +77,43 @@ fn definition(rules: &RuleSet, role: RoleId, lead: &str) -> String {
     )
 }
 
-/// The facts behind the conditions of `role`'s best rule that hold, as one clause list.
+/// The conditions of `role`'s best rule that hold on evidence, each as the facts it read and
+/// what the role requires of them: "it earns resale_margin (a reseller earns a resale margin)".
+/// Conditions on the same facts are grouped.
 fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> String {
     let rule = &rules.rules[eval.roles[role].rule];
-    let mut reads = 0u64;
+    let known = record.facts.known_mask();
+    let id = &rules.roles[role].id;
+    let mut groups: Vec<(u64, Vec<String>)> = Vec::new();
     for &c in &rule.conjuncts {
-        if eval.trace[c] == Tri::True {
-            reads |= rules.nodes[c].reads;
+        let reads = rules.nodes[c].reads;
+        if eval.trace[c] != Tri::True || reads & known == 0 {
+            continue;
+        }
+        match groups.iter_mut().find(|(r, _)| *r == reads) {
+            Some((_, says_list)) => says_list.push(says(rules, c)),
+            None => groups.push((reads, vec![says(rules, c)])),
         }
     }
-    let clauses: Vec<String> = (0..rules.facts.len())
-        .filter(|&f| reads & (1u64 << f) != 0)
-        .filter_map(|f| {
-            record
-                .facts
-                .get(f)
-                .map(|bits| rules.fact_sentence(f, Some(bits)))
-        })
-        .collect();
-    if clauses.is_empty() {
-        "no known fact contradicts it".into()
-    } else {
-        clauses.join("; ")
+    if groups.is_empty() {
+        return "no known fact contradicts it".into();
     }
+    groups
+        .iter()
+        .map(|(reads, says_list)| {
+            let facts: Vec<String> = (0..rules.facts.len())
+                .filter(|&f| reads & known & (1u64 << f) != 0)
+                .map(|f| rules.fact_sentence(f, record.facts.get(f)))
+                .collect();
+            format!(
+                "{} ({} {})",
+                facts.join(" and "),
+                article(id),
+                says_list.join(" and ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Conditions that hold only because their fact is unknown (`if_known`).

@@ -26,13 +26,22 @@ impl<'w> TableWriter<'w> {
     }
 }
 
-/// The sentence that says most about a record in one line.
+/// Longest "why" shown; the full reasons are in every other format and in `check`.
+const WHY_CHARS: usize = 180;
+
+/// The sentence that says most about a record, shortened for a glance.
 fn why(r: &Classification) -> String {
     let pick = match r.status {
         Status::Classified => r.reasons.get(1),
         _ => r.reasons.get(1).or(r.reasons.first()),
     };
-    pick.cloned().unwrap_or_default()
+    let text = pick.map(String::as_str).unwrap_or_default();
+    if text.chars().count() <= WHY_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(WHY_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+    format!("{cut} ...")
 }
 
 impl RecordWriter for TableWriter<'_> {

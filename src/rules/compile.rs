@@ -513,7 +513,6 @@ fn compile_rule(
     let id = set.rules.len();
     set.rules.push(Rule {
         id: def.id.clone(),
-        role,
         source: def.source.clone(),
         root,
         conjuncts,
@@ -741,13 +740,14 @@ fn resolve_fact(
 }
 
 /// Lower-cases the first letter of a definition so it reads inside a sentence ("Turns a deal"
-/// -> "turns a deal"), leaving acronyms ("OEM ...") alone.
+/// -> "turns a deal"), leaving a leading acronym ("OEM ...", "SI ...") alone.
 fn sentence_case(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().filter(|c| c.is_alphabetic()).count() > 1
+        && first_word.chars().all(|c| !c.is_lowercase());
     let mut chars = text.chars();
-    match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
-            first.to_lowercase().chain(text.chars().skip(1)).collect()
-        }
+    match chars.next() {
+        Some(first) if !acronym => first.to_lowercase().chain(chars).collect(),
         _ => text.to_string(),
     }
 }

@@ -7,21 +7,16 @@ use super::{NodeId, NodeKind, Op, RuleSet};
 
 pub(super) fn refinements(set: &RuleSet) -> Vec<Vec<bool>> {
     let n = set.roles.len();
-    let mut implies_role = vec![vec![false; n]; n];
-    for a in 0..n {
-        for b in 0..n {
-            if a != b {
-                implies_role[a][b] = role_implies(set, a, b);
-            }
-        }
-    }
-    let mut refines = vec![vec![false; n]; n];
-    for a in 0..n {
-        for b in 0..n {
-            refines[a][b] = implies_role[a][b] && !implies_role[b][a];
-        }
-    }
-    refines
+    let implies_role: Vec<Vec<bool>> = (0..n)
+        .map(|a| (0..n).map(|b| a != b && role_implies(set, a, b)).collect())
+        .collect();
+    (0..n)
+        .map(|a| {
+            (0..n)
+                .map(|b| implies_role[a][b] && !implies_role[b][a])
+                .collect()
+        })
+        .collect()
 }
 
 fn role_implies(set: &RuleSet, a: usize, b: usize) -> bool {

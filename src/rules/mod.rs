@@ -111,7 +111,6 @@ pub(crate) enum Declared {
 #[derive(Debug)]
 pub(crate) struct Rule {
     pub id: String,
-    pub role: RoleId,
     pub source: String,
     pub root: NodeId,
     /// The top-level parts of the condition (the children of an `all`, else the root alone).
@@ -311,6 +310,96 @@ impl RuleSet {
             Some(bits) => f.phrase.replace("{}", &self.render_values(fact, bits)),
             None => format!("{} is not given", f.name),
         }
+    }
+}
+
+impl RuleSet {
+    /// A condition in plain words, with its `says` when the author wrote one:
+    /// `earns has_any resale_margin ("earns a resale margin")`.
+    pub(crate) fn describe_node(&self, node: NodeId) -> String {
+        let n = &self.nodes[node];
+        let body = match &n.kind {
+            NodeKind::Test {
+                fact,
+                op,
+                mask,
+                if_known,
+            } => format!(
+                "{} {} {}{}",
+                self.facts[*fact].name,
+                op.name(),
+                self.value_ids(*fact, *mask, ", "),
+                if *if_known { " (if known)" } else { "" }
+            ),
+            NodeKind::Present(f) => format!("{} is given", self.facts[*f].name),
+            NodeKind::Missing(f) => format!("{} is not given", self.facts[*f].name),
+            NodeKind::All(parts) | NodeKind::Any(parts) => {
+                let word = if matches!(n.kind, NodeKind::All(_)) {
+                    "all of"
+                } else {
+                    "any of"
+                };
+                let inner: Vec<String> = parts.iter().map(|&p| self.describe_node(p)).collect();
+                format!("{word} ({})", inner.join("; "))
+            }
+            NodeKind::Not(part) => format!("not ({})", self.describe_node(*part)),
+        };
+        match &n.says {
+            Some(says) => format!("{body} (\"{says}\")"),
+            None => body,
+        }
+    }
+
+    /// Every role with its category, definition, source and conditions, for `rules list`.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "{} {} ({}): {} roles in {} categories\n",
+            self.name,
+            self.version.as_deref().unwrap_or(""),
+            self.origin,
+            self.roles.len(),
+            self.categories.len()
+        );
+        if let Some(u) = &self.umbrella {
+            out.push_str(&format!(
+                "umbrella flag `{}` ({}): {} [{}]\n",
+                u.id, u.name, u.definition, u.source
+            ));
+        }
+        for (ci, category) in self.categories.iter().enumerate() {
+            out.push_str(&format!("\n{} ({})\n", category.name, category.id));
+            for (ri, role) in self
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.category == ci)
+            {
+                let flag = match (&self.umbrella, role.umbrella) {
+                    (Some(u), true) => format!(", {}", u.id),
+                    _ => String::new(),
+                };
+                out.push_str(&format!("  {} - {}{}\n", role.id, role.name, flag));
+                out.push_str(&format!(
+                    "    {}\n    source: {}\n",
+                    role.definition, role.source
+                ));
+                for &r in &role.rules {
+                    let rule = &self.rules[r];
+                    out.push_str(&format!("    rule {} [{}]:\n", rule.id, rule.source));
+                    for &c in &rule.conjuncts {
+                        out.push_str(&format!("      - {}\n", self.describe_node(c)));
+                    }
+                }
+                let refined: Vec<&str> = (0..self.roles.len())
+                    .filter(|&b| self.refines[ri][b])
+                    .map(|b| self.roles[b].id.as_str())
+                    .collect();
+                if !refined.is_empty() {
+                    out.push_str(&format!("    refines: {}\n", refined.join(", ")));
+                }
+            }
+        }
+        out
     }
 }
 

@@ -1,0 +1,94 @@
+//! Table-driven `check` cases from `fixtures/check-cases.csv`: the glossary's textbook records
+//! and each confusable pair, given as flags.
+
+use crate::support::{bin, csv_rows, fixture};
+
+#[test]
+fn check_cases_from_fixture() {
+    let cases = csv_rows(&fixture("check-cases.csv"));
+    assert!(cases.len() >= 20);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let mut cmd = bin();
+        cmd.args(["check", "--format", "json"]);
+        cmd.args(case["args"].split_whitespace());
+        let out = cmd.output().expect("runs");
+        if !out.status.success() {
+            failures.push(format!(
+                "{}: exit {:?}: {}",
+                case["name"],
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        }
+        let rec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let role = rec["role"].as_str().unwrap_or("");
+        let reasons = rec["reasons"].to_string();
+        let wanted_text = case["reason_contains"].replace('"', "\\\"");
+        if rec["status"] != case["status"].as_str()
+            || role != case["role"]
+            || !reasons.contains(&wanted_text)
+        {
+            failures.push(format!(
+                "{}: want {} {:?} with {:?}; got {} {:?}; reasons {}",
+                case["name"],
+                case["status"],
+                case["role"],
+                case["reason_contains"],
+                rec["status"],
+                role,
+                reasons
+            ));
+        }
+        assert!(
+            rec["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+            "{}: reasons",
+            case["name"]
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn check_text_output_shows_the_reasoning() {
+    let out = bin()
+        .args([
+            "check",
+            "--transacts",
+            "partner",
+            "--sells-to",
+            "end_customers",
+            "--earns",
+            "margin",
+            "--delivers",
+            "none",
+            "--declared",
+            "VAR",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    insta::assert_snapshot!("check_declared_var_is_reseller", text);
+}
+
+#[test]
+fn check_rejects_a_fact_the_rules_do_not_know() {
+    bin()
+        .args(["check", "--fact", "colour=blue"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no fact \"colour\""));
+    bin()
+        .args(["check", "--fact", "earns"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("expected NAME=VALUE"));
+}

@@ -1,0 +1,11 @@
+//! One integration test binary driving the real `partner-roles` binary (and, for the
+//! properties, the library). Modules by subject; cases come from files under `fixtures/`.
+
+mod check;
+mod classify;
+mod corpora;
+mod errors;
+mod formats;
+mod properties;
+mod rules;
+mod support;

@@ -1,0 +1,56 @@
+//! Helpers shared by the test modules.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The binary under test.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("partner-roles").expect("binary is built");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// A path under `fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Reads a CSV fixture into rows of (header -> value) in file order.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().expect("header row").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("readable fixture row");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `classify --format jsonl` on a roster file and parses each output line.
+pub fn classify_jsonl(roster: &Path) -> Vec<serde_json::Value> {
+    let out = bin()
+        .args(["classify", "--format", "jsonl", "--quiet"])
+        .arg(roster)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "classify failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+        .collect()
+}
