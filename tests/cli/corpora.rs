@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::support::bin;
+use crate::support::classify_jsonl;
 
 fn corpora(suite: &str) -> Option<PathBuf> {
     match std::env::var_os("PARTNER_ROLES_CORPORA") {
@@ -59,21 +59,7 @@ fn csv_spectrum_yields_every_record() {
         .expect("valid json");
         // A file holding one record is stored as a bare object.
         let want = expected.as_array().map_or(1, Vec::len);
-        let out = bin()
-            .args(["classify", "--format", "jsonl", "-q"])
-            .arg(&csv)
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{stem}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .expect("utf-8")
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("json line"))
-            .collect();
+        let records = classify_jsonl(&csv);
         assert_eq!(records.len(), want, "{stem}: records out = records in");
         for rec in &records {
             let line = rec["line"].as_u64().expect("line");
