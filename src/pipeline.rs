@@ -3,11 +3,11 @@
 
 use std::io::Read;
 
-use crate::engine::{Status, classify};
+use crate::engine::{Classification, Evaluation, Finding, Status, condense, evaluate_record};
 use crate::error::Error;
-use crate::facts::{SeenIds, read_record};
+use crate::facts::{Record, SeenIds, read_record};
 use crate::output::RecordWriter;
-use crate::roster::{RosterReader, Row};
+use crate::roster::{Header, RosterReader, Row};
 use crate::rules::RuleSet;
 
 /// Counts of one run, for the summary line.
@@ -25,11 +25,41 @@ pub struct Summary {
     pub unclassified: usize,
     /// Rows that could not be read.
     pub errors: usize,
+    /// Records whose declared role is the derived one.
+    pub agree: usize,
     /// Records whose declared role disagrees with the derived one.
     pub mismatches: usize,
+    /// Records with a declared role that is ambiguous or unclassified.
+    pub unconfirmed: usize,
+    /// Records with no known declared role.
+    pub undeclared: usize,
 }
 
 impl Summary {
+    fn count(&mut self, result: &Classification) {
+        match result.status {
+            Status::Classified => self.classified += 1,
+            Status::Ambiguous => self.ambiguous += 1,
+            Status::Unclassified => self.unclassified += 1,
+            Status::Error => self.errors += 1,
+        }
+        match result.finding {
+            Finding::Agree => self.agree += 1,
+            Finding::Mismatch => self.mismatches += 1,
+            Finding::Unconfirmed => self.unconfirmed += 1,
+            Finding::Undeclared => self.undeclared += 1,
+            Finding::Error => {}
+        }
+    }
+
+    /// One line for standard error, for `audit`.
+    pub fn audit_line(&self) -> String {
+        format!(
+            "{} records read: {} agree, {} mismatch, {} unconfirmed, {} undeclared, {} errors",
+            self.rows, self.agree, self.mismatches, self.unconfirmed, self.undeclared, self.errors
+        )
+    }
+
     /// One line for standard error.
     pub fn line(&self) -> String {
         format!(
@@ -42,6 +72,40 @@ impl Summary {
             self.errors,
             self.mismatches
         )
+    }
+}
+
+/// Everything known about one row once it is classified.
+pub struct Item<'a, 'r> {
+    /// The input row.
+    pub row: &'a Row,
+    /// The normalized record.
+    pub record: &'a Record,
+    /// The full evaluation (trace and decision).
+    pub evaluation: &'a Evaluation,
+    /// The classification written out.
+    pub result: &'a Classification<'r>,
+}
+
+/// Receives every item of a run, in input order.
+pub trait Sink {
+    /// Called once before any item, with the input header.
+    fn start(&mut self, header: &Header) -> std::io::Result<()>;
+    /// Called once per row.
+    fn item(&mut self, item: &Item) -> std::io::Result<()>;
+    /// Called once after the last item.
+    fn finish(&mut self) -> std::io::Result<()>;
+}
+
+impl<W: RecordWriter + ?Sized> Sink for W {
+    fn start(&mut self, header: &Header) -> std::io::Result<()> {
+        RecordWriter::start(self, header)
+    }
+    fn item(&mut self, item: &Item) -> std::io::Result<()> {
+        self.write(&item.row.cells, item.result)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        RecordWriter::finish(self)
     }
 }
 
@@ -58,13 +122,13 @@ impl Default for RunOptions {
     }
 }
 
-/// Classifies every row of `input` (named `source` in errors) and writes each record to `out`.
-pub fn run(
+/// Classifies every row of `input` (named `source` in errors) and hands each item to `out`.
+pub fn run<S: Sink + ?Sized>(
     rules: &RuleSet,
     input: impl Read,
     source: &str,
     options: RunOptions,
-    out: &mut dyn RecordWriter,
+    out: &mut S,
 ) -> Result<Summary, Error> {
     let mut reader = RosterReader::new(input, source, rules, options.delimiter)?;
     let header = reader.header().clone();
@@ -76,17 +140,16 @@ pub fn run(
     while reader.read_row(&mut row) {
         summary.rows += 1;
         let record = read_record(rules, &header, &row, &mut seen);
-        let result = classify(rules, &record);
-        match result.status {
-            Status::Classified => summary.classified += 1,
-            Status::Ambiguous => summary.ambiguous += 1,
-            Status::Unclassified => summary.unclassified += 1,
-            Status::Error => summary.errors += 1,
-        }
-        if result.matches_declared == Some(false) {
-            summary.mismatches += 1;
-        }
-        out.write(&row.cells, &result).map_err(write_err)?;
+        let evaluation = evaluate_record(rules, &record);
+        let result = condense(rules, &record, &evaluation);
+        summary.count(&result);
+        let item = Item {
+            row: &row,
+            record: &record,
+            evaluation: &evaluation,
+            result: &result,
+        };
+        out.item(&item).map_err(write_err)?;
         summary.written += 1;
     }
     out.finish().map_err(write_err)?;

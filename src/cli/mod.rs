@@ -1,8 +1,10 @@
 //! The command line: argument parsing and wiring. Each subcommand is one file owning its
 //! arguments and its run; none of them classifies or formats anything itself.
 
+mod audit;
 mod check;
 mod classify;
+mod explain;
 mod rules_cmd;
 
 use std::io::{IsTerminal, Read, Write};
@@ -26,8 +28,12 @@ pub struct Cli {
 enum Command {
     /// Classify every record of a roster CSV.
     Classify(classify::ClassifyArgs),
+    /// List the records whose declared role the evidence contradicts or cannot confirm.
+    Audit(audit::AuditArgs),
     /// Classify one partner described by flags, with its full reasoning.
     Check(Box<check::CheckArgs>),
+    /// Show the whole trace for one record: facts, every condition, the decision, near misses.
+    Explain(explain::ExplainArgs),
     /// Work with rule sets.
     Rules(rules_cmd::RulesArgs),
 }
@@ -49,9 +55,10 @@ impl RulesOpt {
     }
 }
 
-/// The outcome of a command that ran.
+/// The outcome of a command that ran: success, or findings (exit status 1).
 pub(crate) enum Outcome {
     Success,
+    Findings,
 }
 
 /// Runs the command line and returns the exit status: 0 success, 1 findings, 2 bad usage or
@@ -67,11 +74,14 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Check(args) => check::run(*args),
+        Command::Explain(args) => explain::run(args),
         Command::Rules(args) => rules_cmd::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
         Err(Error::Output(msg)) if is_broken_pipe(&msg) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -5,7 +5,10 @@
 //! Owns: three-valued logic, the decision policy, confidence, candidates, reasons.
 //! Must not touch: CSV, the command line, output formatting.
 
+mod near_miss;
 mod reasons;
+
+pub use near_miss::{Change, NearMiss, near_miss};
 
 use serde::Serialize;
 
@@ -76,6 +79,43 @@ impl Status {
     }
 }
 
+/// What an audit makes of a record: the declared role against the derived one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// The declared role is the derived role.
+    Agree,
+    /// A role is declared and the record is classified as another.
+    Mismatch,
+    /// A role is declared but the record is ambiguous or unclassified.
+    Unconfirmed,
+    /// No known role is declared.
+    Undeclared,
+    /// The row could not be read.
+    Error,
+}
+
+impl Finding {
+    /// The finding as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::Agree => "agree",
+            Finding::Mismatch => "mismatch",
+            Finding::Unconfirmed => "unconfirmed",
+            Finding::Undeclared => "undeclared",
+            Finding::Error => "error",
+        }
+    }
+
+    /// Whether a person should look at the record.
+    pub fn needs_review(self) -> bool {
+        matches!(
+            self,
+            Finding::Mismatch | Finding::Unconfirmed | Finding::Error
+        )
+    }
+}
+
 /// A role considered for a record, with its score (share of its top-level conditions that
 /// hold; an unknown counts half).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +158,8 @@ pub struct Classification<'r> {
     pub warnings: Vec<String>,
     /// The line the row starts on.
     pub line: u64,
+    /// Declared against derived: agree, mismatch, unconfirmed, undeclared or error.
+    pub finding: Finding,
 }
 
 /// How one role stands: its best rule and that rule's state and score.
@@ -234,19 +276,9 @@ fn decide(
     };
     let confidence = match status {
         Status::Classified | Status::Ambiguous => {
-            let mut needed = chosen
-                .iter()
-                .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
-            for (r, result) in roles.iter().enumerate() {
-                if result.state == Tri::Unknown && !chosen.contains(&r) {
-                    needed |= unknown_reads(rules, trace.as_slice(), result.rule);
-                }
-            }
-            let known = (0..rules.facts.len())
-                .filter(|&f| needed & (1u64 << f) != 0 && facts.get(f).is_some())
-                .count();
-            let share = known as f64 / needed.count_ones().max(1) as f64;
-            round2(share / chosen.len() as f64)
+            let needed = needed_facts(rules, &trace, &roles, &chosen);
+            let known = (needed & facts.known_mask()).count_ones();
+            round2(known as f64 / needed.count_ones().max(1) as f64 / chosen.len() as f64)
         }
         Status::Unclassified | Status::Error => 0.0,
     };
@@ -258,6 +290,25 @@ fn decide(
         refined,
         confidence,
     }
+}
+
+/// The facts a decision needs: those the chosen roles' rules read, and those still undecided in
+/// every possible role. Confidence is the known share of them.
+pub(crate) fn needed_facts(
+    rules: &RuleSet,
+    trace: &[Tri],
+    roles: &[RoleResult],
+    chosen: &[RoleId],
+) -> u64 {
+    let mut needed = chosen
+        .iter()
+        .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
+    for (r, result) in roles.iter().enumerate() {
+        if result.state == Tri::Unknown && !chosen.contains(&r) {
+            needed |= unknown_reads(rules, trace, result.rule);
+        }
+    }
+    needed
 }
 
 /// The facts read by the conditions of `rule` that are still unknown.
@@ -295,6 +346,13 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
     let channel_partner = matches!(eval.status, Status::Classified | Status::Ambiguous)
         && eval.chosen.iter().all(|&r| rules.roles[r].umbrella);
     let declared = record.declared_role;
+    let finding = match (eval.status, declared) {
+        (Status::Error, _) => Finding::Error,
+        (_, None) => Finding::Undeclared,
+        (Status::Classified, Some(d)) if role == Some(d) => Finding::Agree,
+        (Status::Classified, Some(_)) => Finding::Mismatch,
+        (_, Some(_)) => Finding::Unconfirmed,
+    };
     Classification {
         partner_id: record.partner_id.clone(),
         partner_name: record.partner_name.clone(),
@@ -309,6 +367,7 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
         matches_declared: declared.map(|d| role == Some(d)),
         warnings: record.warnings.clone(),
         line: record.line,
+        finding,
     }
 }
 
@@ -322,7 +381,7 @@ fn fit_of(state: Tri) -> Fit {
 
 /// The roles worth showing, best first: the chosen ones, the others that fit, the possible
 /// ones, the near misses (ruled out by a single condition) and the declared role.
-pub(crate) fn candidate_order(
+pub fn candidate_order(
     rules: &RuleSet,
     eval: &Evaluation,
     declared: Option<RoleId>,

@@ -9,7 +9,7 @@ use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::Header;
 
-const RESULT_COLUMNS: [&str; 10] = [
+const RESULT_COLUMNS: [&str; 11] = [
     "status",
     "role",
     "category",
@@ -19,6 +19,7 @@ const RESULT_COLUMNS: [&str; 10] = [
     "reasons",
     "declared_role",
     "matches_declared",
+    "finding",
     "warnings",
 ];
 
@@ -69,7 +70,7 @@ impl RecordWriter for CsvWriter<'_> {
     }
 
     fn write(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
-        let mut row: Vec<&str> = Vec::with_capacity(self.width + 11);
+        let mut row: Vec<&str> = Vec::with_capacity(self.width + 12);
         // Pad short rows so the result columns line up; longer rows keep their extra cells
         // at the end of the input part.
         for i in 0..self.width.max(cells.len()) {
@@ -95,6 +96,7 @@ impl RecordWriter for CsvWriter<'_> {
             &reasons,
             r.declared_role.unwrap_or(""),
             opt_bool(r.matches_declared),
+            r.finding.as_str(),
             &warnings,
         ]);
         self.out.write_record(&row).map_err(io)

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::RecordWriter;
-use crate::engine::Classification;
+use crate::engine::{Classification, Finding};
 use crate::roster::Header;
 
 /// Writes a Markdown table.
@@ -48,7 +48,7 @@ impl RecordWriter for MarkdownWriter<'_> {
     fn start(&mut self, _header: &Header) -> std::io::Result<()> {
         writeln!(
             self.out,
-            "| partner_id | partner_name | status | role | category | confidence | declared_role | matches | reasons |"
+            "| partner_id | partner_name | status | role | category | confidence | declared_role | finding | reasons |"
         )?;
         writeln!(self.out, "|---|---|---|---|---|---:|---|---|---|")
     }
@@ -65,10 +65,10 @@ impl RecordWriter for MarkdownWriter<'_> {
             code(r.category),
             r.confidence,
             code(r.declared_role),
-            match r.matches_declared {
-                Some(true) => "yes",
-                Some(false) => "**no**",
-                None => "",
+            match r.finding {
+                Finding::Mismatch => "**mismatch**",
+                Finding::Undeclared => "",
+                other => other.as_str(),
             },
             reasons.join("<br>")
         )

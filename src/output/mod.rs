@@ -5,6 +5,7 @@
 //! Must not touch: rules, facts, the decision.
 
 mod csv_out;
+mod explain;
 mod json;
 mod markdown;
 mod table;
@@ -17,6 +18,7 @@ use crate::engine::Classification;
 use crate::roster::Header;
 
 pub use csv_out::CsvWriter;
+pub use explain::Explanation;
 pub use json::JsonWriter;
 pub use markdown::MarkdownWriter;
 pub use table::TableWriter;

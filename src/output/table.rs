@@ -7,7 +7,7 @@ use tabled::builder::Builder;
 use tabled::settings::{Modify, Style, Width, object::Columns};
 
 use super::RecordWriter;
-use crate::engine::{Classification, Status};
+use crate::engine::{Classification, Finding, Status};
 use crate::roster::Header;
 
 /// Writes an aligned table when finished.
@@ -29,10 +29,18 @@ impl<'w> TableWriter<'w> {
 /// Longest "why" shown; the full reasons are in every other format and in `check`.
 const WHY_CHARS: usize = 180;
 
-/// The sentence that says most about a record, shortened for a glance.
+/// The sentence that says most about a record, shortened for a glance: for a mismatch, why it
+/// is not the declared role; else what decided it.
 fn why(r: &Classification) -> String {
-    let pick = match r.status {
-        Status::Classified => r.reasons.get(1),
+    let about_declared = r.declared_role.and_then(|d| {
+        r.reasons.iter().find(|s| {
+            (s.starts_with("Not a") && s.contains(&format!(" {d}: ")))
+                || s.starts_with(&format!("Also fits {d},"))
+        })
+    });
+    let pick = match (r.finding, r.status) {
+        (Finding::Mismatch, _) if about_declared.is_some() => about_declared,
+        (_, Status::Classified) => r.reasons.get(1),
         _ => r.reasons.get(1).or(r.reasons.first()),
     };
     let text = pick.map(String::as_str).unwrap_or_default();
@@ -54,7 +62,7 @@ impl RecordWriter for TableWriter<'_> {
             "category",
             "conf",
             "declared",
-            "match",
+            "finding",
             "why",
         ]);
         Ok(())
@@ -69,10 +77,10 @@ impl RecordWriter for TableWriter<'_> {
             r.category.unwrap_or("-").to_string(),
             format!("{:.2}", r.confidence),
             r.declared_role.unwrap_or("").to_string(),
-            match r.matches_declared {
-                Some(true) => "yes",
-                Some(false) => "NO",
-                None => "",
+            match r.finding {
+                Finding::Mismatch => "MISMATCH",
+                Finding::Undeclared => "",
+                other => other.as_str(),
             }
             .to_string(),
             why(r),

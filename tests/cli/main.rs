@@ -1,10 +1,12 @@
 //! One integration test binary driving the real `partner-roles` binary (and, for the
 //! properties, the library). Modules by subject; cases come from files under `fixtures/`.
 
+mod audit;
 mod check;
 mod classify;
 mod corpora;
 mod errors;
+mod explain;
 mod formats;
 mod properties;
 mod rules;

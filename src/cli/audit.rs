@@ -1,0 +1,105 @@
+//! `partner-roles audit ROSTER`: declared against derived, listing the records a person must
+//! look at (mismatches, unconfirmed declarations, unreadable rows).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::classify::{default_format, parse_delimiter};
+use super::{Outcome, RulesOpt, open_input, open_output};
+use crate::error::Error;
+use crate::output::{Format, RecordWriter, writer_for};
+use crate::pipeline::{self, Item, RunOptions, Sink};
+use crate::roster::Header;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  partner-roles audit fixtures/sample-roster.csv\n  partner-roles audit roster.csv --format jsonl --fail-on unconfirmed   # in CI\n  partner-roles audit roster.csv --all --format csv -o audit.csv"
+)]
+pub(crate) struct AuditArgs {
+    /// The roster CSV, or - for standard input.
+    #[arg(value_name = "ROSTER.csv")]
+    roster: PathBuf,
+    #[command(flatten)]
+    rules: RulesOpt,
+    /// Output format [default: table on a terminal, else csv; with -o, from the file's extension]
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The roster's field delimiter, one character (default: comma).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// List every record with its finding, not only those that need a person.
+    #[arg(long)]
+    all: bool,
+    /// Which findings make the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Mismatch)]
+    fail_on: FailOn,
+    /// Print no summary on standard error.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Exit 1 when a declared role disagrees with a classified one.
+    Mismatch,
+    /// Exit 1 on mismatches and on declared roles the evidence cannot confirm.
+    Unconfirmed,
+    /// Always exit 0 when the roster could be read.
+    Never,
+}
+
+/// Passes on only the records that need a person (or all, with `--all`).
+struct AuditSink<'w> {
+    out: Box<dyn RecordWriter + 'w>,
+    all: bool,
+}
+
+impl Sink for AuditSink<'_> {
+    fn start(&mut self, header: &Header) -> std::io::Result<()> {
+        self.out.start(header)
+    }
+    fn item(&mut self, item: &Item) -> std::io::Result<()> {
+        if self.all || item.result.finding.needs_review() {
+            self.out.write(&item.row.cells, item.result)?;
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.out.finish()
+    }
+}
+
+pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
+    let rules = args.rules.load()?;
+    let format = args
+        .format
+        .unwrap_or_else(|| default_format(args.output.as_deref()));
+    let input = open_input(&args.roster)?;
+    let out = open_output(args.output.as_deref())?;
+    let mut sink = AuditSink {
+        out: writer_for(format, out),
+        all: args.all,
+    };
+    let options = RunOptions {
+        delimiter: args.delimiter.unwrap_or(b','),
+    };
+    let source = args.roster.display().to_string();
+    let summary = pipeline::run(&rules, input, &source, options, &mut sink)?;
+    if !args.quiet {
+        eprintln!("{}", summary.audit_line());
+    }
+    let failed = match args.fail_on {
+        FailOn::Mismatch => summary.mismatches > 0,
+        FailOn::Unconfirmed => summary.mismatches + summary.unconfirmed > 0,
+        FailOn::Never => false,
+    };
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}

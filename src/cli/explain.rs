@@ -1,0 +1,109 @@
+//! `partner-roles explain ROSTER --id ID | --row N`: the whole trace for one record.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::classify::parse_delimiter;
+use super::{Outcome, RulesOpt, open_input};
+use crate::engine::{Status, Tri, candidate_order, condense, evaluate_record, near_miss};
+use crate::error::Error;
+use crate::facts::{SeenIds, read_record};
+use crate::output::Explanation;
+use crate::roster::{RosterReader, Row};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  partner-roles explain fixtures/sample-roster.csv --id P013\n  partner-roles explain fixtures/sample-roster.csv --row 3"
+)]
+pub(crate) struct ExplainArgs {
+    /// The roster CSV, or - for standard input.
+    #[arg(value_name = "ROSTER.csv")]
+    roster: PathBuf,
+    /// The partner_id of the record (the first one, if the id repeats).
+    #[arg(long, required_unless_present = "row", conflicts_with = "row")]
+    id: Option<String>,
+    /// The record's position among the data rows, counting from 1.
+    #[arg(long)]
+    row: Option<usize>,
+    #[command(flatten)]
+    rules: RulesOpt,
+    /// The roster's field delimiter, one character (default: comma).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+}
+
+pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
+    let rules = args.rules.load()?;
+    let source = args.roster.display().to_string();
+    let mut reader = RosterReader::new(
+        open_input(&args.roster)?,
+        &source,
+        &rules,
+        args.delimiter.unwrap_or(b','),
+    )?;
+    let header = reader.header().clone();
+    let mut seen = SeenIds::default();
+    let mut row = Row::default();
+    let mut index = 0;
+    let mut first_ids = Vec::new();
+    while reader.read_row(&mut row) {
+        index += 1;
+        let record = read_record(&rules, &header, &row, &mut seen);
+        let wanted = match (&args.id, args.row) {
+            (Some(id), _) => record.partner_id == *id,
+            (None, Some(n)) => index == n,
+            (None, None) => false,
+        };
+        if !wanted {
+            if first_ids.len() < 5 {
+                first_ids.push(record.partner_id.clone());
+            }
+            continue;
+        }
+        let evaluation = evaluate_record(&rules, &record);
+        let result = condense(&rules, &record, &evaluation);
+        let near_misses: Vec<_> = if evaluation.status == Status::Error {
+            Vec::new()
+        } else {
+            candidate_order(&rules, &evaluation, record.declared_role)
+                .into_iter()
+                .filter(|r| {
+                    !(evaluation.status == Status::Classified && evaluation.chosen.contains(r))
+                })
+                .filter(|&r| {
+                    evaluation.roles[r].state != Tri::True
+                        || evaluation.status != Status::Classified
+                })
+                .map(|r| near_miss(&rules, &record.facts, r))
+                .collect()
+        };
+        let explanation = Explanation {
+            rules: &rules,
+            source: &source,
+            header: &header,
+            row: &row,
+            record: &record,
+            evaluation: &evaluation,
+            near_misses: &near_misses,
+            reasons: &result.reasons,
+        };
+        print!("{}", explanation.render());
+        return Ok(Outcome::Success);
+    }
+    let what = match (&args.id, args.row) {
+        (Some(id), _) => format!("no record has partner_id {id:?}"),
+        (_, Some(n)) => format!("there is no row {n}: the roster has {index} data rows"),
+        _ => unreachable!("clap requires --id or --row"),
+    };
+    Err(Error::Usage {
+        message: format!(
+            "{source}: {what}; ids look like: {}",
+            if first_ids.is_empty() {
+                "(no rows)".to_string()
+            } else {
+                first_ids.join(", ")
+            }
+        ),
+    })
+}

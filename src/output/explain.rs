@@ -1,0 +1,307 @@
+//! The whole trace of one record, as text: cells, facts and how each was read, every condition
+//! of every rule with its outcome, the decision step by step, the near misses and the reasons.
+
+use std::fmt::Write as _;
+
+use crate::engine::{Evaluation, NearMiss, Status, Tri, needed_facts};
+use crate::facts::Record;
+use crate::normalize::normalize_token;
+use crate::roster::{Header, Row};
+use crate::rules::{NodeId, NodeKind, RuleSet};
+
+fn mark(t: Tri) -> &'static str {
+    match t {
+        Tri::True => "[true   ]",
+        Tri::False => "[false  ]",
+        Tri::Unknown => "[unknown]",
+    }
+}
+
+fn standing(t: Tri) -> &'static str {
+    match t {
+        Tri::True => "FITS",
+        Tri::False => "ruled out",
+        Tri::Unknown => "possible",
+    }
+}
+
+/// Everything `explain` prints about one record.
+pub struct Explanation<'a> {
+    /// The rule set.
+    pub rules: &'a RuleSet,
+    /// The roster's name, for the title.
+    pub source: &'a str,
+    /// The input header.
+    pub header: &'a Header,
+    /// The input row.
+    pub row: &'a Row,
+    /// The normalized record.
+    pub record: &'a Record,
+    /// The evaluation.
+    pub evaluation: &'a Evaluation,
+    /// Near misses for the close alternatives.
+    pub near_misses: &'a [NearMiss],
+    /// The reasons, as `classify` writes them.
+    pub reasons: &'a [String],
+}
+
+impl Explanation<'_> {
+    /// Renders the explanation as text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let (rules, record, eval) = (self.rules, self.record, self.evaluation);
+        let _ = writeln!(
+            out,
+            "Record {}{} on line {} of {}",
+            record.partner_id,
+            record
+                .partner_name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            record.line,
+            self.source
+        );
+
+        out.push_str("\nCells\n");
+        let width = self
+            .header
+            .names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (i, name) in self.header.names.iter().enumerate() {
+            let cell = self.row.cells.get(i).map(String::as_str).unwrap_or("");
+            let meaning = match self.header.uses.get(i).copied().flatten() {
+                Some(col) if normalize_token(name) == rules.columns[col].name => String::new(),
+                Some(col) => format!("  (header alias of {})", rules.columns[col].name),
+                None => "  (not read: carried through)".into(),
+            };
+            let _ = writeln!(out, "  {name:<width$}  {cell:?}{meaning}");
+        }
+
+        out.push_str("\nFacts\n");
+        for (f, fact) in rules.facts.iter().enumerate() {
+            let value = match record.facts.get(f) {
+                Some(0) => fact
+                    .nothing
+                    .map(|n| fact.values[n as usize].id.clone())
+                    .unwrap_or_else(|| "(empty)".into()),
+                Some(bits) => rules.value_ids(f, bits, ", "),
+                None => "unknown".into(),
+            };
+            let read: Vec<String> = record
+                .mappings
+                .iter()
+                .filter(|m| m.fact == fact.name)
+                .map(|m| match &m.value {
+                    Some(v) if normalize_token(&m.raw) == *v => format!("{:?}", m.raw),
+                    Some(v) => format!("{:?} -> {v} (synonym)", m.raw),
+                    None => format!("{:?} ignored (no value means it)", m.raw),
+                })
+                .collect();
+            let how = if read.is_empty() {
+                String::new()
+            } else {
+                format!("  from {}", read.join(", "))
+            };
+            let _ = writeln!(out, "  {:<12} {value:<28}{how}", fact.name);
+        }
+        if let Some(text) = &record.declared_text {
+            let role = record
+                .declared_role
+                .map(|r| rules.roles[r].id.as_str())
+                .unwrap_or("no known role");
+            let _ = writeln!(out, "  {:<12} {text:?} -> {role}", "declared");
+        }
+
+        out.push_str("\nRules (every condition with its outcome)\n");
+        for (r, role) in rules.roles.iter().enumerate() {
+            let result = eval.roles[r];
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}, score {:.2}",
+                role.id,
+                rules.categories[role.category].id,
+                standing(result.state),
+                result.score
+            );
+            for &rule_id in &role.rules {
+                let rule = &rules.rules[rule_id];
+                let _ = writeln!(out, "    rule {} {}", rule.id, mark(eval.trace[rule.root]));
+                for &c in &rule.conjuncts {
+                    self.node(&mut out, c, 3);
+                }
+            }
+        }
+
+        out.push_str("\nDecision\n");
+        self.decision(&mut out);
+
+        out.push_str("\nNear misses (the smallest change of facts that would make it each close alternative)\n");
+        if self.near_misses.is_empty() {
+            out.push_str("  none: no other role is close\n");
+        }
+        for miss in self.near_misses {
+            let id = &rules.roles[miss.role].id;
+            if miss.ways.is_empty() {
+                let _ = writeln!(out, "  {id}: no change of one or two facts makes it one");
+                continue;
+            }
+            let ways: Vec<String> = miss
+                .ways
+                .iter()
+                .map(|way| {
+                    way.iter()
+                        .map(|c| c.describe(rules, &record.facts))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  would be {} {id} if {}",
+                article(id),
+                ways.join(", or if ")
+            );
+        }
+
+        out.push_str("\nReasons\n");
+        for reason in self.reasons {
+            let _ = writeln!(out, "  - {reason}");
+        }
+        if !record.warnings.is_empty() {
+            out.push_str("\nWarnings\n");
+            for w in &record.warnings {
+                let _ = writeln!(out, "  - {w}");
+            }
+        }
+        out
+    }
+
+    fn node(&self, out: &mut String, node: NodeId, depth: usize) {
+        let rules = self.rules;
+        let n = &rules.nodes[node];
+        let indent = "  ".repeat(depth);
+        let outcome = mark(self.evaluation.trace[node]);
+        let says = n
+            .says
+            .as_ref()
+            .map(|s| format!("  -- \"{s}\""))
+            .unwrap_or_default();
+        match &n.kind {
+            NodeKind::All(parts) | NodeKind::Any(parts) => {
+                let word = if matches!(n.kind, NodeKind::All(_)) {
+                    "all of"
+                } else {
+                    "any of"
+                };
+                let _ = writeln!(out, "{indent}{outcome} {word}{says}");
+                for &p in parts {
+                    self.node(out, p, depth + 1);
+                }
+            }
+            NodeKind::Not(part) => {
+                let _ = writeln!(out, "{indent}{outcome} not{says}");
+                self.node(out, *part, depth + 1);
+            }
+            _ => {
+                let text = rules.describe_node(node);
+                let text = match &n.says {
+                    Some(s) => text.replace(&format!(" (\"{s}\")"), ""),
+                    None => text,
+                };
+                let _ = writeln!(out, "{indent}{outcome} {text}{says}");
+            }
+        }
+    }
+
+    fn decision(&self, out: &mut String) {
+        let (rules, eval) = (self.rules, self.evaluation);
+        let ids = |list: &mut dyn Iterator<Item = usize>| {
+            list.map(|r| rules.roles[r].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if self.record.problem.is_some() {
+            out.push_str("  1. The row could not be read: error.\n");
+            return;
+        }
+        let n = rules.roles.len();
+        let fits = ids(&mut (0..n).filter(|&r| eval.roles[r].state == Tri::True));
+        let possible = ids(&mut (0..n).filter(|&r| eval.roles[r].state == Tri::Unknown));
+        let ruled = (0..n)
+            .filter(|&r| eval.roles[r].state == Tri::False)
+            .count();
+        let none = |s: String| if s.is_empty() { "none".to_string() } else { s };
+        let _ = writeln!(
+            out,
+            "  1. Fit: {}. Possible: {}. Ruled out: {ruled} of {n} roles.",
+            none(fits),
+            none(possible)
+        );
+        let mut step = 2;
+        for &r in &eval.refined {
+            let by: Vec<&str> = eval
+                .chosen
+                .iter()
+                .filter(|&&c| rules.refines[c][r])
+                .map(|&c| rules.roles[c].id.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {step}. {} refines {} (its conditions include all of {}'s), so {} is set aside.",
+                by.join(", "),
+                rules.roles[r].id,
+                rules.roles[r].id,
+                rules.roles[r].id
+            );
+            step += 1;
+        }
+        let verdict = match eval.status {
+            Status::Classified => format!(
+                "One role is left: classified as {}.",
+                rules.roles[eval.chosen[0]].id
+            ),
+            Status::Ambiguous => format!(
+                "{} roles are left and none refines another: ambiguous.",
+                eval.chosen.len()
+            ),
+            Status::Unclassified => "No role fits: unclassified.".into(),
+            Status::Error => "error".into(),
+        };
+        let _ = writeln!(out, "  {step}. {verdict}");
+        step += 1;
+        if matches!(eval.status, Status::Classified | Status::Ambiguous) {
+            let needed = needed_facts(rules, &eval.trace, &eval.roles, &eval.chosen);
+            let names: Vec<&str> = (0..rules.facts.len())
+                .filter(|&f| needed & (1u64 << f) != 0)
+                .map(|f| rules.facts[f].name.as_str())
+                .collect();
+            let known = (needed & self.record.facts.known_mask()).count_ones();
+            let tie = if eval.chosen.len() > 1 {
+                format!(", divided by the {} tied roles", eval.chosen.len())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {step}. Confidence {:.2}: the decision needs {} ({}), {known} of them known{tie}.",
+                eval.confidence,
+                names.len(),
+                names.join(", ")
+            );
+        } else {
+            let _ = writeln!(out, "  {step}. Confidence 0.00: no role was decided.");
+        }
+    }
+}
+
+fn article(id: &str) -> &'static str {
+    if id.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}

@@ -1,0 +1,104 @@
+//! `explain`: the whole trace of one record, with every condition's outcome and the near misses.
+
+use crate::support::{bin, fixture};
+use predicates::str::contains;
+
+fn explain(args: &[&str]) -> String {
+    let out = bin()
+        .arg("explain")
+        .arg(fixture("sample-roster.csv"))
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn shows_every_condition_and_the_near_miss() {
+    let text = explain(&["--id", "P013"]);
+    // Every rule of every role is listed with an outcome.
+    let rules_listed = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("rule "))
+        .count();
+    assert_eq!(rules_listed, 12, "{text}");
+    assert!(text.contains(
+        "[false  ] delivers has_any implementation, integration, customization, training, support"
+    ));
+    assert!(text.contains("[unknown] activities has_any leads, introductions"));
+    assert!(text.contains("\"margin\" -> resale_margin (synonym)"));
+    assert!(
+        text.contains("would be a value_added_reseller if delivers included implementation"),
+        "{text}"
+    );
+    assert!(text.contains("2. One role is left: classified as reseller."));
+    insta::assert_snapshot!("explain_p013", text);
+}
+
+#[test]
+fn near_misses_are_true_when_checked() {
+    // The near miss of P013 says adding implementation makes it a value-added reseller: check it.
+    bin()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--transacts",
+            "partner",
+            "--sells-to",
+            "end_customers",
+            "--earns",
+            "margin",
+        ])
+        .args([
+            "--delivers",
+            "implementation",
+            "--goods",
+            "software",
+            "--vendors",
+            "single",
+            "--engagement",
+            "one_off",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("\"role\": \"value_added_reseller\""));
+    let text = explain(&["--id", "P035"]);
+    assert!(
+        text.contains("would be a referral_partner if activities did not include content"),
+        "{text}"
+    );
+    assert!(text.contains("ambiguous"));
+}
+
+#[test]
+fn row_selects_by_position_and_missing_records_exit_2() {
+    assert!(explain(&["--row", "3"]).starts_with("Record P003 (Northwind Deployments) on line 4"));
+    bin()
+        .arg("explain")
+        .arg(fixture("sample-roster.csv"))
+        .args(["--id", "NOPE"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "no record has partner_id \"NOPE\"; ids look like: P001",
+        ));
+    bin()
+        .arg("explain")
+        .arg(fixture("sample-roster.csv"))
+        .args(["--row", "99"])
+        .assert()
+        .code(2)
+        .stderr(contains("there is no row 99: the roster has 42 data rows"));
+    bin()
+        .arg("explain")
+        .arg(fixture("sample-roster.csv"))
+        .assert()
+        .code(2)
+        .stderr(contains("--id"));
+}
