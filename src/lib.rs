@@ -31,6 +31,7 @@ pub mod facts;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod roster;
 pub mod rules;
 mod yaml;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::classify::{default_format, parse_delimiter};
-use super::{Outcome, RulesOpt, open_input, open_output};
+use super::{Outcome, RulesOpt, open_input_with_progress, open_output};
 use crate::error::Error;
 use crate::output::{Format, RecordWriter, writer_for};
 use crate::pipeline::{self, Item, RunOptions, Sink};
@@ -78,7 +78,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
     let format = args
         .format
         .unwrap_or_else(|| default_format(args.output.as_deref()));
-    let input = open_input(&args.roster)?;
+    let input = open_input_with_progress(&args.roster, args.quiet)?;
     let out = open_output(args.output.as_deref())?;
     let mut sink = AuditSink {
         out: writer_for(format, out),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{Outcome, RulesOpt, open_input, open_output, stdout_is_terminal};
+use super::{Outcome, RulesOpt, open_input_with_progress, open_output, stdout_is_terminal};
 use crate::error::Error;
 use crate::output::{Format, writer_for};
 use crate::pipeline::{self, RunOptions};
@@ -68,7 +68,7 @@ pub(crate) fn run(args: ClassifyArgs) -> Result<Outcome, Error> {
     let format = args
         .format
         .unwrap_or_else(|| default_format(args.output.as_deref()));
-    let input = open_input(&args.roster)?;
+    let input = open_input_with_progress(&args.roster, args.quiet)?;
     let out = open_output(args.output.as_deref())?;
     let mut writer = writer_for(format, out);
     let options = RunOptions {

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod classify;
 mod explain;
+mod report;
 mod rules_cmd;
 
 use std::io::{IsTerminal, Read, Write};
@@ -34,6 +35,8 @@ enum Command {
     Check(Box<check::CheckArgs>),
     /// Show the whole trace for one record: facts, every condition, the decision, near misses.
     Explain(explain::ExplainArgs),
+    /// Write a classification report (Markdown, or one self-contained HTML page).
+    Report(report::ReportArgs),
     /// Work with rule sets.
     Rules(rules_cmd::RulesArgs),
 }
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Check(args) => check::run(*args),
         Command::Explain(args) => explain::run(args),
+        Command::Report(args) => report::run(args),
         Command::Rules(args) => rules_cmd::run(args),
     };
     match result {
@@ -112,6 +116,66 @@ pub(crate) fn open_input(path: &Path) -> Result<Box<dyn Read>, Error> {
         source,
     })?;
     Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+}
+
+/// How long a run goes before its progress bar is drawn.
+const PROGRESS_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Counts the bytes read into a progress bar that appears once a run takes more than a moment,
+/// and clears itself when the reader is dropped.
+struct ProgressReader<R> {
+    inner: R,
+    bar: indicatif::ProgressBar,
+    started: std::time::Instant,
+    shown: bool,
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        if !self.shown && self.started.elapsed() >= PROGRESS_DELAY {
+            self.shown = true;
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Drop for ProgressReader<R> {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Opens the roster like [`open_input`], with a progress bar on standard error when it is a
+/// terminal and `quiet` is not set.
+pub(crate) fn open_input_with_progress(path: &Path, quiet: bool) -> Result<Box<dyn Read>, Error> {
+    let input = open_input(path)?;
+    if quiet || !std::io::stderr().is_terminal() {
+        return Ok(input);
+    }
+    let size = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::hidden());
+    let template = if size.is_some() {
+        "{spinner} classifying {wide_bar} {bytes}/{total_bytes} ({eta} left)"
+    } else {
+        "{spinner} classifying {bytes} read ({bytes_per_sec})"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    Ok(Box::new(ProgressReader {
+        inner: input,
+        bar,
+        started: std::time::Instant::now(),
+        shown: false,
+    }))
 }
 
 /// Opens the output: a file for `-o`, else standard output.

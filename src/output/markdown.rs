@@ -20,7 +20,7 @@ impl<'w> MarkdownWriter<'w> {
 }
 
 /// Escapes text for a Markdown table cell: markup characters, HTML and line breaks.
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -20,7 +20,7 @@ use crate::roster::Header;
 pub use csv_out::CsvWriter;
 pub use explain::Explanation;
 pub use json::JsonWriter;
-pub use markdown::MarkdownWriter;
+pub use markdown::{MarkdownWriter, escape as markdown_escape};
 pub use table::TableWriter;
 
 /// The formats of `classify`.

@@ -4,9 +4,10 @@ use crate::support::{bin, fixture};
 use predicates::str::contains;
 
 fn explain(args: &[&str]) -> String {
+    // A relative path, so the snapshot is the same wherever the project is checked out.
     let out = bin()
-        .arg("explain")
-        .arg(fixture("sample-roster.csv"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["explain", "fixtures/sample-roster.csv"])
         .args(args)
         .output()
         .expect("runs");

@@ -2,6 +2,7 @@
 //! properties, the library). Modules by subject; cases come from files under `fixtures/`.
 
 mod audit;
+mod browser;
 mod check;
 mod classify;
 mod corpora;
@@ -9,5 +10,6 @@ mod errors;
 mod explain;
 mod formats;
 mod properties;
+mod report;
 mod rules;
 mod support;

@@ -1,0 +1,265 @@
+//! Report view models and their askama templates (`templates/report.html`,
+//! `templates/report.md`). The HTML template escapes everything by default; the Markdown view
+//! model escapes roster text itself, since Markdown has no escaping of its own.
+
+use askama::Template;
+
+use super::{Entry, Report};
+use crate::error::Error;
+use crate::output::markdown_escape;
+
+/// A horizontal bar of a chart.
+struct Bar {
+    label: String,
+    count: usize,
+    /// Bar length in SVG units (0 to 300).
+    width: usize,
+    y: usize,
+    text_x: usize,
+}
+
+/// One cell of the declared x derived heat-map.
+struct Cell {
+    count: usize,
+    style: String,
+    diagonal: bool,
+}
+
+/// One partner row of the details table.
+struct Row<'a> {
+    entry: &'a Entry,
+    confidence: String,
+    why: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct HtmlReport<'a> {
+    r: &'a Report,
+    status_bars: Vec<Bar>,
+    role_bars: Vec<Bar>,
+    chart_height: usize,
+    status_height: usize,
+    matrix: Vec<(String, Vec<Cell>)>,
+    roles_never: Vec<String>,
+    rules_never: Vec<String>,
+    findings: Vec<Row<'a>>,
+    undecided: Vec<Row<'a>>,
+    details: Vec<Row<'a>>,
+    role_options: Vec<String>,
+}
+
+fn bars(items: &[(String, usize)]) -> Vec<Bar> {
+    let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, (label, n))| Bar {
+            label: label.clone(),
+            count: *n,
+            width: n * 300 / max,
+            y: i * 22,
+            text_x: 190 + n * 300 / max + 6,
+        })
+        .collect()
+}
+
+/// The sentence that best says why a record is listed.
+fn why(e: &Entry) -> &str {
+    let declared = (!e.declared.is_empty()).then_some(e.declared.as_str());
+    let about_declared = declared.and_then(|d| {
+        e.reasons.iter().find(|s| {
+            (s.starts_with("Not a") && s.contains(&format!(" {d}: ")))
+                || s.starts_with(&format!("Also fits {d},"))
+        })
+    });
+    about_declared
+        .or(e.reasons.get(1))
+        .or(e.reasons.first())
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+fn rows(entries: &[Entry]) -> Vec<Row<'_>> {
+    entries
+        .iter()
+        .map(|e| Row {
+            entry: e,
+            confidence: format!("{:.2}", e.confidence),
+            why: why(e),
+        })
+        .collect()
+}
+
+fn never_fired(r: &Report) -> (Vec<String>, Vec<String>) {
+    let roles = r
+        .coverage
+        .iter()
+        .filter(|c| c.derived == 0)
+        .map(|c| c.role.clone())
+        .collect();
+    let rules = r
+        .coverage
+        .iter()
+        .flat_map(|c| {
+            c.rules
+                .iter()
+                .filter(|(_, n)| *n == 0)
+                .map(|(id, _)| id.clone())
+        })
+        .collect();
+    (roles, rules)
+}
+
+/// Renders the report as one self-contained HTML page.
+pub fn render_html(r: &Report) -> Result<String, Error> {
+    let max_cell = r.matrix.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let matrix = r
+        .matrix_rows
+        .iter()
+        .zip(&r.matrix)
+        .map(|(row, counts)| {
+            let cells = counts
+                .iter()
+                .zip(&r.matrix_cols)
+                .enumerate()
+                .map(|(ci, (&count, col))| {
+                    let diagonal = row == col;
+                    let alpha = if count == 0 {
+                        0.0
+                    } else {
+                        0.15 + 0.85 * count as f64 / max_cell as f64
+                    };
+                    // Green agrees, red disagrees, amber cannot be confirmed, grey declares nothing.
+                    let undecided = ci >= r.matrix_cols.len() - r.undecided_columns;
+                    let hue = match (diagonal, row == super::NONE_DECLARED, undecided) {
+                        (true, _, _) => "34, 139, 84",
+                        (false, true, _) => "120, 130, 140",
+                        (false, false, true) => "214, 158, 46",
+                        (false, false, false) => "200, 60, 50",
+                    };
+                    Cell {
+                        count,
+                        style: format!("background: rgba({hue}, {alpha:.2})"),
+                        diagonal,
+                    }
+                })
+                .collect();
+            (row.clone(), cells)
+        })
+        .collect();
+    let status_items: Vec<(String, usize)> = r
+        .by_status
+        .iter()
+        .map(|(s, n)| (s.to_string(), *n))
+        .collect();
+    let (roles_never, rules_never) = never_fired(r);
+    let view = HtmlReport {
+        r,
+        status_bars: bars(&status_items),
+        role_bars: bars(&r.by_role),
+        chart_height: r.by_role.len() * 22 + 4,
+        status_height: status_items.len() * 22 + 4,
+        matrix,
+        roles_never,
+        rules_never,
+        findings: rows(&r.findings),
+        undecided: rows(&r.undecided),
+        details: rows(&r.details),
+        role_options: r.by_role.iter().map(|(id, _)| id.clone()).collect(),
+    };
+    view.render()
+        .map_err(|e| Error::Output(format!("rendering the HTML report: {e}")))
+}
+
+/// An entry with its roster text escaped for Markdown.
+struct MdEntry {
+    id: String,
+    name: String,
+    status: &'static str,
+    role: String,
+    declared: String,
+    finding: &'static str,
+    confidence: String,
+    why: String,
+    reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.md", escape = "none")]
+struct MarkdownReport<'a> {
+    r: &'a Report,
+    source: String,
+    matrix_header: String,
+    matrix_rule: String,
+    matrix: Vec<String>,
+    roles_never: Vec<String>,
+    rules_never: Vec<String>,
+    findings: Vec<MdEntry>,
+    undecided: Vec<MdEntry>,
+    details: Vec<MdEntry>,
+}
+
+fn md_entries(entries: &[Entry]) -> Vec<MdEntry> {
+    entries
+        .iter()
+        .map(|e| MdEntry {
+            id: markdown_escape(&e.partner_id),
+            name: markdown_escape(&e.partner_name),
+            status: e.status,
+            role: e.role.clone(),
+            declared: e.declared.clone(),
+            finding: e.finding,
+            confidence: format!("{:.2}", e.confidence),
+            why: markdown_escape(why(e)),
+            reasons: e
+                .reasons
+                .iter()
+                .map(|s| markdown_escape(s))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+        })
+        .collect()
+}
+
+/// Renders the report as Markdown.
+pub fn render_markdown(r: &Report) -> Result<String, Error> {
+    let (roles_never, rules_never) = never_fired(r);
+    let view = MarkdownReport {
+        r,
+        source: markdown_escape(&r.source),
+        matrix_header: format!(
+            "| declared \\\\ derived | {} |",
+            r.matrix_cols
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        matrix_rule: format!("|---|{}", "---:|".repeat(r.matrix_cols.len())),
+        matrix: r
+            .matrix_rows
+            .iter()
+            .zip(&r.matrix)
+            .map(|(row, counts)| {
+                let cells: Vec<String> = counts
+                    .iter()
+                    .zip(&r.matrix_cols)
+                    .map(|(n, col)| match (n, col == row) {
+                        (0, _) => "".to_string(),
+                        (n, true) => format!("**{n}**"),
+                        (n, false) => n.to_string(),
+                    })
+                    .collect();
+                format!("| `{row}` | {} |", cells.join(" | "))
+            })
+            .collect(),
+        roles_never,
+        rules_never,
+        findings: md_entries(&r.findings),
+        undecided: md_entries(&r.undecided),
+        details: md_entries(&r.details),
+    };
+    view.render()
+        .map_err(|e| Error::Output(format!("rendering the Markdown report: {e}")))
+}
