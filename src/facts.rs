@@ -98,6 +98,74 @@ impl SeenIds {
     }
 }
 
+/// One partner described directly rather than by a roster row (for `check` and rule tests).
+#[derive(Debug, Clone, Default)]
+pub struct Given<'a> {
+    /// The record key.
+    pub id: &'a str,
+    /// The display name.
+    pub name: Option<&'a str>,
+    /// The declared role text.
+    pub declared: Option<&'a str>,
+    /// (fact or header alias, cell text) pairs; pairs naming the same fact are joined as a list.
+    pub facts: &'a [(String, String)],
+}
+
+/// Builds a record from a [`Given`], reading each text exactly as a roster cell would be read.
+/// Facts not given are unknown, without a "missing column" warning. Errs when a name is no
+/// column of the vocabulary, or a declared role is given and the vocabulary has no column for it.
+pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, String> {
+    let column_of = |kind: ColumnKind| {
+        rules
+            .columns
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| c.name.clone())
+    };
+    let mut names = Vec::new();
+    let mut cells: Vec<String> = Vec::new();
+    if let Some(col) = column_of(ColumnKind::Id) {
+        names.push(col);
+        cells.push(given.id.to_string());
+    }
+    if let (Some(col), Some(name)) = (column_of(ColumnKind::Name), given.name) {
+        names.push(col);
+        cells.push(name.to_string());
+    }
+    if let Some(declared) = given.declared {
+        let col = column_of(ColumnKind::DeclaredRole)
+            .ok_or("this rule set has no declared_role column")?;
+        names.push(col);
+        cells.push(declared.to_string());
+    }
+    for (name, value) in given.facts {
+        let Some(col) = rules.column_for_header(name) else {
+            return Err(format!(
+                "the rule set has no fact {name:?}; its facts are: {}",
+                rules.fact_names().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        match names
+            .iter()
+            .position(|n| rules.column_for_header(n) == Some(col))
+        {
+            Some(pos) => cells[pos] = format!("{};{value}", cells[pos]),
+            None => {
+                names.push(name.clone());
+                cells.push(value.clone());
+            }
+        }
+    }
+    let mut header = Header::new(names, rules);
+    header.missing_facts.clear();
+    let row = Row {
+        line: 1,
+        cells,
+        problem: None,
+    };
+    Ok(read_record(rules, &header, &row, &mut SeenIds::default()))
+}
+
 /// Normalizes a row into a [`Record`].
 pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
     let mut record = Record {

@@ -24,6 +24,7 @@
 //! assert!(line.contains(r#""role":"reseller""#));
 //! ```
 
+pub mod authoring;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -7,9 +7,8 @@ use clap::{Args, ValueEnum};
 use super::{Outcome, RulesOpt};
 use crate::engine::{Classification, classify};
 use crate::error::Error;
-use crate::facts::{SeenIds, read_record};
-use crate::roster::{Header, Row};
-use crate::rules::{ColumnKind, RuleSet};
+use crate::facts::{Given, record_from_given};
+use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
 #[command(
@@ -69,31 +68,6 @@ enum CheckFormat {
 
 pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
-    let mut names = Vec::new();
-    let mut cells = Vec::new();
-    let mut push = |names: &mut Vec<String>, name: &str, value: String| {
-        names.push(name.to_string());
-        cells.push(value);
-    };
-    let column_of = |kind: ColumnKind| {
-        rules
-            .columns
-            .iter()
-            .find(|c| c.kind == kind)
-            .map(|c| c.name.clone())
-    };
-    if let Some(col) = column_of(ColumnKind::Id) {
-        push(&mut names, &col, args.id.clone());
-    }
-    if let (Some(col), Some(name)) = (column_of(ColumnKind::Name), &args.name) {
-        push(&mut names, &col, name.clone());
-    }
-    if let Some(declared) = &args.declared {
-        let col = column_of(ColumnKind::DeclaredRole).ok_or_else(|| Error::Usage {
-            message: "--declared: this rule set has no declared_role column".into(),
-        })?;
-        push(&mut names, &col, declared.clone());
-    }
     let flags: [(&str, Vec<String>); 8] = [
         ("transacts", args.transacts.into_iter().collect()),
         ("sells_to", args.sells_to),
@@ -115,34 +89,16 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
         })?;
         given.push((name.trim().to_string(), value.to_string()));
     }
-    for (name, value) in given {
-        let Some(col) = rules.column_for_header(&name) else {
-            return Err(Error::Usage {
-                message: format!(
-                    "--{name}: the rule set has no fact {name:?}; its facts are: {}",
-                    rules.fact_names().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        };
-        if let Some(pos) = names
-            .iter()
-            .position(|n| rules.column_for_header(n) == Some(col))
-        {
-            cells[pos] = format!("{};{value}", cells[pos]);
-        } else {
-            names.push(name);
-            cells.push(value);
-        }
-    }
-    let mut header = Header::new(names, &rules);
-    // Facts not given as flags are simply unknown; a missing "column" is no news here.
-    header.missing_facts.clear();
-    let row = Row {
-        line: 1,
-        cells,
-        problem: None,
-    };
-    let record = read_record(&rules, &header, &row, &mut SeenIds::default());
+    let record = record_from_given(
+        &rules,
+        &Given {
+            id: &args.id,
+            name: args.name.as_deref(),
+            declared: args.declared.as_deref(),
+            facts: &given,
+        },
+    )
+    .map_err(|message| Error::Usage { message })?;
     let result = classify(&rules, &record);
     match args.format {
         CheckFormat::Json => {

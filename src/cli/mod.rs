@@ -3,10 +3,10 @@
 
 mod audit;
 mod check;
-mod classify;
+pub(crate) mod classify;
 mod explain;
 mod report;
-mod rules_cmd;
+mod rules;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ enum Command {
     /// Write a classification report (Markdown, or one self-contained HTML page).
     Report(report::ReportArgs),
     /// Work with rule sets.
-    Rules(rules_cmd::RulesArgs),
+    Rules(rules::RulesArgs),
 }
 
 /// `--rules PATH`, shared by every command that classifies.
@@ -46,7 +46,7 @@ enum Command {
 pub(crate) struct RulesOpt {
     /// Rule file or folder to use instead of the built-in rule set.
     #[arg(long, value_name = "PATH")]
-    rules: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
 }
 
 impl RulesOpt {
@@ -81,7 +81,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(*args),
         Command::Explain(args) => explain::run(args),
         Command::Report(args) => report::run(args),
-        Command::Rules(args) => rules_cmd::run(args),
+        Command::Rules(args) => rules::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -14,7 +14,16 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules.yaml", include_str!("../../rules/rules.yaml")),
 ];
 
-/// Writes the built-in rule files into `dir` (created if needed) as a starting point for a
+/// The built-in rule tests: (file name under `tests/`, YAML text).
+pub const BUILTIN_TESTS: &[(&str, &str)] = &[
+    ("roles.yaml", include_str!("../../rules/tests/roles.yaml")),
+    (
+        "confusable.yaml",
+        include_str!("../../rules/tests/confusable.yaml"),
+    ),
+];
+
+/// Writes the built-in rule files (and their tests, under `tests/`) into `dir` (created if needed) as a starting point for a
 /// rule set of one's own. Refuses to overwrite an existing file unless `force`.
 /// Returns the paths written.
 pub fn export_builtin(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>, Error> {
@@ -22,17 +31,31 @@ pub fn export_builtin(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>
         path: dir.to_path_buf(),
         source,
     })?;
+    let tests = dir.join("tests");
+    std::fs::create_dir_all(&tests).map_err(|source| Error::Io {
+        path: tests.clone(),
+        source,
+    })?;
     let mut written = Vec::new();
-    for (name, text) in BUILTIN_FILES {
-        let path = dir.join(name);
-        if path.exists() && !force {
-            return Err(Error::Usage {
-                message: format!(
-                    "{} exists; pass --force to overwrite it, or export into an empty folder",
-                    path.display()
-                ),
-            });
-        }
+    let files: Vec<_> = BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| (dir.join(name), text))
+        .chain(
+            BUILTIN_TESTS
+                .iter()
+                .map(|(name, text)| (tests.join(name), text)),
+        )
+        .collect();
+    // Check every file first, so a refusal writes nothing.
+    if let Some((path, _)) = files.iter().find(|(path, _)| path.exists() && !force) {
+        return Err(Error::Usage {
+            message: format!(
+                "{} exists; pass --force to overwrite it, or export into an empty folder",
+                path.display()
+            ),
+        });
+    }
+    for (path, text) in files {
         std::fs::write(&path, text).map_err(|source| Error::Io {
             path: path.clone(),
             source,

@@ -11,7 +11,7 @@ pub mod model;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub use builtin::{BUILTIN_FILES, export_builtin};
+pub use builtin::{BUILTIN_FILES, BUILTIN_TESTS, export_builtin};
 pub use model::ColumnKind;
 
 use crate::error::{Error, Problem};
@@ -350,6 +350,52 @@ impl RuleSet {
         }
     }
 
+    /// One role: name, flag, definition, source, each rule's conditions in plain words, and the
+    /// roles it refines (and is refined by).
+    pub(crate) fn describe_role(&self, ri: RoleId) -> String {
+        let role = &self.roles[ri];
+        let mut out = String::new();
+        let flag = match (&self.umbrella, role.umbrella) {
+            (Some(u), true) => format!(", {}", u.id),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {} - {} ({}{})\n",
+            role.id, role.name, self.categories[role.category].id, flag
+        ));
+        out.push_str(&format!(
+            "    {}\n    source: {}\n",
+            role.definition, role.source
+        ));
+        for &r in &role.rules {
+            let rule = &self.rules[r];
+            out.push_str(&format!("    rule {} [{}]:\n", rule.id, rule.source));
+            for &c in &rule.conjuncts {
+                out.push_str(&format!("      - {}\n", self.describe_node(c)));
+            }
+        }
+        let list = |pick: &dyn Fn(usize) -> bool| {
+            (0..self.roles.len())
+                .filter(|&b| pick(b))
+                .map(|b| self.roles[b].id.as_str())
+                .collect::<Vec<_>>()
+        };
+        let refines = list(&|b| self.refines[ri][b]);
+        if !refines.is_empty() {
+            out.push_str(&format!("    refines: {}\n", refines.join(", ")));
+        }
+        let refined_by = list(&|b| self.refines[b][ri]);
+        if !refined_by.is_empty() {
+            out.push_str(&format!("    refined by: {}\n", refined_by.join(", ")));
+        }
+        out
+    }
+
+    /// The role with this id.
+    pub fn role_by_id(&self, id: &str) -> Option<RoleId> {
+        self.roles.iter().position(|r| r.id == id)
+    }
+
     /// Every role with its category, definition, source and conditions, for `rules list`.
     pub fn describe(&self) -> String {
         let mut out = format!(
@@ -368,35 +414,13 @@ impl RuleSet {
         }
         for (ci, category) in self.categories.iter().enumerate() {
             out.push_str(&format!("\n{} ({})\n", category.name, category.id));
-            for (ri, role) in self
+            for (ri, _) in self
                 .roles
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.category == ci)
             {
-                let flag = match (&self.umbrella, role.umbrella) {
-                    (Some(u), true) => format!(", {}", u.id),
-                    _ => String::new(),
-                };
-                out.push_str(&format!("  {} - {}{}\n", role.id, role.name, flag));
-                out.push_str(&format!(
-                    "    {}\n    source: {}\n",
-                    role.definition, role.source
-                ));
-                for &r in &role.rules {
-                    let rule = &self.rules[r];
-                    out.push_str(&format!("    rule {} [{}]:\n", rule.id, rule.source));
-                    for &c in &rule.conjuncts {
-                        out.push_str(&format!("      - {}\n", self.describe_node(c)));
-                    }
-                }
-                let refined: Vec<&str> = (0..self.roles.len())
-                    .filter(|&b| self.refines[ri][b])
-                    .map(|b| self.roles[b].id.as_str())
-                    .collect();
-                if !refined.is_empty() {
-                    out.push_str(&format!("    refines: {}\n", refined.join(", ")));
-                }
+                out.push_str(&self.describe_role(ri));
             }
         }
         out

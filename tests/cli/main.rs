@@ -2,6 +2,7 @@
 //! properties, the library). Modules by subject; cases come from files under `fixtures/`.
 
 mod audit;
+mod authoring;
 mod browser;
 mod check;
 mod classify;

@@ -1,4 +1,8 @@
-//! `partner-roles rules ...`: work with rule sets.
+//! `partner-roles rules ...`: work with rule sets. One file per subcommand that owns more
+//! than a few lines.
+
+mod diff;
+mod test;
 
 use std::path::PathBuf;
 
@@ -6,6 +10,7 @@ use clap::{Args, Subcommand};
 
 use super::{Outcome, RulesOpt};
 use crate::error::Error;
+use crate::rules::RuleSet;
 use crate::rules::export_builtin;
 
 #[derive(Debug, Args)]
@@ -27,6 +32,18 @@ enum RulesCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Show one role: definition, source, conditions in plain words, what it refines.
+    #[command(after_help = "Example:\n  partner-roles rules show value_added_reseller")]
+    Show {
+        /// The role id.
+        role: String,
+        #[command(flatten)]
+        rules: RulesOpt,
+    },
+    /// The impact of a rule change on a roster: records that change role or status.
+    Diff(diff::DiffArgs),
+    /// Run rule tests: cases with facts and the expected outcome.
+    Test(test::TestArgs),
     /// List the roles with category, definition, source and conditions.
     #[command(
         after_help = "Examples:\n  partner-roles rules list\n  partner-roles rules list --rules my-rules"
@@ -45,6 +62,21 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
             }
             Ok(Outcome::Success)
         }
+        RulesCommand::Show { role, rules } => {
+            let rules: RuleSet = rules.load()?;
+            let Some(ri) = rules.role_by_id(&role) else {
+                return Err(Error::Usage {
+                    message: format!(
+                        "no role {role:?}; the roles are: {}",
+                        rules.role_ids().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            };
+            print!("{}", rules.describe_role(ri));
+            Ok(Outcome::Success)
+        }
+        RulesCommand::Diff(args) => diff::run(args),
+        RulesCommand::Test(args) => test::run(args),
         RulesCommand::List { rules } => {
             print!("{}", rules.load()?.describe());
             Ok(Outcome::Success)

@@ -1,0 +1,8 @@
+//! Tools for people who write rules: the impact of a rule change on a roster (`diff`), rule
+//! tests (`tests`) and static analysis (`lint`).
+//!
+//! Owns: comparing rule sets, running rule tests, proofs over the finite vocabulary.
+//! Must not touch: CSV parsing details, output formats of `classify`.
+
+pub mod diff;
+pub mod tests;

@@ -1,0 +1,273 @@
+//! Rule tests: YAML cases that give a partner's facts and the expected outcome, run against a
+//! rule set like unit tests, with a diff on failure and coverage of rules and conditions.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Tri, condense, evaluate_record};
+use crate::error::Error;
+use crate::facts::{Given, record_from_given};
+use crate::rules::{NodeKind, RuleSet};
+use crate::yaml;
+
+/// A cell given as one text or as a list of texts (joined as a list cell).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    /// One text.
+    One(String),
+    /// Several values.
+    Many(Vec<String>),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::One(s) => s.clone(),
+            Cell::Many(v) => v.join(";"),
+        }
+    }
+}
+
+/// What a case expects.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// classified, ambiguous, unclassified.
+    pub status: String,
+    /// The role id, when classified.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Texts the reasons must contain (each in some reason).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+/// One rule test.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What the case shows.
+    pub name: String,
+    /// Facts (or roster headers) and their cell texts, read as a roster row would be.
+    #[serde(default)]
+    pub facts: BTreeMap<String, Cell>,
+    /// The declared role text.
+    #[serde(default)]
+    pub declared: Option<String>,
+    /// The expected outcome.
+    pub expect: Expect,
+}
+
+/// A file of rule tests.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestFile {
+    /// The cases.
+    pub cases: Vec<Case>,
+}
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The file and the case name.
+    pub file: String,
+    /// The case name.
+    pub name: String,
+    /// Empty when the case passed; else what differs.
+    pub failures: Vec<String>,
+}
+
+/// Outcomes seen per condition node across all cases, for `--coverage`.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    seen: Vec<[bool; 3]>,
+}
+
+/// Results of a test run.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    /// Every case, in order.
+    pub results: Vec<CaseResult>,
+    /// Condition outcomes seen.
+    pub coverage: Coverage,
+}
+
+impl Run {
+    /// Cases that passed.
+    pub fn passed(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.failures.is_empty())
+            .count()
+    }
+
+    /// Cases that failed.
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+}
+
+/// Parses a test file.
+pub fn parse(text: &str, file: &str) -> Result<TestFile, Error> {
+    yaml::parse(text, file)
+}
+
+/// Runs every case of `files` ((name, parsed file) pairs) against `rules`.
+pub fn run(rules: &RuleSet, files: &[(String, TestFile)]) -> Run {
+    let mut run = Run {
+        results: Vec::new(),
+        coverage: Coverage {
+            seen: vec![[false; 3]; rules.nodes.len()],
+        },
+    };
+    for (file, tests) in files {
+        for case in &tests.cases {
+            let result = run_case(rules, case, &mut run.coverage);
+            run.results.push(CaseResult {
+                file: file.clone(),
+                name: case.name.clone(),
+                failures: result,
+            });
+        }
+    }
+    run
+}
+
+fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String> {
+    let facts: Vec<(String, String)> = case
+        .facts
+        .iter()
+        .map(|(k, v)| (k.clone(), v.text()))
+        .collect();
+    let given = Given {
+        id: &case.name,
+        name: None,
+        declared: case.declared.as_deref(),
+        facts: &facts,
+    };
+    let record = match record_from_given(rules, &given) {
+        Ok(r) => r,
+        Err(e) => return vec![format!("the case cannot be read: {e}")],
+    };
+    let eval = evaluate_record(rules, &record);
+    for (node, outcome) in eval.trace.iter().enumerate() {
+        coverage.seen[node][*outcome as usize] = true;
+    }
+    let got = condense(rules, &record, &eval);
+    let mut failures = Vec::new();
+    let got_role = got.role.unwrap_or("");
+    let want_role = case.expect.role.as_deref().unwrap_or("");
+    if got.status.as_str() != case.expect.status || got_role != want_role {
+        failures.push(format!(
+            "expected: {} {}\n     got:      {} {}",
+            case.expect.status,
+            want_role,
+            got.status.as_str(),
+            got_role
+        ));
+    }
+    for text in &case.expect.reasons {
+        if !got.reasons.iter().any(|r| r.contains(text.as_str())) {
+            failures.push(format!("no reason contains {text:?}"));
+        }
+    }
+    if !failures.is_empty() {
+        let mut reasons = String::from("reasons were:");
+        for r in &got.reasons {
+            let _ = write!(reasons, "\n       - {r}");
+        }
+        failures.push(reasons);
+    }
+    failures
+}
+
+impl Run {
+    /// Test-runner output: one line per case, details of failures, and a closing
+    /// `N passed, N failed` line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "running {} rule tests", self.results.len());
+        for r in &self.results {
+            if r.failures.is_empty() {
+                let _ = writeln!(out, "ok     {}", r.name);
+            } else {
+                let _ = writeln!(out, "FAILED {}  ({})", r.name, r.file);
+                for f in &r.failures {
+                    let _ = writeln!(out, "     {f}");
+                }
+            }
+        }
+        let _ = writeln!(out, "\n{} passed, {} failed", self.passed(), self.failed());
+        out
+    }
+
+    /// Which rules and conditions the tests exercised: rules never fitting a case, and
+    /// conditions never seen true or never seen false.
+    pub fn render_coverage(&self, rules: &RuleSet) -> String {
+        let seen = &self.coverage.seen;
+        let mut out = String::from("coverage\n");
+        let fired: Vec<&str> = rules
+            .rules
+            .iter()
+            .filter(|r| seen[r.root][Tri::True as usize])
+            .map(|r| r.id.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  rules that fit at least one case: {} of {}",
+            fired.len(),
+            rules.rules.len()
+        );
+        for rule in rules
+            .rules
+            .iter()
+            .filter(|r| !seen[r.root][Tri::True as usize])
+        {
+            let _ = writeln!(out, "  never fit a case: rule {}", rule.id);
+        }
+        let mut conditions = 0;
+        let mut both = 0;
+        let mut gaps = Vec::new();
+        for rule in &rules.rules {
+            for &c in &rule.conjuncts {
+                let mut stack = vec![c];
+                while let Some(n) = stack.pop() {
+                    conditions += 1;
+                    let s = seen[n];
+                    if s[Tri::True as usize] && s[Tri::False as usize] {
+                        both += 1;
+                    } else {
+                        let missing = match (s[Tri::True as usize], s[Tri::False as usize]) {
+                            (false, false) => "never true and never false",
+                            (false, true) => "never true",
+                            _ => "never false",
+                        };
+                        gaps.push(format!(
+                            "  rule {}: {} -- {missing}",
+                            rule.id,
+                            rules.describe_node(n)
+                        ));
+                    }
+                    match &rules.nodes[n].kind {
+                        NodeKind::All(parts) | NodeKind::Any(parts) => {
+                            stack.extend(parts.iter().copied())
+                        }
+                        NodeKind::Not(part) => stack.push(*part),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  conditions seen both true and false: {both} of {conditions}"
+        );
+        for g in gaps {
+            let _ = writeln!(out, "{g}");
+        }
+        out
+    }
+}
