@@ -64,6 +64,10 @@ pub struct Problem {
     pub message: String,
     /// What to do about it (may be empty).
     pub help: String,
+    /// 1-based line of the place in the file (0 when it could not be found).
+    pub line: usize,
+    /// 1-based column of the place (0 when it could not be found).
+    pub column: usize,
 }
 
 fn render_problems(problems: &[Problem]) -> String {
@@ -72,7 +76,14 @@ fn render_problems(problems: &[Problem]) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&format!("{}: {}: {}", p.file, p.at, p.message));
+        if p.line > 0 {
+            out.push_str(&format!(
+                "{}:{}:{}: {}",
+                p.file, p.line, p.column, p.message
+            ));
+        } else {
+            out.push_str(&format!("{}: {}: {}", p.file, p.at, p.message));
+        }
         if !p.help.is_empty() {
             out.push_str(&format!("\n  help: {}", p.help));
         }

@@ -21,17 +21,83 @@ const MAX_FACTS: usize = 64;
 const MAX_DEPTH: usize = 32;
 
 pub(super) fn compile(files: &[(String, String)], origin: &str) -> Result<RuleSet, Error> {
+    compile_files(files, origin).map_err(|e| match e {
+        Error::RuleSet(mut problems) => {
+            locate(&mut problems, files);
+            Error::RuleSet(problems)
+        }
+        other => other,
+    })
+}
+
+/// Fills in the line and column of each problem from its file's key path. Trees are built
+/// only here, when something went wrong, so loading a good rule set pays nothing for it.
+fn locate(problems: &mut [Problem], files: &[(String, String)]) {
+    let mut trees: HashMap<&str, Option<yaml::Tree>> = HashMap::new();
+    for p in problems.iter_mut().filter(|p| p.line == 0) {
+        let Some((name, text)) = files.iter().find(|(n, _)| *n == p.file) else {
+            continue;
+        };
+        let tree = trees
+            .entry(name.as_str())
+            .or_insert_with(|| yaml::tree(text));
+        if let Some(mark) = tree.as_ref().and_then(|t| yaml::locate(t, &p.at)) {
+            p.line = mark.line;
+            p.column = mark.column;
+        }
+    }
+}
+
+/// Every key of `text` that the rule-file schema does not allow, each with a suggestion.
+fn unknown_keys(name: &str, text: &str) -> Vec<Problem> {
+    let Some(tree) = yaml::tree(text) else {
+        return Vec::new();
+    };
+    yaml::unknown_keys(&tree, &super::model::schema())
+        .into_iter()
+        .map(|k| {
+            let mut p = problem(name, &k.path, format!("unknown key `{}`", k.key));
+            p.help = did_you_mean(
+                &k.key,
+                k.known.iter().map(String::as_str),
+                "keys allowed here",
+            );
+            p.line = k.mark.line;
+            p.column = k.mark.column;
+            p
+        })
+        .collect()
+}
+
+fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Error> {
     let mut parsed = Vec::new();
+    let mut problems = Vec::new();
     for (name, text) in files {
-        let file: RuleFile = yaml::parse(text, name)?;
-        parsed.push((name.as_str(), file));
+        match yaml::parse::<RuleFile>(text, name) {
+            Ok(file) => parsed.push((name.as_str(), file)),
+            Err(e) => {
+                // serde stops at the first unknown key; list them all, with suggestions.
+                let unknown = match &e {
+                    Error::RuleSyntax { message, .. } if message.contains("unknown field") => {
+                        unknown_keys(name, text)
+                    }
+                    _ => Vec::new(),
+                };
+                if unknown.is_empty() {
+                    return Err(e);
+                }
+                problems.extend(unknown);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::RuleSet(problems));
     }
 
-    let mut problems = Vec::new();
     let mut meta = None;
     let mut vocabulary = None;
     let mut taxonomy = None;
-    let mut rules: Vec<(&str, RuleDef)> = Vec::new();
+    let mut rules: Vec<(&str, usize, RuleDef)> = Vec::new();
     for (name, file) in parsed {
         take_once(&mut meta, file.ruleset, name, "ruleset", &mut problems);
         take_once(
@@ -49,7 +115,7 @@ pub(super) fn compile(files: &[(String, String)], origin: &str) -> Result<RuleSe
             &mut problems,
         );
         if let Some(defs) = file.rules {
-            rules.extend(defs.into_iter().map(|r| (name, r)));
+            rules.extend(defs.into_iter().enumerate().map(|(i, r)| (name, i, r)));
         }
     }
     let all_files = files
@@ -99,11 +165,11 @@ pub(super) fn compile(files: &[(String, String)], origin: &str) -> Result<RuleSe
     compile_vocabulary(&mut set, vocabulary, &vocab_file, &mut problems);
     compile_taxonomy(&mut set, taxonomy, &tax_file, &mut problems);
     compile_rules(&mut set, rules, &mut problems);
-    for role in &set.roles {
+    for (ri, role) in set.roles.iter().enumerate() {
         if role.rules.is_empty() {
             let mut p = problem(
                 &tax_file,
-                format!("taxonomy.roles[{}]", role.id),
+                format!("taxonomy.roles[{ri}]"),
                 format!(
                     "role `{}` has no rule, so no record can ever be classified as it",
                     role.id
@@ -158,7 +224,7 @@ fn compile_vocabulary(
         .collect();
     let mut seen_kinds = HashSet::new();
     for (ci, col) in vocab.columns.into_iter().enumerate() {
-        let at = format!("vocabulary.columns[{}]", col.name);
+        let at = format!("vocabulary.columns[{ci}]");
         let name = col.name.clone();
         if normalize_token(&name) != name || name.is_empty() {
             problems.push(problem(
@@ -268,7 +334,7 @@ fn compile_fact(
         problems.push(problem(file, at, format!("more than {MAX_VALUES} values")));
     }
     for (vi, value) in col.values.iter().enumerate().take(MAX_VALUES) {
-        let vat = format!("{at}.values[{}]", value.id);
+        let vat = format!("{at}.values[{vi}]");
         if normalize_token(&value.id) != value.id || value.id.is_empty() {
             problems.push(problem(
                 file,
@@ -319,12 +385,12 @@ fn compile_fact(
 }
 
 fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &mut Vec<Problem>) {
-    for cat in tax.categories {
+    for (i, cat) in tax.categories.into_iter().enumerate() {
         if set.categories.iter().any(|c| c.id == cat.id) {
             problems.push(problem(
                 file,
-                format!("taxonomy.categories[{}]", cat.id),
-                "duplicate category id",
+                format!("taxonomy.categories[{i}]"),
+                format!("duplicate category id `{}`", cat.id),
             ));
         }
         set.categories.push(Category {
@@ -345,8 +411,8 @@ fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &
         });
     }
     for role in tax.roles {
-        let at = format!("taxonomy.roles[{}]", role.id);
         let rid = set.roles.len();
+        let at = format!("taxonomy.roles[{rid}]");
         if normalize_token(&role.id) != role.id || role.id.is_empty() {
             problems.push(problem(
                 file,
@@ -355,7 +421,11 @@ fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &
             ));
         }
         if set.roles.iter().any(|r| r.id == role.id) {
-            problems.push(problem(file, &at, "duplicate role id"));
+            problems.push(problem(
+                file,
+                &at,
+                format!("duplicate role id `{}`", role.id),
+            ));
         }
         let category = match set.categories.iter().position(|c| c.id == role.category) {
             Some(c) => c,
@@ -414,19 +484,27 @@ fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &
     }
 }
 
-fn compile_rules(set: &mut RuleSet, defs: Vec<(&str, RuleDef)>, problems: &mut Vec<Problem>) {
+fn compile_rules(
+    set: &mut RuleSet,
+    defs: Vec<(&str, usize, RuleDef)>,
+    problems: &mut Vec<Problem>,
+) {
     // Rules may extend rules defined later, so resolve `extends` in dependency order.
     let by_id: HashMap<&str, usize> = defs
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, (_, r))| (r.id.as_str(), i))
+        .map(|(i, (_, _, r))| (r.id.as_str(), i))
         .collect();
     let mut compiled: Vec<Option<usize>> = vec![None; defs.len()];
     let mut seen = HashSet::new();
-    for (file, def) in &defs {
+    for (file, index, def) in &defs {
         if !seen.insert(def.id.as_str()) {
-            let mut p = problem(file, format!("rules[{}]", def.id), "duplicate rule id");
+            let mut p = problem(
+                file,
+                format!("rules[{index}].id"),
+                format!("duplicate rule id `{}`", def.id),
+            );
             p.help = "give every rule its own id".into();
             problems.push(p);
         }
@@ -440,7 +518,7 @@ fn compile_rules(set: &mut RuleSet, defs: Vec<(&str, RuleDef)>, problems: &mut V
 #[allow(clippy::too_many_arguments)]
 fn compile_rule(
     set: &mut RuleSet,
-    defs: &[(&str, RuleDef)],
+    defs: &[(&str, usize, RuleDef)],
     by_id: &HashMap<&str, usize>,
     i: usize,
     compiled: &mut Vec<Option<usize>>,
@@ -450,13 +528,13 @@ fn compile_rule(
     if let Some(done) = compiled[i] {
         return Some(done);
     }
-    let (file, def) = &defs[i];
-    let at = format!("rules[{}]", def.id);
+    let (file, index, def) = &defs[i];
+    let at = format!("rules[{index}]");
     if chain.contains(&i) {
         problems.push(problem(
             file,
             format!("{at}.extends"),
-            "rules extend each other in a cycle",
+            format!("rule `{}` extends itself through a cycle of rules", def.id),
         ));
         return None;
     }
@@ -472,7 +550,10 @@ fn compile_rule(
                 let mut p = problem(
                     file,
                     format!("{at}.extends"),
-                    format!("no rule has id `{base}`"),
+                    format!(
+                        "rule `{}` extends `{base}`, but no rule has that id",
+                        def.id
+                    ),
                 );
                 p.help = "`extends` names the id of another rule".into();
                 problems.push(p);
@@ -485,12 +566,9 @@ fn compile_rule(
         let mut p = problem(
             file,
             format!("{at}.role"),
-            format!("unknown role `{}`", def.role),
+            format!("rule `{}` concludes unknown role `{}`", def.id, def.role),
         );
-        p.help = format!(
-            "use a role id from the taxonomy: {}",
-            set.role_ids().collect::<Vec<_>>().join(", ")
-        );
+        p.help = did_you_mean(&def.role, set.role_ids(), "role ids of the taxonomy");
         problems.push(p);
     }
     let own = compile_condition(set, &def.when, file, &format!("{at}.when"), 0, problems)?;
@@ -602,7 +680,12 @@ fn compile_condition(
         let child = compile_condition(set, part, file, &format!("{at}.not"), depth + 1, problems)?;
         NodeKind::Not(child)
     } else if let Some(name) = def.present.as_ref().or(def.missing.as_ref()) {
-        let fact = resolve_fact(set, name, file, at, problems)?;
+        let key = if def.present.is_some() {
+            "present"
+        } else {
+            "missing"
+        };
+        let fact = resolve_fact(set, name, file, &format!("{at}.{key}"), problems)?;
         if def.present.is_some() {
             NodeKind::Present(fact)
         } else {
@@ -610,7 +693,7 @@ fn compile_condition(
         }
     } else {
         let name = def.fact.as_ref().expect("one form is set");
-        let fact = resolve_fact(set, name, file, at, problems);
+        let fact = resolve_fact(set, name, file, &format!("{at}.fact"), problems);
         let given: Vec<_> = ops.iter().filter(|(_, v, _)| v.is_some()).collect();
         if given.len() != 1 {
             let mut p = problem(
@@ -655,12 +738,17 @@ fn compile_condition(
             return None;
         }
         let mut mask = 0u64;
-        for v in values {
+        for (k, v) in values.iter().enumerate() {
+            let vat = if *op == Op::Is {
+                format!("{at}.is")
+            } else {
+                format!("{at}.{op_name}[{k}]")
+            };
             match f.index.get(&normalize_token(v)) {
                 Some(&vi) if Some(vi) == f.nothing => {
                     let mut p = problem(
                         file,
-                        format!("{at}.{op_name}"),
+                        vat.clone(),
                         format!("`{v}` means an empty `{name}` list and cannot be tested for"),
                     );
                     p.help =
@@ -672,7 +760,7 @@ fn compile_condition(
                     if f.values[vi as usize].id != *v {
                         problems.push(problem(
                             file,
-                            format!("{at}.{op_name}"),
+                            vat.clone(),
                             format!(
                                 "write the value id `{}` instead of the synonym `{v}`",
                                 f.values[vi as usize].id
@@ -684,17 +772,10 @@ fn compile_condition(
                 None => {
                     let mut p = problem(
                         file,
-                        format!("{at}.{op_name}"),
+                        vat.clone(),
                         format!("`{v}` is not a value of `{name}`"),
                     );
-                    p.help = format!(
-                        "known values: {}",
-                        f.values
-                            .iter()
-                            .map(|v| v.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
+                    p.help = suggest_value(f, v);
                     problems.push(p);
                 }
             }
@@ -726,13 +807,16 @@ fn resolve_fact(
     match set.fact_by_name(name) {
         Some(f) => Some(f),
         None => {
-            let known = set.fact_names().collect::<Vec<_>>().join(", ");
             let mut p = problem(
                 file,
                 at,
                 format!("`{name}` is not a fact of the vocabulary"),
             );
-            p.help = format!("facts are the `one` and `list` columns: {known}");
+            p.help = did_you_mean(
+                name,
+                set.fact_names(),
+                "facts are the `one` and `list` columns",
+            );
             problems.push(p);
             None
         }
@@ -749,5 +833,44 @@ fn sentence_case(text: &str) -> String {
     match chars.next() {
         Some(first) if !acronym => first.to_lowercase().chain(chars).collect(),
         _ => text.to_string(),
+    }
+}
+
+/// "did you mean `x`?" when a known name is close to `given`, else the list of known names.
+pub(crate) fn did_you_mean<'a>(
+    given: &str,
+    known: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> String {
+    let known: Vec<&str> = known.collect();
+    let best = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(given, k), *k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, k)) => format!("did you mean `{k}`? ({what}: {})", known.join(", ")),
+        None => format!("{what}: {}", known.join(", ")),
+    }
+}
+
+/// "did you mean" for a value, comparing with the ids and with every synonym (a typo of a
+/// synonym suggests the id it stands for).
+fn suggest_value(fact: &Fact, given: &str) -> String {
+    let key = normalize_token(given);
+    let ids: Vec<&str> = fact.values.iter().map(|v| v.id.as_str()).collect();
+    let best = fact
+        .index
+        .iter()
+        .map(|(text, &vi)| (strsim::jaro_winkler(&key, text), vi))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    match best {
+        Some((_, vi)) => format!(
+            "did you mean `{}`? (known values: {})",
+            ids[vi as usize],
+            ids.join(", ")
+        ),
+        None => format!("known values: {}", ids.join(", ")),
     }
 }

@@ -433,5 +433,7 @@ pub(crate) fn problem(file: &str, at: impl Into<String>, message: impl Into<Stri
         at: at.into(),
         message: message.into(),
         help: String::new(),
+        line: 0,
+        column: 0,
     }
 }

@@ -2,11 +2,12 @@
 //! beyond its shape; `compile` turns it into a [`crate::rules::RuleSet`] and reports every
 //! mistake it finds.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One YAML document. A rule set is one file holding every section, or a folder of files whose
 /// sections are merged (each section defined once).
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     /// Name and version of the rule set.
@@ -20,7 +21,7 @@ pub struct RuleFile {
 }
 
 /// Name and provenance of a rule set.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSetMeta {
     /// Shown in reports.
@@ -34,7 +35,7 @@ pub struct RuleSetMeta {
 }
 
 /// The roster columns the rules understand.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VocabularyDef {
     /// Cell texts that mean "not known" (as if the cell were empty), such as `n/a`.
@@ -45,7 +46,7 @@ pub struct VocabularyDef {
 }
 
 /// What role a column plays for the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
     /// The record's key.
@@ -63,7 +64,7 @@ pub enum ColumnKind {
 }
 
 /// One roster column.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnDef {
     /// Canonical name (snake_case).
@@ -85,7 +86,7 @@ pub struct ColumnDef {
 }
 
 /// One value of a fact.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValueDef {
     /// Canonical id (snake_case).
@@ -105,7 +106,7 @@ pub struct ValueDef {
 }
 
 /// Categories, roles and the umbrella flag.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyDef {
     /// Role categories.
@@ -118,7 +119,7 @@ pub struct TaxonomyDef {
 }
 
 /// A role category.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryDef {
     /// Canonical id.
@@ -131,7 +132,7 @@ pub struct CategoryDef {
 }
 
 /// An umbrella term: roles carry it as a flag.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UmbrellaDef {
     /// The flag's field name in the output.
@@ -148,7 +149,7 @@ pub struct UmbrellaDef {
 }
 
 /// One role.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleDef {
     /// Stable snake_case id.
@@ -170,7 +171,7 @@ pub struct RoleDef {
 }
 
 /// A rule: when its condition holds, the record fits the role.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
     /// Unique id.
@@ -188,7 +189,7 @@ pub struct RuleDef {
 
 /// A condition: exactly one of `all`, `any`, `not`, `fact` with one operator, `present` or
 /// `missing`.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionDef {
     /// Holds when every part holds.
@@ -230,4 +231,10 @@ pub struct ConditionDef {
     /// What the condition requires, as it continues "a <role> ...".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub says: Option<String>,
+}
+
+/// The JSON Schema of a rule file, generated from these types (for `rules schema`, editors, and
+/// to name the allowed keys when a file has unknown ones).
+pub fn schema() -> serde_json::Value {
+    schemars::schema_for!(RuleFile).to_value()
 }

@@ -97,19 +97,44 @@ fn syntax_errors_point_at_line_and_column() {
         .stderr(contains("rules-bad/syntax.yaml:3:"));
 }
 
-#[test]
-fn unknown_keys_are_rejected_with_their_location() {
-    bin()
-        .args(["check", "--rules"])
-        .arg(fixture("rules-bad/unknown-key.yaml"))
-        .assert()
-        .code(2)
-        .stderr(contains("unknown-key.yaml:"))
-        .stderr(contains("unknown field `has_anyy`"));
+/// The `file:line:column` where `needle` first appears in a fixture (1-based).
+fn place(name: &str, needle: &str) -> String {
+    let path = fixture(name);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+        .unwrap_or_else(|| panic!("{needle} not in {name}"));
+    format!("{}:{line}:{column}", path.display())
 }
 
 #[test]
-fn every_semantic_problem_is_listed_at_once() {
+fn unknown_keys_are_all_reported_with_place_and_suggestion() {
+    let out = bin()
+        .args(["check", "--rules"])
+        .arg(fixture("rules-bad/several-unknown-keys.yaml"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    for (key, suggestion) in [
+        ("alias:", "did you mean `aliases`?"),
+        ("verison:", "did you mean `version`?"),
+        ("has_anyy:", "did you mean `has_any`?"),
+        ("if_know:", "did you mean `if_known`?"),
+    ] {
+        let name = key.trim_end_matches(':');
+        let at = place("rules-bad/several-unknown-keys.yaml", key);
+        assert!(
+            err.contains(&format!("{at}: unknown key `{name}`\n  help: {suggestion}")),
+            "{key} at {at}:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn every_semantic_problem_is_listed_at_once_with_its_place() {
     let out = bin()
         .args(["check", "--rules"])
         .arg(fixture("rules-bad/unknown-names.yaml"))
@@ -117,16 +142,33 @@ fn every_semantic_problem_is_listed_at_once() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).expect("utf-8");
-    for needle in [
-        "rules[r1].when.all[0]: `colour` is not a fact of the vocabulary",
-        "rules[r1].when.all[1].has_any: `marginn` is not a value of `earns`",
-        "rules[r2].role: unknown role `resellerr`",
-        "rules[r1]: duplicate rule id",
-        "rules[r3].when.all[0].is: `is` does not fit `earns`, a list fact",
+    let file = "rules-bad/unknown-names.yaml";
+    for (needle, message) in [
+        ("fact: colour", "`colour` is not a fact of the vocabulary"),
+        (
+            "marginn",
+            "`marginn` is not a value of `earns`\n  help: did you mean `resale_margin`?",
+        ),
+        (
+            "role: resellerr",
+            "rule `r2` concludes unknown role `resellerr`\n  help: did you mean `reseller`?",
+        ),
+        (
+            "is: resale_margin",
+            "`is` does not fit `earns`, a list fact",
+        ),
     ] {
-        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        let at = place(file, needle);
+        assert!(
+            err.contains(&format!("{at}: {message}")),
+            "missing {message:?} at {at} in:\n{err}"
+        );
     }
-    assert!(err.contains("help: known values:"), "{err}");
+    assert!(err.contains("duplicate rule id `r1`"), "{err}");
+    assert!(
+        err.contains("role `fulfillment_partner` has no rule"),
+        "{err}"
+    );
 }
 
 #[test]
