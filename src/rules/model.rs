@@ -238,3 +238,33 @@ pub struct ConditionDef {
 pub fn schema() -> serde_json::Value {
     schemars::schema_for!(RuleFile).to_value()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::schema;
+    use crate::rules::BUILTIN_FILES;
+
+    #[test]
+    fn built_in_rule_files_validate_against_the_schema() {
+        let schema = schema();
+        let validator = jsonschema::validator_for(&schema).expect("the generated schema is valid");
+        for (name, text) in BUILTIN_FILES {
+            let document: serde_json::Value =
+                crate::yaml::parse(text, name).expect("built-in YAML parses");
+            let errors: Vec<String> = validator
+                .iter_errors(&document)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_schema_rejects_a_typo_and_a_wrong_type() {
+        let validator = jsonschema::validator_for(&schema()).expect("valid schema");
+        let typo = serde_json::json!({"rules": [{"id": "r", "role": "x", "source": "s", "when": {"fact": "earns", "has_anyy": ["a"]}}]});
+        assert!(!validator.is_valid(&typo));
+        let wrong_type = serde_json::json!({"rules": [{"id": "r", "role": "x", "source": "s", "when": {"fact": "earns", "has_any": "a"}}]});
+        assert!(!validator.is_valid(&wrong_type));
+    }
+}

@@ -174,3 +174,22 @@ fn show_prints_one_role_and_rejects_unknown_ones() {
             "no role \"var\"; the roles are: fulfillment_partner",
         ));
 }
+
+#[test]
+fn schema_is_json_that_names_every_rule_file_section() {
+    let out = bin().args(["rules", "schema"]).output().expect("runs");
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for section in ["ruleset", "vocabulary", "taxonomy", "rules"] {
+        assert!(schema["properties"][section].is_object(), "{section}");
+    }
+    assert_eq!(
+        schema["$defs"]["ConditionDef"]["additionalProperties"],
+        false
+    );
+    bin()
+        .args(["rules", "schema", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("yaml-language-server: $schema="));
+}

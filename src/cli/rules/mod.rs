@@ -2,6 +2,7 @@
 //! than a few lines.
 
 mod diff;
+mod schema;
 mod test;
 
 use std::path::PathBuf;
@@ -44,6 +45,11 @@ enum RulesCommand {
     Diff(diff::DiffArgs),
     /// Run rule tests: cases with facts and the expected outcome.
     Test(test::TestArgs),
+    /// Print the JSON Schema of rule files, so editors validate and complete them.
+    #[command(
+        after_help = "Example:\n  partner-roles rules schema > partner-roles.schema.json\nthen put this first line in a rules file (YAML language server: VS Code, Neovim, ...):\n  # yaml-language-server: $schema=./partner-roles.schema.json"
+    )]
+    Schema,
     /// List the roles with category, definition, source and conditions.
     #[command(
         after_help = "Examples:\n  partner-roles rules list\n  partner-roles rules list --rules my-rules"
@@ -77,6 +83,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
         }
         RulesCommand::Diff(args) => diff::run(args),
         RulesCommand::Test(args) => test::run(args),
+        RulesCommand::Schema => schema::run(),
         RulesCommand::List { rules } => {
             print!("{}", rules.load()?.describe());
             Ok(Outcome::Success)

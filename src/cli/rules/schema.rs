@@ -1,0 +1,11 @@
+//! `partner-roles rules schema`: the JSON Schema of rule files, for editors.
+
+use crate::cli::Outcome;
+use crate::error::Error;
+use crate::rules::model::schema;
+
+pub(crate) fn run() -> Result<Outcome, Error> {
+    let text = serde_json::to_string_pretty(&schema()).map_err(|e| Error::Output(e.to_string()))?;
+    println!("{text}");
+    Ok(Outcome::Success)
+}
