@@ -5,4 +5,5 @@
 //! Must not touch: CSV parsing details, output formats of `classify`.
 
 pub mod diff;
+pub mod lint;
 pub mod tests;

@@ -276,7 +276,7 @@ fn decide(
     };
     let confidence = match status {
         Status::Classified | Status::Ambiguous => {
-            let needed = needed_facts(rules, &trace, &roles, &chosen);
+            let needed = needed_facts(rules, &trace, &roles, &chosen, facts.known_mask());
             let known = (needed & facts.known_mask()).count_ones();
             round2(known as f64 / needed.count_ones().max(1) as f64 / chosen.len() as f64)
         }
@@ -292,17 +292,20 @@ fn decide(
     }
 }
 
-/// The facts a decision needs: those the chosen roles' rules read, and those still undecided in
-/// every possible role. Confidence is the known share of them.
+/// The facts a decision needs: those the chosen roles' rules require (their `if_known` guards
+/// only when known), and those still undecided in every possible role. Confidence is the known
+/// share of them.
 pub(crate) fn needed_facts(
     rules: &RuleSet,
     trace: &[Tri],
     roles: &[RoleResult],
     chosen: &[RoleId],
+    known: u64,
 ) -> u64 {
-    let mut needed = chosen
-        .iter()
-        .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
+    let mut needed = chosen.iter().fold(0u64, |acc, &r| {
+        let rule = &rules.rules[roles[r].rule];
+        acc | (rule.reads & !rule.guard_reads) | (rule.guard_reads & known)
+    });
     for (r, result) in roles.iter().enumerate() {
         if result.state == Tri::Unknown && !chosen.contains(&r) {
             needed |= unknown_reads(rules, trace, result.rule);

@@ -128,12 +128,8 @@ fn not_held_against(
         .filter(|&f| rule.reads & (1u64 << f) != 0 && record.facts.get(f).is_none())
         .map(|f| rules.facts[f].name.as_str())
         .collect();
-    (!unknown.is_empty()).then(|| {
-        format!(
-            "Not given, so not held against it: {}; confidence is lower for it.",
-            unknown.join(", ")
-        )
-    })
+    (!unknown.is_empty())
+        .then(|| format!("Not given, so not held against it: {}.", unknown.join(", ")))
 }
 
 fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {

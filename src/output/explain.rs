@@ -274,7 +274,13 @@ impl Explanation<'_> {
         let _ = writeln!(out, "  {step}. {verdict}");
         step += 1;
         if matches!(eval.status, Status::Classified | Status::Ambiguous) {
-            let needed = needed_facts(rules, &eval.trace, &eval.roles, &eval.chosen);
+            let needed = needed_facts(
+                rules,
+                &eval.trace,
+                &eval.roles,
+                &eval.chosen,
+                self.record.facts.known_mask(),
+            );
             let names: Vec<&str> = (0..rules.facts.len())
                 .filter(|&f| needed & (1u64 << f) != 0)
                 .map(|f| rules.facts[f].name.as_str())

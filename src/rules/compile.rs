@@ -98,6 +98,7 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
     let mut vocabulary = None;
     let mut taxonomy = None;
     let mut rules: Vec<(&str, usize, RuleDef)> = Vec::new();
+    let mut lint = None;
     for (name, file) in parsed {
         take_once(&mut meta, file.ruleset, name, "ruleset", &mut problems);
         take_once(
@@ -117,6 +118,7 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         if let Some(defs) = file.rules {
             rules.extend(defs.into_iter().enumerate().map(|(i, r)| (name, i, r)));
         }
+        take_once(&mut lint, file.lint, name, "lint", &mut problems);
     }
     let all_files = files
         .iter()
@@ -161,10 +163,14 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         rules: Vec::new(),
         nodes: Vec::new(),
         refines: Vec::new(),
+        lint_accepts: Vec::new(),
     };
     compile_vocabulary(&mut set, vocabulary, &vocab_file, &mut problems);
     compile_taxonomy(&mut set, taxonomy, &tax_file, &mut problems);
     compile_rules(&mut set, rules, &mut problems);
+    if let Some((file, lint)) = lint {
+        compile_lint(&mut set, lint, &file, &mut problems);
+    }
     for (ri, role) in set.roles.iter().enumerate() {
         if role.rules.is_empty() {
             let mut p = problem(
@@ -579,6 +585,11 @@ fn compile_rule(
         _ => conjuncts.push(own),
     }
     let reads = conjuncts.iter().fold(0, |acc, &n| acc | set.nodes[n].reads);
+    let required = conjuncts
+        .iter()
+        .filter(|&&n| !matches!(set.nodes[n].kind, NodeKind::Test { if_known: true, .. }))
+        .fold(0, |acc, &n| acc | set.nodes[n].reads);
+    let guard_reads = reads & !required;
     let root = push_node(
         set,
         Node {
@@ -595,6 +606,7 @@ fn compile_rule(
         root,
         conjuncts,
         reads,
+        guard_reads,
     });
     set.roles[role].rules.push(id);
     compiled[i] = Some(id);
@@ -872,5 +884,51 @@ fn suggest_value(fact: &Fact, given: &str) -> String {
             ids.join(", ")
         ),
         None => format!("known values: {}", ids.join(", ")),
+    }
+}
+
+fn compile_lint(
+    set: &mut RuleSet,
+    lint: super::model::LintDef,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
+    for (i, accept) in lint.accept.into_iter().enumerate() {
+        let at = format!("lint.accept[{i}]");
+        if !matches!(
+            accept.finding.as_str(),
+            "overlap" | "gaps" | "dead_vocabulary"
+        ) {
+            let mut p = problem(
+                file,
+                format!("{at}.finding"),
+                format!("unknown finding `{}`", accept.finding),
+            );
+            p.help = "use overlap, gaps or dead_vocabulary".into();
+            problems.push(p);
+        }
+        if accept.finding == "overlap" && accept.roles.len() != 2 {
+            problems.push(problem(
+                file,
+                format!("{at}.roles"),
+                "an accepted overlap names exactly two roles",
+            ));
+        }
+        for (k, role) in accept.roles.iter().enumerate() {
+            if set.roles.iter().all(|r| r.id != *role) {
+                let mut p = problem(
+                    file,
+                    format!("{at}.roles[{k}]"),
+                    format!("unknown role `{role}`"),
+                );
+                p.help = did_you_mean(role, set.role_ids(), "role ids of the taxonomy");
+                problems.push(p);
+            }
+        }
+        set.lint_accepts.push(super::Accept {
+            kind: accept.finding,
+            roles: accept.roles,
+            because: accept.because.trim().to_string(),
+        });
     }
 }

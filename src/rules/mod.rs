@@ -45,6 +45,16 @@ pub struct RuleSet {
     pub(crate) nodes: Vec<Node>,
     /// `refines[a][b]`: role `a`'s conditions imply role `b`'s and not the other way round.
     pub(crate) refines: Vec<Vec<bool>>,
+    /// Lint findings accepted by the rule author.
+    pub(crate) lint_accepts: Vec<Accept>,
+}
+
+/// A lint finding the rule author accepts.
+#[derive(Debug, Clone)]
+pub(crate) struct Accept {
+    pub kind: String,
+    pub roles: Vec<String>,
+    pub because: String,
 }
 
 /// A roster column the vocabulary knows.
@@ -117,6 +127,9 @@ pub(crate) struct Rule {
     pub conjuncts: Vec<NodeId>,
     /// Bitmask over facts of every fact the rule reads.
     pub reads: u64,
+    /// Facts read only by the rule's `if_known` tests: they count as evidence when known, and
+    /// do not count against the confidence when unknown.
+    pub guard_reads: u64,
 }
 
 /// One condition, compiled. Nodes are stored children first, so one pass in index order

@@ -18,6 +18,30 @@ pub struct RuleFile {
     pub taxonomy: Option<TaxonomyDef>,
     /// The conditions that make a record fit a role.
     pub rules: Option<Vec<RuleDef>>,
+    /// Lint findings the rule author has looked at and accepts, each with the reason.
+    pub lint: Option<LintDef>,
+}
+
+/// Settings of `rules lint`.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintDef {
+    /// Findings accepted as deliberate.
+    #[serde(default)]
+    pub accept: Vec<AcceptDef>,
+}
+
+/// A lint finding accepted as a deliberate choice.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptDef {
+    /// `overlap`, `gaps` or `dead_vocabulary`.
+    pub finding: String,
+    /// For an overlap: the two role ids.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Why it is right as it is.
+    pub because: String,
 }
 
 /// Name and provenance of a rule set.

@@ -2,6 +2,7 @@
 //! than a few lines.
 
 mod diff;
+mod lint;
 mod schema;
 mod test;
 
@@ -43,6 +44,8 @@ enum RulesCommand {
     },
     /// The impact of a rule change on a roster: records that change role or status.
     Diff(diff::DiffArgs),
+    /// Static analysis: overlaps, unreachable rules and roles, gaps, dead vocabulary.
+    Lint(lint::LintArgs),
     /// Run rule tests: cases with facts and the expected outcome.
     Test(test::TestArgs),
     /// Print the JSON Schema of rule files, so editors validate and complete them.
@@ -82,6 +85,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
             Ok(Outcome::Success)
         }
         RulesCommand::Diff(args) => diff::run(args),
+        RulesCommand::Lint(args) => lint::run(args),
         RulesCommand::Test(args) => test::run(args),
         RulesCommand::Schema => schema::run(),
         RulesCommand::List { rules } => {

@@ -1,0 +1,70 @@
+//! `partner-roles rules lint [--rules PATH] [--witnesses FILE] [--deny warnings]`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::authoring::lint::{Severity, lint};
+use crate::cli::{Outcome, RulesOpt};
+use crate::error::Error;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  partner-roles rules lint\n  partner-roles rules lint --rules my-rules --deny warnings          # in CI\n  partner-roles rules lint --rules my-rules --witnesses witnesses.csv # findings as a roster"
+)]
+pub(crate) struct LintArgs {
+    #[command(flatten)]
+    rules: RulesOpt,
+    /// Write every witness as a roster row to FILE (CSV), ready to become a fixture.
+    #[arg(long, value_name = "FILE")]
+    witnesses: Option<PathBuf>,
+    /// Make warnings fail too (exit 1).
+    #[arg(long, value_enum)]
+    deny: Option<Deny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    /// Exit 1 on warnings as well as errors.
+    Warnings,
+}
+
+pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
+    let rules = args.rules.load()?;
+    let report = lint(&rules);
+    print!("{}", report.render(&rules));
+    if let Some(path) = &args.witnesses {
+        let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
+        let mut out = csv::Writer::from_path(path).map_err(io)?;
+        let facts: Vec<String> = rules.fact_names().map(str::to_string).collect();
+        let mut header = vec!["partner_id".to_string()];
+        header.extend(facts.iter().cloned());
+        header.push("notes".into());
+        out.write_record(&header).map_err(io)?;
+        let mut n = 0;
+        for finding in &report.findings {
+            for w in &finding.witnesses {
+                n += 1;
+                let mut row = vec![format!("W{n:03}")];
+                row.extend(facts.iter().map(|f| {
+                    w.facts
+                        .iter()
+                        .find(|(k, _)| k == f)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                }));
+                row.push(format!("{}: {}", finding.kind, finding.message));
+                out.write_record(&row).map_err(io)?;
+            }
+        }
+        out.flush().map_err(|e| Error::Output(e.to_string()))?;
+        eprintln!("{n} witnesses written to {}", path.display());
+    }
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    Ok(if errors > 0 || (args.deny.is_some() && warnings > 0) {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}
