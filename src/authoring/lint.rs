@@ -760,7 +760,9 @@ pub fn lint(rules: &RuleSet) -> Report {
             ));
         }
     }
-    report.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
     report
 }
 
