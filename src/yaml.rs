@@ -69,7 +69,8 @@ pub(crate) struct Mark {
 pub(crate) enum Tree {
     Map(Vec<(String, Mark, Tree)>),
     Seq(Vec<(Mark, Tree)>),
-    Leaf,
+    /// A scalar or an alias; `true` when it is null (empty, `~` or `null`).
+    Leaf(bool),
 }
 
 enum Frame {
@@ -116,8 +117,11 @@ impl yaml_rust2::parser::MarkedEventReceiver for TreeBuilder {
                     self.attach(Tree::Seq(items), start, None);
                 }
             }
-            Event::Scalar(text, ..) => self.attach(Tree::Leaf, mark, Some(text)),
-            Event::Alias(_) => self.attach(Tree::Leaf, mark, None),
+            Event::Scalar(text, ..) => {
+                let null = matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                self.attach(Tree::Leaf(null), mark, Some(text))
+            }
+            Event::Alias(_) => self.attach(Tree::Leaf(false), mark, None),
             _ => {}
         }
     }
@@ -163,20 +167,103 @@ pub(crate) fn locate(tree: &Tree, path: &str) -> Option<Mark> {
     found
 }
 
-/// A key the schema does not allow at its place.
-pub(crate) struct UnknownKey {
+/// A place where the tree does not fit the schema.
+pub(crate) struct Misfit {
     pub path: String,
-    pub key: String,
     pub mark: Mark,
-    pub known: Vec<String>,
+    pub kind: MisfitKind,
 }
 
-/// Every key of `tree` that the JSON Schema `schema` does not allow (it follows `$ref`,
-/// `properties`, `items` and the `anyOf`/`oneOf` of optional fields).
-pub(crate) fn unknown_keys(tree: &Tree, schema: &serde_json::Value) -> Vec<UnknownKey> {
+pub(crate) enum MisfitKind {
+    /// A key the schema does not allow here; `known` are the allowed ones.
+    UnknownKey { key: String, known: Vec<String> },
+    /// A value of the wrong shape: a list, a map or a single value.
+    WrongShape {
+        expected: &'static str,
+        found: &'static str,
+    },
+}
+
+/// Every key of `tree` that the JSON Schema `schema` does not allow, and every value of the
+/// wrong shape (it follows `$ref`, `properties`, `items` and `anyOf`/`oneOf`).
+pub(crate) fn misfits(tree: &Tree, schema: &serde_json::Value) -> Vec<Misfit> {
     let mut out = Vec::new();
-    walk(tree, schema, schema, "", &mut out);
+    walk(
+        tree,
+        Mark { line: 1, column: 1 },
+        schema,
+        schema,
+        "",
+        &mut out,
+    );
     out
+}
+
+/// The JSON types a schema allows (following `$ref` and alternatives); empty means any.
+fn allowed_types(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    let schema = resolve(root, schema);
+    if depth > 16 {
+        return;
+    }
+    match schema.get("type") {
+        Some(serde_json::Value::String(t)) => out.push(t.clone()),
+        Some(serde_json::Value::Array(ts)) => {
+            out.extend(ts.iter().filter_map(|t| t.as_str().map(String::from)))
+        }
+        _ => {}
+    }
+    if schema.get("enum").is_some() || schema.get("const").is_some() {
+        out.push("string".into());
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for alt in schema
+            .get(key)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            allowed_types(root, alt, out, depth + 1);
+        }
+    }
+}
+
+fn shape_misfit(
+    node: &Tree,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+) -> Option<MisfitKind> {
+    let mut types = Vec::new();
+    allowed_types(root, schema, &mut types, 0);
+    if types.is_empty() {
+        return None;
+    }
+    let has = |t: &str| types.iter().any(|x| x == t);
+    let found = match node {
+        Tree::Map(_) if !has("object") => "a map",
+        Tree::Seq(_) if !has("array") => "a list",
+        Tree::Leaf(null)
+            if !types.iter().any(|t| {
+                matches!(t.as_str(), "string" | "boolean" | "number" | "integer")
+                    || (*null && t == "null")
+            }) =>
+        {
+            "a single value"
+        }
+        _ => return None,
+    };
+    let expected = if has("array") {
+        "a list"
+    } else if has("object") {
+        "a map of keys"
+    } else {
+        "a single value"
+    };
+    Some(MisfitKind::WrongShape { expected, found })
 }
 
 fn resolve<'s>(
@@ -218,11 +305,20 @@ fn pick<'s>(
 
 fn walk(
     node: &Tree,
+    mark: Mark,
     schema: &serde_json::Value,
     root: &serde_json::Value,
     path: &str,
-    out: &mut Vec<UnknownKey>,
+    out: &mut Vec<Misfit>,
 ) {
+    if let Some(kind) = shape_misfit(node, schema, root) {
+        out.push(Misfit {
+            path: path.to_string(),
+            mark,
+            kind,
+        });
+        return;
+    }
     match node {
         Tree::Map(entries) => {
             let Some(schema) = pick(root, schema, true) else {
@@ -231,7 +327,7 @@ fn walk(
             let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else {
                 return;
             };
-            for (key, mark, value) in entries {
+            for (key, key_mark, value) in entries {
                 // An empty key (`: value`) still needs a visible name in the path.
                 let shown = if key.is_empty() { "\"\"" } else { key.as_str() };
                 let here = if path.is_empty() {
@@ -240,12 +336,14 @@ fn walk(
                     format!("{path}.{shown}")
                 };
                 match properties.get(key) {
-                    Some(sub) => walk(value, sub, root, &here, out),
-                    None => out.push(UnknownKey {
+                    Some(sub) => walk(value, *key_mark, sub, root, &here, out),
+                    None => out.push(Misfit {
                         path: here,
-                        key: key.clone(),
-                        mark: *mark,
-                        known: properties.keys().cloned().collect(),
+                        mark: *key_mark,
+                        kind: MisfitKind::UnknownKey {
+                            key: key.clone(),
+                            known: properties.keys().cloned().collect(),
+                        },
                     }),
                 }
             }
@@ -257,10 +355,17 @@ fn walk(
             let Some(item_schema) = schema.get("items") else {
                 return;
             };
-            for (i, (_, value)) in items.iter().enumerate() {
-                walk(value, item_schema, root, &format!("{path}[{i}]"), out);
+            for (i, (item_mark, value)) in items.iter().enumerate() {
+                walk(
+                    value,
+                    *item_mark,
+                    item_schema,
+                    root,
+                    &format!("{path}[{i}]"),
+                    out,
+                );
             }
         }
-        Tree::Leaf => {}
+        Tree::Leaf(_) => {}
     }
 }

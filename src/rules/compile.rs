@@ -48,22 +48,45 @@ fn locate(problems: &mut [Problem], files: &[(String, String)]) {
     }
 }
 
-/// Every key of `text` that the rule-file schema does not allow, each with a suggestion.
-fn unknown_keys(name: &str, text: &str) -> Vec<Problem> {
+/// Every key of `text` that the rule-file schema does not allow (each with a suggestion) and
+/// every value of the wrong shape.
+fn misfits(name: &str, text: &str) -> Vec<Problem> {
     let Some(tree) = yaml::tree(text) else {
         return Vec::new();
     };
-    yaml::unknown_keys(&tree, &super::model::schema())
+    yaml::misfits(&tree, &super::model::schema())
         .into_iter()
-        .map(|k| {
-            let mut p = problem(name, &k.path, format!("unknown key `{}`", k.key));
-            p.help = did_you_mean(
-                &k.key,
-                k.known.iter().map(String::as_str),
-                "keys allowed here",
-            );
-            p.line = k.mark.line;
-            p.column = k.mark.column;
+        .map(|m| {
+            let mut p = match m.kind {
+                yaml::MisfitKind::UnknownKey { key, known } => {
+                    let mut p = problem(name, &m.path, format!("unknown key `{key}`"));
+                    p.help =
+                        did_you_mean(&key, known.iter().map(String::as_str), "keys allowed here");
+                    p
+                }
+                yaml::MisfitKind::WrongShape { expected, found } => {
+                    let (at, what) = if m.path.is_empty() {
+                        ("(document)".to_string(), "the document".to_string())
+                    } else {
+                        (m.path.clone(), format!("`{}`", m.path))
+                    };
+                    let mut p = problem(
+                        name,
+                        at,
+                        format!("{what} should be {expected}, not {found}"),
+                    );
+                    p.help = match expected {
+                        "a list" => {
+                            "write the values as a list: [a, b] or one `- item` per line".into()
+                        }
+                        "a map of keys" => "write keys under it, one `key: value` per line".into(),
+                        _ => "write one value here".into(),
+                    };
+                    p
+                }
+            };
+            p.line = m.mark.line;
+            p.column = m.mark.column;
             p
         })
         .collect()
@@ -76,10 +99,13 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         match yaml::parse::<RuleFile>(text, name) {
             Ok(file) => parsed.push((name.as_str(), file)),
             Err(e) => {
-                // serde stops at the first unknown key; list them all, with suggestions.
+                // serde stops at the first unknown key or wrong type; list them all.
                 let unknown = match &e {
-                    Error::RuleSyntax { message, .. } if message.contains("unknown field") => {
-                        unknown_keys(name, text)
+                    Error::RuleSyntax { message, .. }
+                        if message.contains("unknown field")
+                            || message.contains("invalid type") =>
+                    {
+                        misfits(name, text)
                     }
                     _ => Vec::new(),
                 };

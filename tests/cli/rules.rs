@@ -110,7 +110,7 @@ fn place(name: &str, needle: &str) -> String {
 }
 
 #[test]
-fn unknown_keys_are_all_reported_with_place_and_suggestion() {
+fn unknown_keys_and_wrong_shapes_are_all_reported_with_place() {
     let out = bin()
         .args(["check", "--rules"])
         .arg(fixture("rules-bad/several-unknown-keys.yaml"))
@@ -129,6 +129,22 @@ fn unknown_keys_are_all_reported_with_place_and_suggestion() {
         assert!(
             err.contains(&format!("{at}: unknown key `{name}`\n  help: {suggestion}")),
             "{key} at {at}:\n{err}"
+        );
+    }
+    for (needle, message) in [
+        (
+            "aliases: {name",
+            "`vocabulary.columns[1].aliases` should be a list, not a map",
+        ),
+        (
+            "has_any: warehousing",
+            "`rules[11].when.all[0].has_any` should be a list, not a single value",
+        ),
+    ] {
+        let at = place("rules-bad/several-unknown-keys.yaml", needle);
+        assert!(
+            err.contains(&format!("{at}: {message}")),
+            "{message} at {at}:\n{err}"
         );
     }
 }
