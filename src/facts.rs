@@ -4,7 +4,6 @@
 //! Owns: value synonyms, list splitting, unknown markers, per-record warnings.
 //! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
 
-use std::collections::HashMap;
 
 use crate::normalize::{normalize_into, split_list};
 use crate::roster::{Header, Row};
@@ -79,22 +78,21 @@ pub struct Record {
     pub problem: Option<String>,
 }
 
-/// Keeps the ids seen so far, to flag duplicates.
+/// Keeps the ids seen so far, to flag duplicates. It stores a 64-bit hash of each id (8 bytes
+/// an id, the only memory of a run that grows with the roster); two different ids share a hash
+/// with odds of about one in 10^7 even at ten million ids.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    first_line: HashMap<String, u64>,
+    hashes: rustc_hash::FxHashSet<u64>,
 }
 
 impl SeenIds {
-    /// Records `id` at `line`; returns the line it was first seen on if it is a duplicate.
-    pub fn check(&mut self, id: &str, line: u64) -> Option<u64> {
-        match self.first_line.get(id) {
-            Some(&first) => Some(first),
-            None => {
-                self.first_line.insert(id.to_string(), line);
-                None
-            }
-        }
+    /// Records `id`; returns true if an earlier row had it.
+    pub fn check(&mut self, id: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        id.hash(&mut hasher);
+        !self.hashes.insert(hasher.finish())
     }
 }
 
@@ -163,11 +161,21 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
         cells,
         problem: None,
     };
-    Ok(read_record(rules, &header, &row, &mut SeenIds::default()))
+    Ok(read_record_traced(rules, &header, &row, &mut SeenIds::default()))
 }
 
 /// Normalizes a row into a [`Record`].
 pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
+    read(rules, header, row, seen, false)
+}
+
+/// Like [`read_record`], also keeping how each cell was read ([`Record::mappings`]), for
+/// `explain`.
+pub fn read_record_traced(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
+    read(rules, header, row, seen, true)
+}
+
+fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: bool) -> Record {
     let mut record = Record {
         line: row.line,
         partner_id: String::new(),
@@ -212,7 +220,7 @@ pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenI
             ColumnKind::Text => {}
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
-                read_fact(rules, fact, text, &mut key, &mut record);
+                read_fact(rules, fact, text, &mut key, &mut record, trace);
             }
         }
     }
@@ -253,16 +261,16 @@ pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenI
             )
         });
     }
-    if let Some(first) = seen.check(&record.partner_id, row.line) {
+    if seen.check(&record.partner_id) {
         record.warnings.push(format!(
-            "duplicate partner_id {:?}: first seen on line {first}",
+            "duplicate partner_id {:?}: an earlier row has the same id",
             record.partner_id
         ));
     }
     record
 }
 
-fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record: &mut Record) {
+fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record: &mut Record, trace: bool) {
     let f = &rules.facts[fact];
     let mut bits = 0u64;
     let mut said_nothing = false;
@@ -272,11 +280,13 @@ fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record
         match f.index.get(key.as_str()) {
             Some(&v) => {
                 recognized += 1;
-                record.mappings.push(Mapping {
+                if trace {
+                    record.mappings.push(Mapping {
                     fact: f.name.clone(),
                     raw: item.to_string(),
                     value: Some(f.values[v as usize].id.clone()),
-                });
+                    });
+                }
                 if Some(v) == f.nothing {
                     said_nothing = true;
                 } else {
@@ -287,11 +297,13 @@ fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record
                 if rules.unknown_markers.contains(key) {
                     continue;
                 }
-                record.mappings.push(Mapping {
-                    fact: f.name.clone(),
-                    raw: item.to_string(),
-                    value: None,
-                });
+                if trace {
+                    record.mappings.push(Mapping {
+                        fact: f.name.clone(),
+                        raw: item.to_string(),
+                        value: None,
+                    });
+                }
                 record.warnings.push(format!(
                     "{}: {item:?} is not a known value; ignored",
                     f.name

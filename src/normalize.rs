@@ -13,6 +13,22 @@ pub fn normalize_token(text: &str) -> String {
 /// Like [`normalize_token`], writing into `out` (cleared first) so a hot loop can reuse one buffer.
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
+    if text.is_ascii() {
+        // Fast path: bytes, no Unicode case tables.
+        let mut pending_sep = false;
+        for &b in text.trim().as_bytes() {
+            if b.is_ascii_whitespace() || b == b'-' || b == b'_' {
+                pending_sep = !out.is_empty();
+                continue;
+            }
+            if pending_sep {
+                out.push('_');
+                pending_sep = false;
+            }
+            out.push(b.to_ascii_lowercase() as char);
+        }
+        return;
+    }
     let mut pending_sep = false;
     for ch in text.trim().chars() {
         if ch.is_whitespace() || ch == '-' || ch == '_' {
@@ -48,6 +64,12 @@ mod tests {
         assert_eq!(normalize_token("Pick - and -- Pack"), "pick_and_pack");
         assert_eq!(normalize_token("__x__"), "x");
         assert_eq!(normalize_token(""), "");
+    }
+
+    #[test]
+    fn unicode_folds_like_ascii() {
+        assert_eq!(normalize_token(" Überweisung - Gebühr "), "überweisung_gebühr");
+        assert_eq!(normalize_token("ÉTÉ"), "été");
     }
 
     #[test]

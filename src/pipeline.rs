@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use crate::engine::{Classification, Evaluation, Finding, Status, condense, evaluate_record};
+use crate::engine::{Classification, Classifier, Finding, Status};
 use crate::error::Error;
 use crate::facts::{Record, SeenIds, read_record};
 use crate::output::RecordWriter;
@@ -81,8 +81,6 @@ pub struct Item<'a, 'r> {
     pub row: &'a Row,
     /// The normalized record.
     pub record: &'a Record,
-    /// The full evaluation (trace and decision).
-    pub evaluation: &'a Evaluation,
     /// The classification written out.
     pub result: &'a Classification<'r>,
 }
@@ -137,16 +135,15 @@ pub fn run<S: Sink + ?Sized>(
     let mut summary = Summary::default();
     out.start(&header).map_err(write_err)?;
     let mut row = Row::default();
+    let mut classifier = Classifier::new(rules);
     while reader.read_row(&mut row) {
         summary.rows += 1;
         let record = read_record(rules, &header, &row, &mut seen);
-        let evaluation = evaluate_record(rules, &record);
-        let result = condense(rules, &record, &evaluation);
+        let result = classifier.classify(&record);
         summary.count(&result);
         let item = Item {
             row: &row,
             record: &record,
-            evaluation: &evaluation,
             result: &result,
         };
         out.item(&item).map_err(write_err)?;

@@ -25,7 +25,7 @@ impl Outcome {
         Outcome {
             status: c.status,
             role: c.role.map(str::to_string),
-            reasons: c.reasons.clone(),
+            reasons: c.reasons().map(String::from).collect(),
         }
     }
 

@@ -170,13 +170,13 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
         ));
     }
     for text in &case.expect.reasons {
-        if !got.reasons.iter().any(|r| r.contains(text.as_str())) {
+        if !got.reasons().any(|r| r.contains(text.as_str())) {
             failures.push(format!("no reason contains {text:?}"));
         }
     }
     if !failures.is_empty() {
         let mut reasons = String::from("reasons were:");
-        for r in &got.reasons {
+        for r in got.reasons() {
             let _ = write!(reasons, "\n       - {r}");
         }
         failures.push(reasons);

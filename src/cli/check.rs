@@ -162,7 +162,7 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
         .collect();
     line("candidates", candidates.join(", "));
     out.push_str("reasons\n");
-    for reason in &r.reasons {
+    for reason in r.reasons() {
         out.push_str(&format!("  - {reason}\n"));
     }
     if !r.warnings.is_empty() {

@@ -8,7 +8,7 @@ use super::classify::parse_delimiter;
 use super::{Outcome, RulesOpt, open_input};
 use crate::engine::{Status, Tri, candidate_order, condense, evaluate_record, near_miss};
 use crate::error::Error;
-use crate::facts::{SeenIds, read_record};
+use crate::facts::{SeenIds, read_record_traced};
 use crate::output::Explanation;
 use crate::roster::{RosterReader, Row};
 
@@ -49,7 +49,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let mut first_ids = Vec::new();
     while reader.read_row(&mut row) {
         index += 1;
-        let record = read_record(&rules, &header, &row, &mut seen);
+        let record = read_record_traced(&rules, &header, &row, &mut seen);
         let wanted = match (&args.id, args.row) {
             (Some(id), _) => record.partner_id == *id,
             (None, Some(n)) => index == n,
@@ -78,6 +78,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
                 .map(|r| near_miss(&rules, &record.facts, r))
                 .collect()
         };
+        let reasons: Vec<String> = result.reasons().map(String::from).collect();
         let explanation = Explanation {
             rules: &rules,
             source: &source,
@@ -86,7 +87,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
             record: &record,
             evaluation: &evaluation,
             near_misses: &near_misses,
-            reasons: &result.reasons,
+            reasons: &reasons,
         };
         print!("{}", explanation.render());
         return Ok(Outcome::Success);

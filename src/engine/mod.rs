@@ -10,6 +10,8 @@ mod reasons;
 
 pub use near_miss::{Change, NearMiss, near_miss};
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::facts::{Facts, Record};
@@ -128,14 +130,13 @@ pub struct Candidate<'r> {
     pub fit: Fit,
 }
 
-/// The classification of one record: the wire format of `--format json|jsonl`, field by field
-/// as the roster contract lists them, plus `line` and `extra`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Classification<'r> {
-    /// The record key (the line number when the row had none).
-    pub partner_id: String,
-    /// The display name.
-    pub partner_name: Option<String>,
+/// The part of a classification that depends only on a record's facts and declared role. The
+/// engine computes it once per distinct pattern and shares it between the records that have
+/// that pattern (see [`Classifier`]); `id` tells writers they have rendered it before.
+#[derive(Debug, Clone)]
+pub struct Decided<'r> {
+    /// Unique among all decisions of a process.
+    pub id: u64,
     /// classified, ambiguous, unclassified or error.
     pub status: Status,
     /// The role id when classified.
@@ -148,19 +149,83 @@ pub struct Classification<'r> {
     pub confidence: f64,
     /// The roles considered, best first.
     pub candidates: Vec<Candidate<'r>>,
-    /// Sentences a person can check.
-    pub reasons: Vec<String>,
+    /// The reasons shared by every record with this pattern (a record may add its own, about
+    /// values it ignored: see [`Classification::reasons`]).
+    pub base_reasons: Vec<String>,
     /// The role the roster claims, normalized to its id.
     pub declared_role: Option<&'r str>,
     /// Whether the derived role is the declared one (null when none was declared).
     pub matches_declared: Option<bool>,
+    /// Declared against derived: agree, mismatch, unconfirmed, undeclared or error.
+    pub finding: Finding,
+    /// The chosen role (classified) or the tied roles (ambiguous).
+    pub chosen: Vec<RoleId>,
+    /// The rules that fit, for coverage.
+    pub fired: Vec<RuleId>,
+}
+
+/// The classification of one record: the wire format of `--format json|jsonl`. Its fields, in
+/// order: `partner_id`, `partner_name`, `status`, `role`, `category`, `channel_partner`,
+/// `confidence`, `candidates` (each `{role, score, fit}`), `reasons`, `declared_role`,
+/// `matches_declared`, `warnings`, `line`, `finding` (writers add `extra`, the unknown
+/// columns). The decision fields are reached through `Deref` to [`Decided`].
+#[derive(Debug, Clone)]
+pub struct Classification<'r> {
+    /// The record key (the line number when the row had none).
+    pub partner_id: String,
+    /// The display name.
+    pub partner_name: Option<String>,
+    /// The decision, shared with other records of the same pattern.
+    pub decided: Arc<Decided<'r>>,
+    /// Reasons about this record alone (values it ignored), after the shared ones.
+    pub own_reasons: Vec<String>,
     /// Unknown values, missing columns, duplicate ids.
     pub warnings: Vec<String>,
     /// The line the row starts on.
     pub line: u64,
-    /// Declared against derived: agree, mismatch, unconfirmed, undeclared or error.
-    pub finding: Finding,
 }
+
+impl<'r> std::ops::Deref for Classification<'r> {
+    type Target = Decided<'r>;
+    fn deref(&self) -> &Decided<'r> {
+        &self.decided
+    }
+}
+
+impl Classification<'_> {
+    /// Every reason: the shared ones, then this record's own.
+    pub fn reasons(&self) -> impl Iterator<Item = &str> {
+        self.decided
+            .base_reasons
+            .iter()
+            .chain(&self.own_reasons)
+            .map(String::as_str)
+    }
+}
+
+impl Serialize for Classification<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Classification", 14)?;
+        out.serialize_field("partner_id", &self.partner_id)?;
+        out.serialize_field("partner_name", &self.partner_name)?;
+        out.serialize_field("status", &self.status)?;
+        out.serialize_field("role", &self.role)?;
+        out.serialize_field("category", &self.category)?;
+        out.serialize_field("channel_partner", &self.channel_partner)?;
+        out.serialize_field("confidence", &self.confidence)?;
+        out.serialize_field("candidates", &self.candidates)?;
+        out.serialize_field("reasons", &self.reasons().collect::<Vec<_>>())?;
+        out.serialize_field("declared_role", &self.declared_role)?;
+        out.serialize_field("matches_declared", &self.matches_declared)?;
+        out.serialize_field("warnings", &self.warnings)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("finding", &self.finding)?;
+        out.end()
+    }
+}
+
+static NEXT_DECISION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// How one role stands: its best rule and that rule's state and score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -327,7 +392,7 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Classifies one record.
+/// Classifies one record (no cache: see [`Classifier`] for rosters).
 pub fn classify<'r>(rules: &'r RuleSet, record: &Record) -> Classification<'r> {
     let eval = evaluate_record(rules, record);
     condense(rules, record, &eval)
@@ -335,6 +400,17 @@ pub fn classify<'r>(rules: &'r RuleSet, record: &Record) -> Classification<'r> {
 
 /// Turns an evaluation into the classification written out.
 pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Classification<'r> {
+    Classification {
+        partner_id: record.partner_id.clone(),
+        partner_name: record.partner_name.clone(),
+        decided: Arc::new(decided(rules, record, eval)),
+        own_reasons: record.ignored.clone(),
+        warnings: record.warnings.clone(),
+        line: record.line,
+    }
+}
+
+fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decided<'r> {
     let role = (eval.status == Status::Classified).then(|| eval.chosen[0]);
     let category = match eval.status {
         Status::Classified | Status::Ambiguous => {
@@ -356,21 +432,109 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
         (Status::Classified, Some(_)) => Finding::Mismatch,
         (_, Some(_)) => Finding::Unconfirmed,
     };
-    Classification {
-        partner_id: record.partner_id.clone(),
-        partner_name: record.partner_name.clone(),
+    Decided {
+        id: NEXT_DECISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         status: eval.status,
         role: role.map(|r| rules.roles[r].id.as_str()),
         category,
         channel_partner,
         confidence: eval.confidence,
         candidates: candidates(rules, eval, declared),
-        reasons: reasons::reasons(rules, record, eval),
+        base_reasons: reasons::reasons(rules, record, eval),
         declared_role: declared.map(|r| rules.roles[r].id.as_str()),
         matches_declared: declared.map(|d| role == Some(d)),
-        warnings: record.warnings.clone(),
-        line: record.line,
         finding,
+        chosen: eval.chosen.clone(),
+        fired: if eval.status == Status::Error {
+            Vec::new()
+        } else {
+            (0..rules.rules.len()).filter(|&r| eval.trace[rules.rules[r].root] == Tri::True).collect()
+        },
+    }
+}
+
+/// Most decisions a [`Classifier`] keeps before it starts over.
+const CACHE_LIMIT: usize = 4096;
+
+/// Classifies records with a bounded cache of decisions: a classification depends only on the
+/// record's facts and declared role, and rosters repeat the same patterns, so each distinct
+/// pattern is evaluated and explained once. One classifier per thread.
+pub struct Classifier<'r> {
+    rules: &'r RuleSet,
+    cache: rustc_hash::FxHashMap<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>,
+    entries: usize,
+    trace: Vec<Tri>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CacheKey {
+    facts: Box<[Option<u64>]>,
+    declared: Option<RoleId>,
+    declared_text: Option<Box<str>>,
+}
+
+impl<'r> Classifier<'r> {
+    /// A classifier for `rules`.
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Classifier {
+            rules,
+            cache: rustc_hash::FxHashMap::default(),
+            entries: 0,
+            trace: Vec::new(),
+        }
+    }
+
+    /// Classifies one record.
+    pub fn classify(&mut self, record: &Record) -> Classification<'r> {
+        if record.problem.is_some() {
+            return classify(self.rules, record);
+        }
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            record.facts.values.hash(&mut h);
+            record.declared_role.hash(&mut h);
+            record.declared_text.hash(&mut h);
+            h.finish()
+        };
+        let found = self.cache.get(&hash).and_then(|bucket| {
+            bucket.iter().find(|(key, _)| {
+                *key.facts == *record.facts.values
+                    && key.declared == record.declared_role
+                    && key.declared_text.as_deref() == record.declared_text.as_deref()
+            })
+        });
+        let decided = match found {
+            Some((_, decided)) => Arc::clone(decided),
+            None => {
+                let roles = evaluate(self.rules, &record.facts, &mut self.trace);
+                let eval = decide(self.rules, &record.facts, std::mem::take(&mut self.trace), roles, false);
+                let decided = Arc::new(decided(self.rules, record, &eval));
+                self.trace = eval.trace;
+                if self.entries >= CACHE_LIMIT {
+                    self.cache.clear();
+                    self.entries = 0;
+                }
+                self.entries += 1;
+                self.cache.entry(hash).or_default().push((
+                    CacheKey {
+                        facts: record.facts.values.clone().into_boxed_slice(),
+                        declared: record.declared_role,
+                        declared_text: record.declared_text.as_deref().map(Into::into),
+                    },
+                    Arc::clone(&decided),
+                ));
+                decided
+            }
+        };
+        Classification {
+            partner_id: record.partner_id.clone(),
+            partner_name: record.partner_name.clone(),
+            decided,
+            own_reasons: record.ignored.clone(),
+            warnings: record.warnings.clone(),
+            line: record.line,
+        }
     }
 }
 

@@ -65,7 +65,6 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
     }
     alternatives(rules, record, eval, &mut out);
     declared(rules, record, eval, &mut out);
-    out.extend(record.ignored.iter().cloned());
     out
 }
 

@@ -81,7 +81,7 @@ impl RecordWriter for CsvWriter<'_> {
         }
         let confidence = format!("{:.2}", r.confidence);
         let candidates = candidates_cell(r);
-        let reasons = r.reasons.join(" | ");
+        let reasons = r.reasons().collect::<Vec<_>>().join(" | ");
         let warnings = r.warnings.join(" | ");
         if self.add_id {
             row.push(&r.partner_id);

@@ -54,7 +54,7 @@ impl RecordWriter for MarkdownWriter<'_> {
     }
 
     fn write(&mut self, _cells: &[String], r: &Classification) -> std::io::Result<()> {
-        let reasons: Vec<String> = r.reasons.iter().map(|s| escape(s)).collect();
+        let reasons: Vec<String> = r.reasons().map(escape).collect();
         writeln!(
             self.out,
             "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",

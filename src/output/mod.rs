@@ -14,7 +14,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::engine::Classification;
+use crate::engine::{Classification, Finding};
 use crate::roster::Header;
 
 pub use csv_out::CsvWriter;
@@ -56,6 +56,22 @@ pub fn writer_for<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn Recor
         Format::Json => Box::new(JsonWriter::new(out, false)),
         Format::Jsonl => Box::new(JsonWriter::new(out, true)),
         Format::Markdown => Box::new(MarkdownWriter::new(out)),
+    }
+}
+
+/// The reason that says most about a record: for a mismatch, the sentence that rules out the
+/// declared role (or says the derived role refines it); else what decided it.
+pub fn key_reason<'a>(declared: Option<&str>, finding: Finding, reasons: &[&'a str]) -> &'a str {
+    let about_declared = declared.and_then(|d| {
+        let not = format!(" {d}: ");
+        let also = format!("Also fits {d},");
+        reasons
+            .iter()
+            .find(|s| (s.starts_with("Not a") && s.contains(&not)) || s.starts_with(&also))
+    });
+    match (finding, about_declared) {
+        (Finding::Mismatch, Some(s)) => s,
+        _ => reasons.get(1).or(reasons.first()).copied().unwrap_or(""),
     }
 }
 

@@ -7,7 +7,8 @@ use tabled::builder::Builder;
 use tabled::settings::{Modify, Style, Width, object::Columns};
 
 use super::RecordWriter;
-use crate::engine::{Classification, Finding, Status};
+use super::key_reason;
+use crate::engine::{Classification, Finding};
 use crate::roster::Header;
 
 /// Writes an aligned table when finished.
@@ -29,21 +30,10 @@ impl<'w> TableWriter<'w> {
 /// Longest "why" shown; the full reasons are in every other format and in `check`.
 const WHY_CHARS: usize = 180;
 
-/// The sentence that says most about a record, shortened for a glance: for a mismatch, why it
-/// is not the declared role; else what decided it.
+/// The sentence that says most about a record, shortened for a glance.
 fn why(r: &Classification) -> String {
-    let about_declared = r.declared_role.and_then(|d| {
-        r.reasons.iter().find(|s| {
-            (s.starts_with("Not a") && s.contains(&format!(" {d}: ")))
-                || s.starts_with(&format!("Also fits {d},"))
-        })
-    });
-    let pick = match (r.finding, r.status) {
-        (Finding::Mismatch, _) if about_declared.is_some() => about_declared,
-        (_, Status::Classified) => r.reasons.get(1),
-        _ => r.reasons.get(1).or(r.reasons.first()),
-    };
-    let text = pick.map(String::as_str).unwrap_or_default();
+    let reasons: Vec<&str> = r.reasons().collect();
+    let text = key_reason(r.declared_role, r.finding, &reasons);
     if text.chars().count() <= WHY_CHARS {
         return text.to_string();
     }

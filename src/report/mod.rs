@@ -9,7 +9,7 @@ mod render;
 
 use std::collections::BTreeMap;
 
-use crate::engine::{Finding, Status, Tri};
+use crate::engine::{Finding, Status};
 use crate::pipeline::{Item, Sink};
 use crate::roster::Header;
 use crate::rules::RuleSet;
@@ -38,6 +38,8 @@ pub struct Entry {
     pub declared: String,
     /// agree, mismatch, unconfirmed, undeclared or error.
     pub finding: &'static str,
+    /// The same, as the type.
+    pub finding_kind: crate::engine::Finding,
     /// 0.0 to 1.0.
     pub confidence: f64,
     /// The reasons.
@@ -244,8 +246,9 @@ fn entry(item: &Item) -> Entry {
         category: r.category.unwrap_or("").to_string(),
         declared: r.declared_role.unwrap_or("").to_string(),
         finding: r.finding.as_str(),
+        finding_kind: r.finding,
         confidence: r.confidence,
-        reasons: r.reasons.clone(),
+        reasons: r.reasons().map(String::from).collect(),
     }
 }
 
@@ -255,7 +258,7 @@ impl Sink for ReportBuilder<'_> {
     }
 
     fn item(&mut self, item: &Item) -> std::io::Result<()> {
-        let (rules, r, eval) = (self.rules, item.result, item.evaluation);
+        let (rules, r) = (self.rules, item.result);
         let report = &mut self.report;
         report.total += 1;
         let status_index = match r.status {
@@ -276,7 +279,7 @@ impl Sink for ReportBuilder<'_> {
         let n = rules.roles.len();
         let derived = match r.status {
             Status::Classified => {
-                let role = eval.chosen[0];
+                let role = r.chosen[0];
                 self.role_counts[role] += 1;
                 role
             }
@@ -286,12 +289,8 @@ impl Sink for ReportBuilder<'_> {
         };
         let declared = item.record.declared_role.unwrap_or(n);
         *self.matrix.entry((declared, derived)).or_insert(0) += 1;
-        if r.status != Status::Error {
-            for (i, rule) in rules.rules.iter().enumerate() {
-                if eval.trace[rule.root] == Tri::True {
-                    self.rule_fired[i] += 1;
-                }
-            }
+        for &rule in &r.fired {
+            self.rule_fired[rule] += 1;
         }
         let cap = report.cap;
         if r.finding.needs_review() {

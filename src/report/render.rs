@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::{Entry, Report};
 use crate::error::Error;
-use crate::output::markdown_escape;
+use crate::output::{key_reason, markdown_escape};
 
 /// A horizontal bar of a chart.
 struct Bar {
@@ -66,18 +66,9 @@ fn bars(items: &[(String, usize)]) -> Vec<Bar> {
 
 /// The sentence that best says why a record is listed.
 fn why(e: &Entry) -> &str {
+    let reasons: Vec<&str> = e.reasons.iter().map(String::as_str).collect();
     let declared = (!e.declared.is_empty()).then_some(e.declared.as_str());
-    let about_declared = declared.and_then(|d| {
-        e.reasons.iter().find(|s| {
-            (s.starts_with("Not a") && s.contains(&format!(" {d}: ")))
-                || s.starts_with(&format!("Also fits {d},"))
-        })
-    });
-    about_declared
-        .or(e.reasons.get(1))
-        .or(e.reasons.first())
-        .map(String::as_str)
-        .unwrap_or("")
+    key_reason(declared, e.finding_kind, &reasons)
 }
 
 fn rows(entries: &[Entry]) -> Vec<Row<'_>> {

@@ -162,7 +162,7 @@ fn warnings_name_unknown_values_missing_ids_and_duplicates() {
     assert!(
         dup["warnings"]
             .to_string()
-            .contains("duplicate partner_id \\\"P012\\\": first seen on line 13"),
+            .contains("duplicate partner_id \\\"P012\\\": an earlier row has the same id"),
         "{dup}"
     );
 }
