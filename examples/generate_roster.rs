@@ -28,23 +28,193 @@ impl Rng {
 /// Textbook partners: declared role, transacts, sells_to, delivers, earns, activities, goods,
 /// vendors, engagement.
 const PROFILES: &[[&str; 9]] = &[
-    ["Fulfillment Partner", "other_partner", "", "provisioning;implementation;integration", "service_fees", "", "software", "single", "project"],
-    ["Delivery Partner", "vendor", "", "provisioning;access_enablement", "service_fees", "", "software", "", "one_off"],
-    ["SI", "", "end_customers", "solution_design;integration;implementation", "project_fees", "", "software", "multiple", "project"],
-    ["MSP", "vendor", "end_customers", "operations;support", "recurring_fees", "", "software", "single", "ongoing"],
-    ["Reseller", "partner", "end_customers", "none", "resale_margin", "", "software", "single", "one_off"],
-    ["VAR", "partner", "end_customers", "implementation;training", "resale_margin", "", "software", "single", "project"],
-    ["Distributor", "partner", "resellers", "none", "volume;resale_margin", "", "software", "multiple", "ongoing"],
-    ["Referral Partner", "vendor", "", "none", "commission", "leads;introductions", "", "", ""],
-    ["Affiliate", "none", "", "none", "commission", "content;reviews", "software", "", "ongoing"],
-    ["Ambassador", "none", "", "none", "perks;recognition", "speaking;mentoring", "", "", "ongoing"],
-    ["OEM", "partner", "end_customers", "embedding", "product_revenue", "white_label", "software", "", "ongoing"],
-    ["Technology Partner", "none", "", "none", "none", "product_integration;co_marketing", "software", "", ""],
-    ["3PL", "vendor", "", "warehousing;pick_and_pack;shipping", "logistics_fees", "", "physical", "", "ongoing"],
-    ["Fulfillment Partner", "vendor", "", "warehousing;shipping;returns", "per-order fee", "", "physical", "single", "ongoing"],
-    ["VAR", "partner", "end_customers", "none", "margin", "", "software", "single", "one_off"],
-    ["Referral Partner", "vendor", "", "none", "commission", "leads;content", "", "", ""],
-    ["Distributor", "partner", "end_customers;resellers", "none", "resale_margin;volume", "", "software", "multiple", "ongoing"],
+    [
+        "Fulfillment Partner",
+        "other_partner",
+        "",
+        "provisioning;implementation;integration",
+        "service_fees",
+        "",
+        "software",
+        "single",
+        "project",
+    ],
+    [
+        "Delivery Partner",
+        "vendor",
+        "",
+        "provisioning;access_enablement",
+        "service_fees",
+        "",
+        "software",
+        "",
+        "one_off",
+    ],
+    [
+        "SI",
+        "",
+        "end_customers",
+        "solution_design;integration;implementation",
+        "project_fees",
+        "",
+        "software",
+        "multiple",
+        "project",
+    ],
+    [
+        "MSP",
+        "vendor",
+        "end_customers",
+        "operations;support",
+        "recurring_fees",
+        "",
+        "software",
+        "single",
+        "ongoing",
+    ],
+    [
+        "Reseller",
+        "partner",
+        "end_customers",
+        "none",
+        "resale_margin",
+        "",
+        "software",
+        "single",
+        "one_off",
+    ],
+    [
+        "VAR",
+        "partner",
+        "end_customers",
+        "implementation;training",
+        "resale_margin",
+        "",
+        "software",
+        "single",
+        "project",
+    ],
+    [
+        "Distributor",
+        "partner",
+        "resellers",
+        "none",
+        "volume;resale_margin",
+        "",
+        "software",
+        "multiple",
+        "ongoing",
+    ],
+    [
+        "Referral Partner",
+        "vendor",
+        "",
+        "none",
+        "commission",
+        "leads;introductions",
+        "",
+        "",
+        "",
+    ],
+    [
+        "Affiliate",
+        "none",
+        "",
+        "none",
+        "commission",
+        "content;reviews",
+        "software",
+        "",
+        "ongoing",
+    ],
+    [
+        "Ambassador",
+        "none",
+        "",
+        "none",
+        "perks;recognition",
+        "speaking;mentoring",
+        "",
+        "",
+        "ongoing",
+    ],
+    [
+        "OEM",
+        "partner",
+        "end_customers",
+        "embedding",
+        "product_revenue",
+        "white_label",
+        "software",
+        "",
+        "ongoing",
+    ],
+    [
+        "Technology Partner",
+        "none",
+        "",
+        "none",
+        "none",
+        "product_integration;co_marketing",
+        "software",
+        "",
+        "",
+    ],
+    [
+        "3PL",
+        "vendor",
+        "",
+        "warehousing;pick_and_pack;shipping",
+        "logistics_fees",
+        "",
+        "physical",
+        "",
+        "ongoing",
+    ],
+    [
+        "Fulfillment Partner",
+        "vendor",
+        "",
+        "warehousing;shipping;returns",
+        "per-order fee",
+        "",
+        "physical",
+        "single",
+        "ongoing",
+    ],
+    [
+        "VAR",
+        "partner",
+        "end_customers",
+        "none",
+        "margin",
+        "",
+        "software",
+        "single",
+        "one_off",
+    ],
+    [
+        "Referral Partner",
+        "vendor",
+        "",
+        "none",
+        "commission",
+        "leads;content",
+        "",
+        "",
+        "",
+    ],
+    [
+        "Distributor",
+        "partner",
+        "end_customers;resellers",
+        "none",
+        "resale_margin;volume",
+        "",
+        "software",
+        "multiple",
+        "ongoing",
+    ],
     ["", "", "", "", "commission", "", "", "", ""],
     ["", "", "", "", "", "", "", "", ""],
 ];
@@ -69,11 +239,17 @@ fn messy(rng: &mut Rng, value: &str) -> String {
 }
 
 fn main() -> std::io::Result<()> {
-    let rows: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let rows: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
     let mut rng = Rng(rows as u64 ^ 0x5EED);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    writeln!(out, "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes")?;
+    writeln!(
+        out,
+        "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
+    )?;
     let regions = ["EMEA", "AMER", "APAC", "LATAM"];
     for i in 0..rows {
         let profile = PROFILES[rng.below(PROFILES.len())];
@@ -83,13 +259,32 @@ fn main() -> std::io::Result<()> {
             cells[k] = messy(&mut rng, &cells[k]);
         }
         let region = rng.pick(&regions);
-        let quote = |s: &str| if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+        let quote = |s: &str| {
+            if s.contains([',', '"']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
         writeln!(
             out,
             "P{i:07},Partner {i} Ltd,{},{},{},{},{region},note {}",
-            cells.iter().take(1).map(|s| quote(s)).collect::<Vec<_>>().join(","),
-            cells[1..5].iter().map(|s| quote(s)).collect::<Vec<_>>().join(","),
-            cells[5..8].iter().map(|s| quote(s)).collect::<Vec<_>>().join(","),
+            cells
+                .iter()
+                .take(1)
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(","),
+            cells[1..5]
+                .iter()
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(","),
+            cells[5..8]
+                .iter()
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(","),
             quote(&cells[8]),
             i % 97
         )?;

@@ -4,7 +4,6 @@
 //! Owns: value synonyms, list splitting, unknown markers, per-record warnings.
 //! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
 
-
 use crate::normalize::{normalize_into, split_list};
 use crate::roster::{Header, Row};
 use crate::rules::{ColumnKind, Declared, FactId, RoleId, RuleSet};
@@ -161,7 +160,12 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
         cells,
         problem: None,
     };
-    Ok(read_record_traced(rules, &header, &row, &mut SeenIds::default()))
+    Ok(read_record_traced(
+        rules,
+        &header,
+        &row,
+        &mut SeenIds::default(),
+    ))
 }
 
 /// Normalizes a row into a [`Record`].
@@ -171,7 +175,12 @@ pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenI
 
 /// Like [`read_record`], also keeping how each cell was read ([`Record::mappings`]), for
 /// `explain`.
-pub fn read_record_traced(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
+pub fn read_record_traced(
+    rules: &RuleSet,
+    header: &Header,
+    row: &Row,
+    seen: &mut SeenIds,
+) -> Record {
     read(rules, header, row, seen, true)
 }
 
@@ -270,7 +279,14 @@ fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: 
     record
 }
 
-fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record: &mut Record, trace: bool) {
+fn read_fact(
+    rules: &RuleSet,
+    fact: FactId,
+    text: &str,
+    key: &mut String,
+    record: &mut Record,
+    trace: bool,
+) {
     let f = &rules.facts[fact];
     let mut bits = 0u64;
     let mut said_nothing = false;
@@ -282,9 +298,9 @@ fn read_fact(rules: &RuleSet, fact: FactId, text: &str, key: &mut String, record
                 recognized += 1;
                 if trace {
                     record.mappings.push(Mapping {
-                    fact: f.name.clone(),
-                    raw: item.to_string(),
-                    value: Some(f.values[v as usize].id.clone()),
+                        fact: f.name.clone(),
+                        raw: item.to_string(),
+                        value: Some(f.values[v as usize].id.clone()),
                     });
                 }
                 if Some(v) == f.nothing {

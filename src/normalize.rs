@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn unicode_folds_like_ascii() {
-        assert_eq!(normalize_token(" Überweisung - Gebühr "), "überweisung_gebühr");
+        assert_eq!(
+            normalize_token(" Überweisung - Gebühr "),
+            "überweisung_gebühr"
+        );
         assert_eq!(normalize_token("ÉTÉ"), "été");
     }
 

@@ -448,7 +448,9 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
         fired: if eval.status == Status::Error {
             Vec::new()
         } else {
-            (0..rules.rules.len()).filter(|&r| eval.trace[rules.rules[r].root] == Tri::True).collect()
+            (0..rules.rules.len())
+                .filter(|&r| eval.trace[rules.rules[r].root] == Tri::True)
+                .collect()
         },
     }
 }
@@ -508,7 +510,13 @@ impl<'r> Classifier<'r> {
             Some((_, decided)) => Arc::clone(decided),
             None => {
                 let roles = evaluate(self.rules, &record.facts, &mut self.trace);
-                let eval = decide(self.rules, &record.facts, std::mem::take(&mut self.trace), roles, false);
+                let eval = decide(
+                    self.rules,
+                    &record.facts,
+                    std::mem::take(&mut self.trace),
+                    roles,
+                    false,
+                );
                 let decided = Arc::new(decided(self.rules, record, &eval));
                 self.trace = eval.trace;
                 if self.entries >= CACHE_LIMIT {

@@ -1,8 +1,14 @@
 //! CSV: the input row's columns as read, then the result columns, so a user gets the roster back
 //! enriched. A result column whose name an input header already uses is written as
 //! `result_<name>`.
+//!
+//! Rows are written directly (quoting as the csv crate does: a field is quoted when it holds a
+//! comma, a quote or a line break). The columns that come from a shared decision are rendered
+//! once per decision and reused for every record that has it.
 
 use std::io::Write;
+
+use rustc_hash::FxHashMap;
 
 use super::{RecordWriter, candidates_cell, opt_bool};
 use crate::engine::Classification;
@@ -23,28 +29,93 @@ const RESULT_COLUMNS: [&str; 11] = [
     "warnings",
 ];
 
+/// Most rendered decisions kept.
+const MEMO_LIMIT: usize = 4096;
+
+/// The rendered columns of one decision.
+struct Rendered {
+    /// `,status,role,category,channel_partner,confidence,candidates`
+    head: Vec<u8>,
+    /// The shared reasons joined with ` | `, unquoted.
+    reasons: String,
+    /// `,` and the reasons field, quoted as needed (for records with no reasons of their own).
+    reasons_field: Vec<u8>,
+    /// `,declared_role,matches_declared,finding`
+    tail: Vec<u8>,
+}
+
 /// Writes the enriched roster as CSV.
 pub struct CsvWriter<'w> {
-    out: csv::Writer<Box<dyn Write + 'w>>,
+    out: Box<dyn Write + 'w>,
     width: usize,
     add_id: bool,
+    memo: FxHashMap<u64, Rendered>,
+    buf: Vec<u8>,
 }
 
 impl<'w> CsvWriter<'w> {
     /// A CSV writer over `out`.
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
         CsvWriter {
-            out: csv::WriterBuilder::new().flexible(true).from_writer(out),
+            out,
             width: 0,
             add_id: false,
+            memo: FxHashMap::default(),
+            buf: Vec::with_capacity(1 << 16),
         }
     }
 }
 
-fn io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("{other:?}")),
+/// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break.
+pub(crate) fn field(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if !bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for &b in bytes {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+fn render(r: &Classification) -> Rendered {
+    let mut head = Vec::new();
+    for text in [
+        r.status.as_str(),
+        r.role.unwrap_or(""),
+        r.category.unwrap_or(""),
+        if r.channel_partner { "true" } else { "false" },
+        &format!("{:.2}", r.confidence),
+        &candidates_cell(r),
+    ] {
+        head.push(b',');
+        field(&mut head, text);
+    }
+    let reasons = r.base_reasons.join(" | ");
+    let mut reasons_field = vec![b','];
+    field(&mut reasons_field, &reasons);
+    let mut tail = Vec::new();
+    for text in [
+        r.declared_role.unwrap_or(""),
+        opt_bool(r.matches_declared),
+        r.finding.as_str(),
+    ] {
+        tail.push(b',');
+        field(&mut tail, text);
+    }
+    Rendered {
+        head,
+        reasons,
+        reasons_field,
+        tail,
     }
 }
 
@@ -53,7 +124,7 @@ impl RecordWriter for CsvWriter<'_> {
         self.width = header.names.len();
         self.add_id = !header.has_id;
         let taken: Vec<String> = header.names.iter().map(|n| normalize_token(n)).collect();
-        let mut row: Vec<String> = header.names.clone();
+        let mut names: Vec<String> = header.names.clone();
         let mut result: Vec<&str> = Vec::new();
         if self.add_id {
             result.push("partner_id");
@@ -61,48 +132,75 @@ impl RecordWriter for CsvWriter<'_> {
         result.extend(RESULT_COLUMNS);
         for name in result {
             if taken.iter().any(|t| t == name) {
-                row.push(format!("result_{name}"));
+                names.push(format!("result_{name}"));
             } else {
-                row.push(name.to_string());
+                names.push(name.to_string());
             }
         }
-        self.out.write_record(&row).map_err(io)
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            field(&mut self.buf, name);
+        }
+        self.buf.push(b'\n');
+        Ok(())
     }
 
     fn write(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
-        let mut row: Vec<&str> = Vec::with_capacity(self.width + 12);
-        // Pad short rows so the result columns line up; longer rows keep their extra cells
-        // at the end of the input part.
-        for i in 0..self.width.max(cells.len()) {
-            row.push(cells.get(i).map(String::as_str).unwrap_or(""));
+        // The input part keeps the header's width: short rows are padded, surplus cells dropped.
+        for i in 0..self.width {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            field(
+                &mut self.buf,
+                cells.get(i).map(String::as_str).unwrap_or(""),
+            );
         }
-        if cells.len() > self.width {
-            row.truncate(self.width);
-        }
-        let confidence = format!("{:.2}", r.confidence);
-        let candidates = candidates_cell(r);
-        let reasons = r.reasons().collect::<Vec<_>>().join(" | ");
-        let warnings = r.warnings.join(" | ");
         if self.add_id {
-            row.push(&r.partner_id);
+            self.buf.push(b',');
+            field(&mut self.buf, &r.partner_id);
         }
-        row.extend([
-            r.status.as_str(),
-            r.role.unwrap_or(""),
-            r.category.unwrap_or(""),
-            if r.channel_partner { "true" } else { "false" },
-            &confidence,
-            &candidates,
-            &reasons,
-            r.declared_role.unwrap_or(""),
-            opt_bool(r.matches_declared),
-            r.finding.as_str(),
-            &warnings,
-        ]);
-        self.out.write_record(&row).map_err(io)
+        if !self.memo.contains_key(&r.decided.id) {
+            if self.memo.len() >= MEMO_LIMIT {
+                self.memo.clear();
+            }
+            self.memo.insert(r.decided.id, render(r));
+        }
+        let rendered = &self.memo[&r.decided.id];
+        self.buf.extend_from_slice(&rendered.head);
+        if r.own_reasons.is_empty() {
+            self.buf.extend_from_slice(&rendered.reasons_field);
+        } else {
+            let mut all = rendered.reasons.clone();
+            for own in &r.own_reasons {
+                if !all.is_empty() {
+                    all.push_str(" | ");
+                }
+                all.push_str(own);
+            }
+            self.buf.push(b',');
+            field(&mut self.buf, &all);
+        }
+        self.buf.extend_from_slice(&rendered.tail);
+        self.buf.push(b',');
+        match r.warnings.as_slice() {
+            [] => {}
+            [one] => field(&mut self.buf, one),
+            many => field(&mut self.buf, &many.join(" | ")),
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= 1 << 16 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
         self.out.flush()
     }
 }

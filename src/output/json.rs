@@ -1,6 +1,10 @@
 //! JSON: an array of records (`json`) or one record per line (`jsonl`). Each record is the
 //! [`Classification`] plus `extra`, the input columns the vocabulary does not know, carried
 //! through by header.
+//!
+//! JSON Lines is written directly, with the fields that come from a shared decision rendered
+//! once per decision; strings are escaped exactly as serde_json escapes them, so both formats
+//! carry the same values.
 
 use std::io::Write;
 
@@ -17,6 +21,155 @@ pub struct JsonWriter<'w> {
     lines: bool,
     count: usize,
     extra: Vec<(usize, String)>,
+    memo: rustc_hash::FxHashMap<u64, Rendered>,
+    buf: Vec<u8>,
+}
+
+/// The rendered fields of one decision, for JSON Lines.
+struct Rendered {
+    /// `,"status":...,"candidates":[...],"reasons":[` and the shared reasons.
+    head: Vec<u8>,
+    /// Whether there are shared reasons (a record's own ones then need a comma).
+    has_reasons: bool,
+    /// `],"declared_role":...,"matches_declared":...`
+    middle: Vec<u8>,
+    /// `,"finding":"..."`
+    finding: Vec<u8>,
+}
+
+/// Most rendered decisions kept.
+const MEMO_LIMIT: usize = 4096;
+
+/// Appends `text` as a JSON string, escaped as serde_json escapes it.
+fn string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn opt_string(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(t) => string(out, t),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn render(r: &Classification) -> std::io::Result<Rendered> {
+    let mut head = Vec::new();
+    head.extend_from_slice(b",\"status\":");
+    string(&mut head, r.status.as_str());
+    head.extend_from_slice(b",\"role\":");
+    opt_string(&mut head, r.role);
+    head.extend_from_slice(b",\"category\":");
+    opt_string(&mut head, r.category);
+    head.extend_from_slice(if r.channel_partner {
+        b",\"channel_partner\":true"
+    } else {
+        b",\"channel_partner\":false"
+    });
+    head.extend_from_slice(b",\"confidence\":");
+    serde_json::to_writer(&mut head, &r.confidence)?;
+    head.extend_from_slice(b",\"candidates\":");
+    serde_json::to_writer(&mut head, &r.candidates)?;
+    head.extend_from_slice(b",\"reasons\":[");
+    for (i, reason) in r.base_reasons.iter().enumerate() {
+        if i > 0 {
+            head.push(b',');
+        }
+        string(&mut head, reason);
+    }
+    let mut middle = Vec::new();
+    middle.extend_from_slice(b"],\"declared_role\":");
+    opt_string(&mut middle, r.declared_role);
+    middle.extend_from_slice(b",\"matches_declared\":");
+    middle.extend_from_slice(match r.matches_declared {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+    let mut finding = Vec::new();
+    finding.extend_from_slice(b",\"finding\":");
+    string(&mut finding, r.finding.as_str());
+    Ok(Rendered {
+        head,
+        has_reasons: !r.base_reasons.is_empty(),
+        middle,
+        finding,
+    })
+}
+
+impl JsonWriter<'_> {
+    /// One record as a JSON line, from the rendered decision and the record's own fields.
+    fn line(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
+        if !self.memo.contains_key(&r.decided.id) {
+            if self.memo.len() >= MEMO_LIMIT {
+                self.memo.clear();
+            }
+            self.memo.insert(r.decided.id, render(r)?);
+        }
+        let rendered = &self.memo[&r.decided.id];
+        let buf = &mut self.buf;
+        buf.extend_from_slice(b"{\"partner_id\":");
+        string(buf, &r.partner_id);
+        buf.extend_from_slice(b",\"partner_name\":");
+        opt_string(buf, r.partner_name.as_deref());
+        buf.extend_from_slice(&rendered.head);
+        for (i, own) in r.own_reasons.iter().enumerate() {
+            if rendered.has_reasons || i > 0 {
+                buf.push(b',');
+            }
+            string(buf, own);
+        }
+        buf.extend_from_slice(&rendered.middle);
+        buf.extend_from_slice(b",\"warnings\":[");
+        for (i, w) in r.warnings.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            string(buf, w);
+        }
+        buf.extend_from_slice(b"],\"line\":");
+        buf.extend_from_slice(r.line.to_string().as_bytes());
+        buf.extend_from_slice(&rendered.finding);
+        buf.extend_from_slice(b",\"extra\":{");
+        for (k, (i, name)) in self.extra.iter().enumerate() {
+            if k > 0 {
+                buf.push(b',');
+            }
+            string(buf, name);
+            buf.push(b':');
+            string(buf, cells.get(*i).map(String::as_str).unwrap_or(""));
+        }
+        buf.extend_from_slice(b"}}\n");
+        if buf.len() >= 1 << 16 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
 }
 
 impl<'w> JsonWriter<'w> {
@@ -27,6 +180,8 @@ impl<'w> JsonWriter<'w> {
             lines,
             count: 0,
             extra: Vec::new(),
+            memo: rustc_hash::FxHashMap::default(),
+            buf: Vec::with_capacity(1 << 16),
         }
     }
 }
@@ -69,6 +224,9 @@ impl RecordWriter for JsonWriter<'_> {
     }
 
     fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()> {
+        if self.lines {
+            return self.line(cells, record);
+        }
         let out = Out {
             record,
             extra: Extra {
@@ -91,9 +249,25 @@ impl RecordWriter for JsonWriter<'_> {
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
         if !self.lines {
             self.out.write_all(b"\n]\n")?;
         }
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(text in "\\PC*|[\\x00-\\x7f]{0,40}") {
+            let mut ours = Vec::new();
+            super::string(&mut ours, &text);
+            prop_assert_eq!(String::from_utf8(ours).expect("utf-8"), serde_json::to_string(&text).expect("json"));
+        }
     }
 }
