@@ -170,7 +170,52 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
 
 /// Normalizes a row into a [`Record`].
 pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
-    read(rules, header, row, seen, false)
+    read(rules, header, row, seen, false, None)
+}
+
+/// Most distinct cell texts remembered per column.
+const CELL_CACHE_LIMIT: usize = 2048;
+
+/// Reads the records of one roster, remembering how each distinct cell text of each fact
+/// column was read (rosters repeat the same cells, such as `provisioning;implementation`), so
+/// a repeated cell costs one lookup instead of splitting, folding and matching it again. Only
+/// cells read without warnings are remembered.
+pub struct RecordReader<'r> {
+    rules: &'r RuleSet,
+    seen: SeenIds,
+    cache: Cache,
+}
+
+#[derive(Default)]
+struct Cache {
+    cells: Vec<rustc_hash::FxHashMap<Box<str>, Option<u64>>>,
+    declared: rustc_hash::FxHashMap<Box<str>, Option<Declared>>,
+}
+
+impl<'r> RecordReader<'r> {
+    /// A reader for rosters classified with `rules`.
+    pub fn new(rules: &'r RuleSet) -> Self {
+        RecordReader {
+            rules,
+            seen: SeenIds::default(),
+            cache: Cache {
+                cells: vec![rustc_hash::FxHashMap::default(); rules.columns.len()],
+                declared: rustc_hash::FxHashMap::default(),
+            },
+        }
+    }
+
+    /// Normalizes the next row of the roster.
+    pub fn read(&mut self, header: &Header, row: &Row) -> Record {
+        read(
+            self.rules,
+            header,
+            row,
+            &mut self.seen,
+            false,
+            Some(&mut self.cache),
+        )
+    }
 }
 
 /// Like [`read_record`], also keeping how each cell was read ([`Record::mappings`]), for
@@ -181,10 +226,17 @@ pub fn read_record_traced(
     row: &Row,
     seen: &mut SeenIds,
 ) -> Record {
-    read(rules, header, row, seen, true)
+    read(rules, header, row, seen, true, None)
 }
 
-fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: bool) -> Record {
+fn read(
+    rules: &RuleSet,
+    header: &Header,
+    row: &Row,
+    seen: &mut SeenIds,
+    trace: bool,
+    mut cache: Option<&mut Cache>,
+) -> Record {
     let mut record = Record {
         line: row.line,
         partner_id: String::new(),
@@ -203,20 +255,48 @@ fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: 
             continue;
         };
         let column = &rules.columns[ci];
+        if column.kind == ColumnKind::Text {
+            continue;
+        }
         let text = cell.trim();
         if text.is_empty() {
             continue;
         }
-        normalize_into(text, &mut key);
-        if rules.unknown_markers.contains(&key) {
-            continue;
+        if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut()) {
+            if let Some(&bits) = cache.cells[ci].get(text) {
+                record.facts.values[fact] = bits;
+                continue;
+            }
+        }
+        // Unknown markers are short; longer texts (ids, names) need no folding to tell.
+        if text.len() <= rules.longest_marker {
+            normalize_into(text, &mut key);
+            if rules.unknown_markers.contains(&key) {
+                if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
+                    remember(&mut cache.cells[ci], text, None);
+                }
+                continue;
+            }
         }
         match column.kind {
             ColumnKind::Id => record.partner_id = text.to_string(),
             ColumnKind::Name => record.partner_name = Some(text.to_string()),
             ColumnKind::DeclaredRole => {
                 record.declared_text = Some(text.to_string());
-                match rules.declared(text) {
+                let declared = match cache.as_deref_mut() {
+                    Some(cache) => match cache.declared.get(text) {
+                        Some(&d) => d,
+                        None => {
+                            let d = rules.declared(text);
+                            if cache.declared.len() < CELL_CACHE_LIMIT {
+                                cache.declared.insert(text.into(), d);
+                            }
+                            d
+                        }
+                    },
+                    None => rules.declared(text),
+                };
+                match declared {
                     Some(Declared::Role(r)) => record.declared_role = Some(r),
                     Some(Declared::Umbrella) => record.warnings.push(format!(
                         "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"
@@ -229,7 +309,13 @@ fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: 
             ColumnKind::Text => {}
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
+                let warnings = record.warnings.len();
                 read_fact(rules, fact, text, &mut key, &mut record, trace);
+                if let Some(cache) = cache.as_deref_mut() {
+                    if record.warnings.len() == warnings {
+                        remember(&mut cache.cells[ci], text, record.facts.values[fact]);
+                    }
+                }
             }
         }
     }
@@ -277,6 +363,17 @@ fn read(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds, trace: 
         ));
     }
     record
+}
+
+fn remember(
+    cache: &mut rustc_hash::FxHashMap<Box<str>, Option<u64>>,
+    text: &str,
+    bits: Option<u64>,
+) {
+    if cache.len() >= CELL_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(text.into(), bits);
 }
 
 fn read_fact(

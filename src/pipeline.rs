@@ -5,7 +5,7 @@ use std::io::Read;
 
 use crate::engine::{Classification, Classifier, Finding, Status};
 use crate::error::Error;
-use crate::facts::{Record, SeenIds, read_record};
+use crate::facts::{Record, RecordReader};
 use crate::output::RecordWriter;
 use crate::roster::{Header, RosterReader, Row};
 use crate::rules::RuleSet;
@@ -131,14 +131,14 @@ pub fn run<S: Sink + ?Sized>(
     let mut reader = RosterReader::new(input, source, rules, options.delimiter)?;
     let header = reader.header().clone();
     let write_err = |e: std::io::Error| Error::Output(e.to_string());
-    let mut seen = SeenIds::default();
+    let mut records = RecordReader::new(rules);
     let mut summary = Summary::default();
     out.start(&header).map_err(write_err)?;
     let mut row = Row::default();
     let mut classifier = Classifier::new(rules);
     while reader.read_row(&mut row) {
         summary.rows += 1;
-        let record = read_record(rules, &header, &row, &mut seen);
+        let record = records.read(&header, &row);
         let result = classifier.classify(&record);
         summary.count(&result);
         let item = Item {

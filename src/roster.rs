@@ -116,18 +116,32 @@ struct LineTracker<R> {
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let data = &buf[..n];
         let mut starts = self.starts.borrow_mut();
-        for &b in &buf[..n] {
-            let terminator = b == b'\n' || b == b'\r';
-            if !terminator && self.after_terminator {
-                starts.push_back((self.offset, self.line));
+        let mut i = 0;
+        while i < n {
+            if self.after_terminator {
+                // Skip the terminator run (and blank lines), counting the line feeds.
+                while i < n && matches!(data[i], b'\n' | b'\r') {
+                    self.line += u64::from(data[i] == b'\n');
+                    i += 1;
+                }
+                if i == n {
+                    break;
+                }
+                starts.push_back((self.offset + i as u64, self.line));
+                self.after_terminator = false;
             }
-            if b == b'\n' {
-                self.line += 1;
+            match memchr::memchr(b'\n', &data[i..]) {
+                Some(p) => {
+                    i += p + 1;
+                    self.line += 1;
+                    self.after_terminator = true;
+                }
+                None => i = n,
             }
-            self.after_terminator = terminator;
-            self.offset += 1;
         }
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -224,12 +238,21 @@ impl<R: Read> RosterReader<R> {
             }
             Ok(true) => {
                 row.line = self.line_of(self.record.position());
-                row.cells.clear();
+                // Reuse the row's strings: no allocation per cell once they have grown.
+                row.cells.truncate(self.record.len());
                 for (k, cell) in self.record.iter().enumerate() {
-                    match std::str::from_utf8(cell) {
-                        Ok(text) => row.cells.push(text.to_string()),
+                    let text = std::str::from_utf8(cell);
+                    let slot = if k < row.cells.len() {
+                        row.cells[k].clear();
+                        &mut row.cells[k]
+                    } else {
+                        row.cells.push(String::new());
+                        &mut row.cells[k]
+                    };
+                    match text {
+                        Ok(text) => slot.push_str(text),
                         Err(_) => {
-                            row.cells.push(String::from_utf8_lossy(cell).into_owned());
+                            slot.push_str(&String::from_utf8_lossy(cell));
                             if row.problem.is_none() {
                                 let name =
                                     self.header.names.get(k).map(String::as_str).unwrap_or("?");

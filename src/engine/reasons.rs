@@ -21,14 +21,10 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
             out.push(definition(rules, role, "Classified as"));
             let rule = &rules.rules[eval.roles[role].rule];
             out.push(format!(
-                "Decided by rule {} [{}]: {}.",
+                "Decided by rule {}: {}.",
                 rule.id,
-                rule.source,
                 held(rules, record, eval, role)
             ));
-            if let Some(s) = not_held_against(rules, record, eval, role) {
-                out.push(s);
-            }
             for &r in &eval.refined {
                 out.push(format!(
                     "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
@@ -70,65 +66,46 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
 
 fn definition(rules: &RuleSet, role: RoleId, lead: &str) -> String {
     let r = &rules.roles[role];
-    format!(
-        "{lead} {} ({}): {} [glossary: {}]",
-        r.id, rules.categories[r.category].id, r.definition, r.source
-    )
+    format!("{lead} {}: {} [glossary: {}]", r.id, r.definition, r.source)
 }
 
-/// The conditions of `role`'s best rule that hold on evidence, each as the facts it read and
-/// what the role requires of them: "it earns resale_margin (a reseller earns a resale margin)".
-/// Conditions on the same facts are grouped.
+/// The known facts behind the conditions of `role`'s best rule that hold, as `fact = values`
+/// (what the role requires of them is in its definition and in `rules show`).
 fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> String {
     let rule = &rules.rules[eval.roles[role].rule];
     let known = record.facts.known_mask();
-    let id = &rules.roles[role].id;
-    let mut groups: Vec<(u64, Vec<String>)> = Vec::new();
-    for &c in &rule.conjuncts {
-        let reads = rules.nodes[c].reads;
-        if eval.trace[c] != Tri::True || reads & known == 0 {
-            continue;
-        }
-        match groups.iter_mut().find(|(r, _)| *r == reads) {
-            Some((_, says_list)) => says_list.push(says(rules, c)),
-            None => groups.push((reads, vec![says(rules, c)])),
-        }
-    }
-    if groups.is_empty() {
-        return "no known fact contradicts it".into();
-    }
-    groups
+    let reads = rule
+        .conjuncts
         .iter()
-        .map(|(reads, says_list)| {
-            let facts: Vec<String> = (0..rules.facts.len())
-                .filter(|&f| reads & known & (1u64 << f) != 0)
-                .map(|f| rules.fact_sentence(f, record.facts.get(f)))
-                .collect();
-            format!(
-                "{} ({} {})",
-                facts.join(" and "),
-                article(id),
-                says_list.join(" and ")
-            )
+        .filter(|&&c| eval.trace[c] == Tri::True)
+        .fold(0u64, |acc, &c| acc | rules.nodes[c].reads)
+        & known;
+    let facts: Vec<String> = (0..rules.facts.len())
+        .filter(|&f| reads & (1u64 << f) != 0)
+        .filter_map(|f| {
+            record
+                .facts
+                .get(f)
+                .map(|bits| format!("{} = {}", rules.facts[f].name, value_text(rules, f, bits)))
         })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .collect();
+    if facts.is_empty() {
+        "no known fact contradicts it".into()
+    } else {
+        facts.join("; ")
+    }
 }
 
-/// Conditions that hold only because their fact is unknown (`if_known`).
-fn not_held_against(
-    rules: &RuleSet,
-    record: &Record,
-    eval: &Evaluation,
-    role: RoleId,
-) -> Option<String> {
-    let rule = &rules.rules[eval.roles[role].rule];
-    let unknown: Vec<&str> = (0..rules.facts.len())
-        .filter(|&f| rule.reads & (1u64 << f) != 0 && record.facts.get(f).is_none())
-        .map(|f| rules.facts[f].name.as_str())
-        .collect();
-    (!unknown.is_empty())
-        .then(|| format!("Not given, so not held against it: {}.", unknown.join(", ")))
+/// A known value as reasons print it: ids joined with commas, `none` for an empty list.
+fn value_text(rules: &RuleSet, fact: usize, bits: u64) -> String {
+    let f = &rules.facts[fact];
+    if bits == 0 {
+        return f
+            .nothing
+            .map(|n| f.values[n as usize].id.clone())
+            .unwrap_or_else(|| "none".into());
+    }
+    rules.value_ids(fact, bits, ", ")
 }
 
 fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {

@@ -69,9 +69,7 @@ impl<'w> CsvWriter<'w> {
 /// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break.
 pub(crate) fn field(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    if memchr::memchr3(b',', b'"', b'\n', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none()
     {
         out.extend_from_slice(bytes);
         return;

@@ -181,6 +181,7 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         columns: Vec::new(),
         header_index: HashMap::new(),
         unknown_markers: Vec::new(),
+        longest_marker: 0,
         facts: Vec::new(),
         categories: Vec::new(),
         umbrella: None,
@@ -254,6 +255,14 @@ fn compile_vocabulary(
         .iter()
         .map(|m| normalize_token(m))
         .collect();
+    // A marker may be written with spaces or hyphens its folded form does not have.
+    set.longest_marker = vocab
+        .unknown_markers
+        .iter()
+        .map(|m| m.trim().len())
+        .max()
+        .unwrap_or(0)
+        * 2;
     let mut seen_kinds = HashSet::new();
     for (ci, col) in vocab.columns.into_iter().enumerate() {
         let at = format!("vocabulary.columns[{ci}]");

@@ -36,6 +36,8 @@ pub struct RuleSet {
     pub(crate) columns: Vec<Column>,
     pub(crate) header_index: HashMap<String, usize>,
     pub(crate) unknown_markers: Vec<String>,
+    /// Length of the longest unknown marker, in bytes (longer cells are never markers).
+    pub(crate) longest_marker: usize,
     pub(crate) facts: Vec<Fact>,
     pub(crate) categories: Vec<Category>,
     pub(crate) umbrella: Option<Umbrella>,
