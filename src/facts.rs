@@ -262,11 +262,11 @@ fn read(
         if text.is_empty() {
             continue;
         }
-        if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut()) {
-            if let Some(&bits) = cache.cells[ci].get(text) {
-                record.facts.values[fact] = bits;
-                continue;
-            }
+        if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut())
+            && let Some(&bits) = cache.cells[ci].get(text)
+        {
+            record.facts.values[fact] = bits;
+            continue;
         }
         // Unknown markers are short; longer texts (ids, names) need no folding to tell.
         if text.len() <= rules.longest_marker {
@@ -311,10 +311,10 @@ fn read(
                 let fact = column.fact.expect("fact columns have a fact");
                 let warnings = record.warnings.len();
                 read_fact(rules, fact, text, &mut key, &mut record, trace);
-                if let Some(cache) = cache.as_deref_mut() {
-                    if record.warnings.len() == warnings {
-                        remember(&mut cache.cells[ci], text, record.facts.values[fact]);
-                    }
+                if let Some(cache) = cache.as_deref_mut()
+                    && record.warnings.len() == warnings
+                {
+                    remember(&mut cache.cells[ci], text, record.facts.values[fact]);
                 }
             }
         }
