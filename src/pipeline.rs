@@ -120,35 +120,86 @@ impl Default for RunOptions {
     }
 }
 
-/// Classifies every row of `input` (named `source` in errors) and hands each item to `out`.
+/// Rows handed from the reading thread to the classifying one at a time.
+const BATCH: usize = 1024;
+/// Batches in flight between the two threads (bounds the memory of a run).
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Classifies every row of `input` (named `source` in errors) and hands each item to `out`, in
+/// input order.
+///
+/// Two threads: one parses the CSV into batches of rows, the calling thread reads the facts,
+/// classifies and writes. Both stages are sequential, so the output order is the input order
+/// and duplicate ids are seen in order; batches are recycled, and at most a few are in flight.
 pub fn run<S: Sink + ?Sized>(
     rules: &RuleSet,
-    input: impl Read,
+    input: impl Read + Send,
     source: &str,
     options: RunOptions,
     out: &mut S,
 ) -> Result<Summary, Error> {
-    let mut reader = RosterReader::new(input, source, rules, options.delimiter)?;
-    let header = reader.header().clone();
+    use std::sync::mpsc;
     let write_err = |e: std::io::Error| Error::Output(e.to_string());
-    let mut records = RecordReader::new(rules);
-    let mut summary = Summary::default();
-    out.start(&header).map_err(write_err)?;
-    let mut row = Row::default();
-    let mut classifier = Classifier::new(rules);
-    while reader.read_row(&mut row) {
-        summary.rows += 1;
-        let record = records.read(&header, &row);
-        let result = classifier.classify(&record);
-        summary.count(&result);
-        let item = Item {
-            row: &row,
-            record: &record,
-            result: &result,
-        };
-        out.item(&item).map_err(write_err)?;
-        summary.written += 1;
-    }
-    out.finish().map_err(write_err)?;
-    Ok(summary)
+    std::thread::scope(|scope| {
+        let (header_tx, header_rx) = mpsc::sync_channel::<Result<Header, Error>>(1);
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Vec<Row>>(BATCHES_IN_FLIGHT);
+        let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<Row>>();
+        scope.spawn(move || {
+            let mut reader = match RosterReader::new(input, source, rules, options.delimiter) {
+                Ok(reader) => reader,
+                Err(e) => {
+                    let _ = header_tx.send(Err(e));
+                    return;
+                }
+            };
+            if header_tx.send(Ok(reader.header().clone())).is_err() {
+                return;
+            }
+            loop {
+                let mut batch = recycle_rx.try_recv().unwrap_or_default();
+                let mut n = 0;
+                let mut more = true;
+                while n < BATCH {
+                    if n == batch.len() {
+                        batch.push(Row::default());
+                    }
+                    if !reader.read_row(&mut batch[n]) {
+                        more = false;
+                        break;
+                    }
+                    n += 1;
+                }
+                batch.truncate(n);
+                // A closed channel means the consumer stopped (an error): stop too.
+                if (n > 0 && batch_tx.send(batch).is_err()) || !more {
+                    return;
+                }
+            }
+        });
+        let header = header_rx
+            .recv()
+            .map_err(|_| Error::Output("the roster reader stopped unexpectedly".into()))??;
+        let mut records = RecordReader::new(rules);
+        let mut classifier = Classifier::new(rules);
+        let mut summary = Summary::default();
+        out.start(&header).map_err(write_err)?;
+        for batch in batch_rx {
+            for row in &batch {
+                summary.rows += 1;
+                let record = records.read(&header, row);
+                let result = classifier.classify(&record);
+                summary.count(&result);
+                let item = Item {
+                    row,
+                    record: &record,
+                    result: &result,
+                };
+                out.item(&item).map_err(write_err)?;
+                summary.written += 1;
+            }
+            let _ = recycle_tx.send(batch);
+        }
+        out.finish().map_err(write_err)?;
+        Ok(summary)
+    })
 }

@@ -99,9 +99,12 @@ fn is_broken_pipe(message: &str) -> bool {
 }
 
 /// Opens the roster: a path, or `-` for standard input.
-pub(crate) fn open_input(path: &Path) -> Result<Box<dyn Read>, Error> {
+pub(crate) fn open_input(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     if path == Path::new("-") {
-        return Ok(Box::new(std::io::stdin().lock()));
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )));
     }
     if path.is_dir() {
         return Err(Error::Usage {
@@ -151,7 +154,10 @@ impl<R> Drop for ProgressReader<R> {
 
 /// Opens the roster like [`open_input`], with a progress bar on standard error when it is a
 /// terminal and `quiet` is not set.
-pub(crate) fn open_input_with_progress(path: &Path, quiet: bool) -> Result<Box<dyn Read>, Error> {
+pub(crate) fn open_input_with_progress(
+    path: &Path,
+    quiet: bool,
+) -> Result<Box<dyn Read + Send>, Error> {
     let input = open_input(path)?;
     if quiet || !std::io::stderr().is_terminal() {
         return Ok(input);
