@@ -108,16 +108,10 @@ impl<W: RecordWriter + ?Sized> Sink for W {
 }
 
 /// Options of a run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
-    /// The field delimiter of the roster.
-    pub delimiter: u8,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions { delimiter: b',' }
-    }
+    /// The field delimiter of the roster; `None` detects it from the header line.
+    pub delimiter: Option<u8>,
 }
 
 /// Rows handed from the reading thread to the classifying one at a time.

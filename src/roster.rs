@@ -155,9 +155,35 @@ fn line_at(starts: &RefCell<VecDeque<(u64, u64)>>, at: u64) -> Option<u64> {
     starts.front().map(|&(_, line)| line)
 }
 
+/// The delimiter of a roster from its first line: the most frequent of comma, semicolon and
+/// tab outside quotes (Excel writes semicolons in many locales), comma when none appears.
+pub fn sniff_delimiter(start: &[u8]) -> u8 {
+    let line = start.split(|&b| b == b'\n').next().unwrap_or(start);
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in counts.iter_mut() {
+                if b == *d {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+        )
+        .0
+}
+
 /// Streams the rows of a roster.
 pub struct RosterReader<R: Read> {
-    reader: csv::Reader<LineTracker<R>>,
+    reader: csv::Reader<LineTracker<std::io::BufReader<R>>>,
     starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
     record: csv::ByteRecord,
     header: Header,
@@ -167,7 +193,26 @@ pub struct RosterReader<R: Read> {
 
 impl<R: Read> RosterReader<R> {
     /// Reads the header row from `input`; `source` names the input in errors.
-    pub fn new(input: R, source: &str, rules: &RuleSet, delimiter: u8) -> Result<Self, Error> {
+    /// `delimiter` `None` detects it from the header line (comma, semicolon or tab).
+    pub fn new(
+        input: R,
+        source: &str,
+        rules: &RuleSet,
+        delimiter: Option<u8>,
+    ) -> Result<Self, Error> {
+        let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+        let delimiter = match delimiter {
+            Some(d) => d,
+            None => {
+                use std::io::BufRead;
+                let peek = input.fill_buf().map_err(|e| Error::Roster {
+                    file: source.to_string(),
+                    message: format!("cannot read the roster: {e}"),
+                    help: "check that the file exists and can be read".into(),
+                })?;
+                sniff_delimiter(peek)
+            }
+        };
         let starts = Rc::new(RefCell::new(VecDeque::new()));
         let tracker = LineTracker {
             inner: input,

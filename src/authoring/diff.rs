@@ -67,7 +67,7 @@ pub fn diff(
     new: &RuleSet,
     input: impl Read,
     source: &str,
-    delimiter: u8,
+    delimiter: Option<u8>,
     cap: usize,
 ) -> Result<Impact, Error> {
     let mut reader = RosterReader::new(input, source, new, delimiter)?;

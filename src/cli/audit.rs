@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::classify::{default_format, parse_delimiter};
 use super::{Outcome, RulesOpt, open_input_with_progress, open_output};
 use crate::error::Error;
-use crate::output::{Format, RecordWriter, writer_for};
+use crate::output::{Format, RecordWriter, writer_with};
 use crate::pipeline::{self, Item, RunOptions, Sink};
 use crate::roster::Header;
 
@@ -28,7 +28,7 @@ pub(crate) struct AuditArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The roster's field delimiter, one character (default: comma).
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
     /// List every record with its finding, not only those that need a person.
@@ -40,6 +40,10 @@ pub(crate) struct AuditArgs {
     /// Print no summary on standard error.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Write CSV and Markdown cells as they are, without the leading ' that keeps a spreadsheet
+    /// from running a cell that starts with = + - @ as a formula.
+    #[arg(long)]
+    raw: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,16 +83,20 @@ pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
         .format
         .unwrap_or_else(|| default_format(args.output.as_deref()));
     let input = open_input_with_progress(&args.roster, args.quiet)?;
-    let out = open_output(args.output.as_deref())?;
+    let (out, pending) = open_output(args.output.as_deref(), Some(&args.roster))?;
     let mut sink = AuditSink {
-        out: writer_for(format, out),
+        out: writer_with(format, out, args.raw),
         all: args.all,
     };
     let options = RunOptions {
-        delimiter: args.delimiter.unwrap_or(b','),
+        delimiter: args.delimiter,
     };
     let source = args.roster.display().to_string();
     let summary = pipeline::run(&rules, input, &source, options, &mut sink)?;
+    drop(sink);
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
     if !args.quiet {
         eprintln!("{}", summary.audit_line());
     }

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{Outcome, RulesOpt, open_input_with_progress, open_output, stdout_is_terminal};
 use crate::error::Error;
-use crate::output::{Format, writer_for};
+use crate::output::{Format, writer_with};
 use crate::pipeline::{self, RunOptions};
 
 #[derive(Debug, Args)]
@@ -25,12 +25,16 @@ pub(crate) struct ClassifyArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The roster's field delimiter, one character (default: comma).
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
     /// Print no summary on standard error.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Write CSV and Markdown cells as they are, without the leading ' that keeps a spreadsheet
+    /// from running a cell that starts with = + - @ as a formula.
+    #[arg(long)]
+    raw: bool,
 }
 
 pub(crate) fn parse_delimiter(text: &str) -> Result<u8, String> {
@@ -69,13 +73,17 @@ pub(crate) fn run(args: ClassifyArgs) -> Result<Outcome, Error> {
         .format
         .unwrap_or_else(|| default_format(args.output.as_deref()));
     let input = open_input_with_progress(&args.roster, args.quiet)?;
-    let out = open_output(args.output.as_deref())?;
-    let mut writer = writer_for(format, out);
+    let (out, pending) = open_output(args.output.as_deref(), Some(&args.roster))?;
+    let mut writer = writer_with(format, out, args.raw);
     let options = RunOptions {
-        delimiter: args.delimiter.unwrap_or(b','),
+        delimiter: args.delimiter,
     };
     let source = args.roster.display().to_string();
     let summary = pipeline::run(&rules, input, &source, options, writer.as_mut())?;
+    drop(writer);
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
     if !args.quiet {
         eprintln!("{}", summary.line());
     }

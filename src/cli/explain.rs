@@ -28,7 +28,7 @@ pub(crate) struct ExplainArgs {
     row: Option<usize>,
     #[command(flatten)]
     rules: RulesOpt,
-    /// The roster's field delimiter, one character (default: comma).
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
 }
@@ -36,12 +36,7 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
     let source = args.roster.display().to_string();
-    let mut reader = RosterReader::new(
-        open_input(&args.roster)?,
-        &source,
-        &rules,
-        args.delimiter.unwrap_or(b','),
-    )?;
+    let mut reader = RosterReader::new(open_input(&args.roster)?, &source, &rules, args.delimiter)?;
     let header = reader.header().clone();
     let mut seen = SeenIds::default();
     let mut row = Row::default();

@@ -184,21 +184,93 @@ pub(crate) fn open_input_with_progress(
     }))
 }
 
-/// Opens the output: a file for `-o`, else standard output.
-pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>, Error> {
-    match path {
-        Some(p) => {
-            let file = std::fs::File::create(p).map_err(|source| Error::Io {
-                path: p.to_path_buf(),
-                source,
-            })?;
-            Ok(Box::new(std::io::BufWriter::with_capacity(1 << 16, file)))
-        }
-        None => Ok(Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout().lock(),
-        ))),
+/// An output file being written under a temporary name beside it. [`Pending::commit`] renames
+/// it into place once the run succeeded; dropped without a commit (an error, a crash of the
+/// run), it is removed, so a half-written report never takes the place of a good one.
+pub(crate) struct Pending {
+    tmp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    pub(crate) fn commit(mut self) -> Result<(), Error> {
+        std::fs::rename(&self.tmp, &self.target).map_err(|source| Error::Io {
+            path: self.target.clone(),
+            source,
+        })?;
+        self.done = true;
+        Ok(())
     }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Opens the output: a file for `-o` (written under a temporary name, see [`Pending`]), else
+/// standard output. Refuses to write over `input`, the roster being read.
+pub(crate) fn open_output(
+    path: Option<&Path>,
+    input: Option<&Path>,
+) -> Result<(Box<dyn Write>, Option<Pending>), Error> {
+    let Some(p) = path else {
+        return Ok((
+            Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout().lock(),
+            )),
+            None,
+        ));
+    };
+    if let Some(input) = input {
+        let same = match (std::fs::canonicalize(p), std::fs::canonicalize(input)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => p == input,
+        };
+        if same && input != Path::new("-") {
+            return Err(Error::Usage {
+                message: format!(
+                    "-o {} is the roster being read; write the output to another file",
+                    p.display()
+                ),
+            });
+        }
+    }
+    let io = |source| Error::Io {
+        path: p.to_path_buf(),
+        source,
+    };
+    // Devices, pipes and the like (/dev/stdout) are written directly.
+    if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(p)
+            .map_err(io)?;
+        return Ok((
+            Box::new(std::io::BufWriter::with_capacity(1 << 16, file)),
+            None,
+        ));
+    }
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = p.with_file_name(format!(".{name}.partner-roles-{}.tmp", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let pending = Pending {
+        tmp,
+        target: p.to_path_buf(),
+        done: false,
+    };
+    Ok((
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, file)),
+        Some(pending),
+    ))
 }
 
 /// Whether standard output is a terminal (and not redirected by `-o`).

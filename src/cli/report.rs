@@ -27,7 +27,7 @@ pub(crate) struct ReportArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The roster's field delimiter, one character (default: comma).
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
     /// Most records listed in each section; the summaries always cover every record.
@@ -64,7 +64,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     let source = args.roster.display().to_string();
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);
     let options = RunOptions {
-        delimiter: args.delimiter.unwrap_or(b','),
+        delimiter: args.delimiter,
     };
     let summary = pipeline::run(&rules, input, &source, options, &mut builder)?;
     let report = builder.finish();
@@ -72,10 +72,14 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
         ReportFormat::Html => render_html(&report)?,
         ReportFormat::Markdown => render_markdown(&report)?,
     };
-    let mut out = open_output(args.output.as_deref())?;
+    let (mut out, pending) = open_output(args.output.as_deref(), Some(&args.roster))?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::Output(e.to_string()))?;
+    drop(out);
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
     if !args.quiet {
         eprintln!("{}", summary.line());
     }

@@ -51,23 +51,40 @@ pub struct CsvWriter<'w> {
     add_id: bool,
     memo: FxHashMap<u64, Rendered>,
     buf: Vec<u8>,
+    raw: bool,
 }
 
 impl<'w> CsvWriter<'w> {
-    /// A CSV writer over `out`.
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    /// A CSV writer over `out`; `raw` leaves formula-like cells as they are.
+    pub fn new(out: Box<dyn Write + 'w>, raw: bool) -> Self {
         CsvWriter {
             out,
             width: 0,
             add_id: false,
             memo: FxHashMap::default(),
             buf: Vec::with_capacity(1 << 16),
+            raw,
         }
     }
 }
 
-/// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break.
-pub(crate) fn field(out: &mut Vec<u8>, text: &str) {
+/// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return.
+pub fn looks_like_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break. Unless
+/// `raw`, a field a spreadsheet would run as a formula gets a leading `'`, so opening the file
+/// shows the text instead of running it.
+pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
+    if !raw && looks_like_formula(text) {
+        let guarded = format!("'{text}");
+        return field(out, &guarded, true);
+    }
     let bytes = text.as_bytes();
     if memchr::memchr3(b',', b'"', b'\n', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none()
     {
@@ -84,7 +101,7 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-fn render(r: &Classification) -> Rendered {
+fn render(r: &Classification, raw: bool) -> Rendered {
     let mut head = Vec::new();
     for text in [
         r.status.as_str(),
@@ -95,11 +112,11 @@ fn render(r: &Classification) -> Rendered {
         &candidates_cell(r),
     ] {
         head.push(b',');
-        field(&mut head, text);
+        field(&mut head, text, raw);
     }
     let reasons = r.base_reasons.join(" | ");
     let mut reasons_field = vec![b','];
-    field(&mut reasons_field, &reasons);
+    field(&mut reasons_field, &reasons, raw);
     let mut tail = Vec::new();
     for text in [
         r.declared_role.unwrap_or(""),
@@ -107,7 +124,7 @@ fn render(r: &Classification) -> Rendered {
         r.finding.as_str(),
     ] {
         tail.push(b',');
-        field(&mut tail, text);
+        field(&mut tail, text, raw);
     }
     Rendered {
         head,
@@ -139,7 +156,7 @@ impl RecordWriter for CsvWriter<'_> {
             if i > 0 {
                 self.buf.push(b',');
             }
-            field(&mut self.buf, name);
+            field(&mut self.buf, name, self.raw);
         }
         self.buf.push(b'\n');
         Ok(())
@@ -154,17 +171,18 @@ impl RecordWriter for CsvWriter<'_> {
             field(
                 &mut self.buf,
                 cells.get(i).map(String::as_str).unwrap_or(""),
+                self.raw,
             );
         }
         if self.add_id {
             self.buf.push(b',');
-            field(&mut self.buf, &r.partner_id);
+            field(&mut self.buf, &r.partner_id, self.raw);
         }
         if !self.memo.contains_key(&r.decided.id) {
             if self.memo.len() >= MEMO_LIMIT {
                 self.memo.clear();
             }
-            self.memo.insert(r.decided.id, render(r));
+            self.memo.insert(r.decided.id, render(r, self.raw));
         }
         let rendered = &self.memo[&r.decided.id];
         self.buf.extend_from_slice(&rendered.head);
@@ -179,14 +197,14 @@ impl RecordWriter for CsvWriter<'_> {
                 all.push_str(own);
             }
             self.buf.push(b',');
-            field(&mut self.buf, &all);
+            field(&mut self.buf, &all, self.raw);
         }
         self.buf.extend_from_slice(&rendered.tail);
         self.buf.push(b',');
         match r.warnings.as_slice() {
             [] => {}
-            [one] => field(&mut self.buf, one),
-            many => field(&mut self.buf, &many.join(" | ")),
+            [one] => field(&mut self.buf, one, self.raw),
+            many => field(&mut self.buf, &many.join(" | "), self.raw),
         }
         self.buf.push(b'\n');
         if self.buf.len() >= 1 << 16 {

@@ -10,12 +10,22 @@ use crate::roster::Header;
 /// Writes a Markdown table.
 pub struct MarkdownWriter<'w> {
     out: Box<dyn Write + 'w>,
+    raw: bool,
 }
 
 impl<'w> MarkdownWriter<'w> {
-    /// A Markdown writer over `out`.
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        MarkdownWriter { out }
+    /// A Markdown writer over `out`; `raw` leaves formula-like cells as they are.
+    pub fn new(out: Box<dyn Write + 'w>, raw: bool) -> Self {
+        MarkdownWriter { out, raw }
+    }
+
+    /// A roster text as a table cell: escaped, and guarded against formulas unless raw.
+    fn cell(&self, text: &str) -> String {
+        if !self.raw && super::csv_out::looks_like_formula(text) {
+            escape(&format!("'{text}"))
+        } else {
+            escape(text)
+        }
     }
 }
 
@@ -58,8 +68,8 @@ impl RecordWriter for MarkdownWriter<'_> {
         writeln!(
             self.out,
             "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",
-            escape(&r.partner_id),
-            escape(r.partner_name.as_deref().unwrap_or("")),
+            self.cell(&r.partner_id),
+            self.cell(r.partner_name.as_deref().unwrap_or("")),
             r.status.as_str(),
             code(r.role),
             code(r.category),

@@ -48,14 +48,24 @@ pub trait RecordWriter {
     fn finish(&mut self) -> std::io::Result<()>;
 }
 
-/// A writer for `format` over `out`.
+/// A writer for `format` over `out`. CSV and Markdown cells that a spreadsheet would run as
+/// formulas get a leading `'` (see [`writer_with`] to turn that off).
 pub fn writer_for<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RecordWriter + 'w> {
+    writer_with(format, out, false)
+}
+
+/// A writer for `format` over `out`; `raw` writes formula-like cells as they are.
+pub fn writer_with<'w>(
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    raw: bool,
+) -> Box<dyn RecordWriter + 'w> {
     match format {
         Format::Table => Box::new(TableWriter::new(out)),
-        Format::Csv => Box::new(CsvWriter::new(out)),
+        Format::Csv => Box::new(CsvWriter::new(out, raw)),
         Format::Json => Box::new(JsonWriter::new(out, false)),
         Format::Jsonl => Box::new(JsonWriter::new(out, true)),
-        Format::Markdown => Box::new(MarkdownWriter::new(out)),
+        Format::Markdown => Box::new(MarkdownWriter::new(out, raw)),
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) struct DiffArgs {
     /// The roster CSV to measure the change on, or - for standard input.
     #[arg(value_name = "ROSTER.csv")]
     roster: PathBuf,
-    /// The roster's field delimiter, one character (default: comma).
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
     /// Most changed records listed.
@@ -47,7 +47,7 @@ pub(crate) fn run(args: DiffArgs) -> Result<Outcome, Error> {
         &new,
         input,
         &args.roster.display().to_string(),
-        args.delimiter.unwrap_or(b','),
+        args.delimiter,
         args.max_changes,
     )?;
     print!("{}", impact.render());
