@@ -110,13 +110,18 @@ struct LineTracker<R> {
     offset: u64,
     line: u64,
     after_terminator: bool,
+    last_content_line: u64,
     starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
+    /// Quote characters seen so far and the line reached, shared with the reader: an odd count
+    /// at the end of the file means a quoted cell was never closed.
+    seen: Rc<std::cell::Cell<(u64, u64)>>,
 }
 
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let data = &buf[..n];
+        let quotes = memchr::memchr_iter(b'"', data).count() as u64;
         let mut starts = self.starts.borrow_mut();
         let mut i = 0;
         while i < n {
@@ -130,6 +135,7 @@ impl<R: Read> Read for LineTracker<R> {
                     break;
                 }
                 starts.push_back((self.offset + i as u64, self.line));
+                self.last_content_line = self.line;
                 self.after_terminator = false;
             }
             match memchr::memchr(b'\n', &data[i..]) {
@@ -142,6 +148,8 @@ impl<R: Read> Read for LineTracker<R> {
             }
         }
         self.offset += n as u64;
+        let (before, _) = self.seen.get();
+        self.seen.set((before + quotes, self.last_content_line));
         Ok(n)
     }
 }
@@ -181,11 +189,21 @@ pub fn sniff_delimiter(start: &[u8]) -> u8 {
         .0
 }
 
-/// Streams the rows of a roster.
+/// The next record of the csv reader.
+enum Next {
+    Record(csv::ByteRecord, u64),
+    Failed(u64, String),
+    End,
+}
+
+/// Streams the rows of a roster. It reads one record ahead, to tell when the last record holds
+/// the rest of the file because a quote was never closed.
 pub struct RosterReader<R: Read> {
     reader: csv::Reader<LineTracker<std::io::BufReader<R>>>,
+    seen: Rc<std::cell::Cell<(u64, u64)>>,
+    ahead: Option<Next>,
+    spare: csv::ByteRecord,
     starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
-    record: csv::ByteRecord,
     header: Header,
     last_error_at: Option<u64>,
     done: bool,
@@ -214,12 +232,15 @@ impl<R: Read> RosterReader<R> {
             }
         };
         let starts = Rc::new(RefCell::new(VecDeque::new()));
+        let seen = Rc::new(std::cell::Cell::new((0, 1)));
         let tracker = LineTracker {
             inner: input,
             offset: 0,
             line: 1,
             after_terminator: true,
+            last_content_line: 1,
             starts: Rc::clone(&starts),
+            seen: Rc::clone(&seen),
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -251,8 +272,10 @@ impl<R: Read> RosterReader<R> {
         let header = Header::new(names, rules);
         Ok(RosterReader {
             reader,
+            seen,
+            ahead: None,
+            spare: record,
             starts,
-            record,
             header,
             last_error_at: None,
             done: false,
@@ -270,61 +293,86 @@ impl<R: Read> RosterReader<R> {
         &self.header
     }
 
+    fn fetch(&mut self) -> Next {
+        let mut record = std::mem::take(&mut self.spare);
+        match self.reader.read_byte_record(&mut record) {
+            Ok(false) => Next::End,
+            Ok(true) => {
+                let line = self.line_of(record.position());
+                Next::Record(record, line)
+            }
+            Err(e) => {
+                let line = self.line_of(e.position());
+                // A reader that fails twice at the same place will not make progress.
+                if self.last_error_at == Some(line) {
+                    return Next::End;
+                }
+                self.last_error_at = Some(line);
+                Next::Failed(line, format!("line {line}: the row cannot be read: {e}"))
+            }
+        }
+    }
+
     /// Reads the next row into `row` (reusing its buffers). Returns false at the end.
     pub fn read_row(&mut self, row: &mut Row) -> bool {
         if self.done {
             return false;
         }
         row.problem = None;
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => {
+        let current = match self.ahead.take() {
+            Some(next) => next,
+            None => self.fetch(),
+        };
+        let (record, line) = match current {
+            Next::End => {
                 self.done = true;
-                false
+                return false;
             }
-            Ok(true) => {
-                row.line = self.line_of(self.record.position());
-                // Reuse the row's strings: no allocation per cell once they have grown.
-                row.cells.truncate(self.record.len());
-                for (k, cell) in self.record.iter().enumerate() {
-                    let text = std::str::from_utf8(cell);
-                    let slot = if k < row.cells.len() {
-                        row.cells[k].clear();
-                        &mut row.cells[k]
-                    } else {
-                        row.cells.push(String::new());
-                        &mut row.cells[k]
-                    };
-                    match text {
-                        Ok(text) => slot.push_str(text),
-                        Err(_) => {
-                            slot.push_str(&String::from_utf8_lossy(cell));
-                            if row.problem.is_none() {
-                                let name =
-                                    self.header.names.get(k).map(String::as_str).unwrap_or("?");
-                                row.problem = Some(format!(
-                                    "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
-                                    row.line,
-                                    k + 1
-                                ));
-                            }
-                        }
-                    }
-                }
-                true
-            }
-            Err(e) => {
-                let line = self.line_of(e.position());
-                // A reader that fails twice at the same place will not make progress.
-                if self.last_error_at == Some(line) {
-                    self.done = true;
-                    return false;
-                }
-                self.last_error_at = Some(line);
+            Next::Failed(line, message) => {
                 row.line = line;
                 row.cells.clear();
-                row.problem = Some(format!("line {line}: the row cannot be read: {e}"));
-                true
+                row.problem = Some(message);
+                return true;
+            }
+            Next::Record(record, line) => (record, line),
+        };
+        let next = self.fetch();
+        let last = matches!(next, Next::End);
+        self.ahead = Some(next);
+        row.line = line;
+        // Reuse the row's strings: no allocation per cell once they have grown.
+        row.cells.truncate(record.len());
+        for (k, cell) in record.iter().enumerate() {
+            let text = std::str::from_utf8(cell);
+            let slot = if k < row.cells.len() {
+                row.cells[k].clear();
+                &mut row.cells[k]
+            } else {
+                row.cells.push(String::new());
+                &mut row.cells[k]
+            };
+            match text {
+                Ok(text) => slot.push_str(text),
+                Err(_) => {
+                    slot.push_str(&String::from_utf8_lossy(cell));
+                    if row.problem.is_none() {
+                        let name = self.header.names.get(k).map(String::as_str).unwrap_or("?");
+                        row.problem = Some(format!(
+                            "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
+                            row.line,
+                            k + 1
+                        ));
+                    }
+                }
             }
         }
+        let (quotes, end_line) = self.seen.get();
+        if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains(&b'\n')) {
+            row.problem = Some(format!(
+                "line {line}: a quoted cell opened in this row is never closed, so the rest of the file (to line {end_line}) was read into it; close the quote, or remove the stray \", and run again"
+            ));
+        }
+        self.spare = record;
+        true
     }
 }

@@ -18,6 +18,11 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
             }
             None => (1, 1),
         };
+        if message.contains("repetition limit exceeded") {
+            message = "aliases expand to far too many nodes (a \"billion laughs\" document); write the rules out instead of nesting aliases".into();
+        } else if message.contains("recursion limit exceeded") {
+            message = "the document nests too deeply; rule files need only a few levels".into();
+        }
         Error::RuleSyntax {
             file: file.to_string(),
             line,

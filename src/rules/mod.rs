@@ -17,6 +17,9 @@ pub use model::ColumnKind;
 use crate::error::{Error, Problem};
 use crate::normalize::normalize_token;
 
+/// Largest rule file read: rule sets are small, and a huge file is a mistake or an attack.
+const MAX_RULE_FILE: u64 = 8 << 20;
+
 /// Index of a fact (a `one` or `list` column) in [`RuleSet::facts`].
 pub type FactId = usize;
 /// Index of a role in [`RuleSet::roles`].
@@ -207,6 +210,28 @@ impl RuleSet {
             source,
         };
         let mut files = Vec::new();
+        let read = |file: &Path| -> Result<String, Error> {
+            let size = std::fs::metadata(file)
+                .map_err(|source| Error::Io {
+                    path: file.to_path_buf(),
+                    source,
+                })?
+                .len();
+            if size > MAX_RULE_FILE {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{}: {} MiB is far too large for a rule file (the built-in set is under 60 KiB); refusing files over {} MiB",
+                        file.display(),
+                        size >> 20,
+                        MAX_RULE_FILE >> 20
+                    ),
+                });
+            }
+            std::fs::read_to_string(file).map_err(|source| Error::Io {
+                path: file.to_path_buf(),
+                source,
+            })
+        };
         if path.is_dir() {
             let mut names: Vec<_> = std::fs::read_dir(path)
                 .map_err(io)?
@@ -226,14 +251,11 @@ impl RuleSet {
                 });
             }
             for file in names {
-                let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
-                    path: file.clone(),
-                    source,
-                })?;
+                let text = read(&file)?;
                 files.push((file.display().to_string(), text));
             }
         } else {
-            let text = std::fs::read_to_string(path).map_err(io)?;
+            let text = read(path)?;
             files.push((path.display().to_string(), text));
         }
         compile::compile(&files, &path.display().to_string())

@@ -10,6 +10,7 @@ mod corpora;
 mod errors;
 mod explain;
 mod formats;
+mod hostile;
 mod lint;
 mod properties;
 mod report;

@@ -1,0 +1,396 @@
+//! Hostile input: malformed rosters and rule files never make the binary panic or hang, every
+//! row yields exactly one record (an `error` record naming the line when it cannot be read),
+//! and outputs cannot attack the person who opens them.
+
+use std::io::Read;
+
+use partner_roles::output::{Format, writer_for};
+use partner_roles::pipeline;
+use partner_roles::rules::RuleSet;
+use predicates::str::contains;
+use proptest::prelude::*;
+
+use crate::support::{bin, classify_jsonl, fixture};
+
+fn statuses(path: &std::path::Path) -> Vec<(u64, String, String)> {
+    classify_jsonl(path)
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap_or(0),
+                r["status"].as_str().unwrap_or("").to_string(),
+                r["role"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn malformed_rosters_give_a_result_or_an_error_record_per_row() {
+    let s = |v: &[(u64, &str, &str)]| {
+        v.iter()
+            .map(|(l, a, b)| (*l, a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        statuses(&fixture("bad/bom.csv")),
+        s(&[(2, "classified", "reseller")]),
+        "a byte-order mark is not part of the first header"
+    );
+    assert_eq!(
+        statuses(&fixture("bad/crlf.csv")),
+        s(&[
+            (2, "classified", "reseller"),
+            (3, "classified", "fulfillment_partner")
+        ])
+    );
+    assert_eq!(
+        statuses(&fixture("bad/semicolon.csv")),
+        s(&[
+            (2, "classified", "reseller"),
+            (3, "classified", "fulfillment_partner")
+        ]),
+        "semicolon exports are detected"
+    );
+    assert_eq!(
+        statuses(&fixture("bad/tab.csv")),
+        s(&[(2, "classified", "reseller")]),
+        "tab exports are detected"
+    );
+    assert_eq!(
+        statuses(&fixture("bad/quoted-newline.csv")),
+        s(&[(2, "classified", "reseller"), (4, "classified", "reseller")]),
+        "a quoted line break stays in its cell and line numbers stay physical"
+    );
+    let unterminated = classify_jsonl(&fixture("bad/unterminated-quote.csv"));
+    assert_eq!(unterminated.len(), 2);
+    assert_eq!(unterminated[1]["status"], "error");
+    let reason = unterminated[1]["reasons"][0].as_str().expect("reason");
+    assert!(reason.contains("line 3: a quoted cell opened in this row is never closed, so the rest of the file (to line 4) was read into it"), "{reason}");
+    let duplicate = classify_jsonl(&fixture("bad/duplicate-headers.csv"));
+    assert!(
+        duplicate[0]["warnings"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("both mean `earns`")
+    );
+    assert_eq!(
+        duplicate[0]["extra"]["Revenue Model"], "commission",
+        "the second column is carried through"
+    );
+}
+
+#[test]
+fn an_explicit_delimiter_wins_over_detection() {
+    let roster = "partner_id|transacts|earns\nP1|partner|margin\n";
+    let out = bin()
+        .args(["classify", "-", "-f", "jsonl", "-q", "--delimiter", "|"])
+        .write_stdin(roster)
+        .output()
+        .expect("runs");
+    let rec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rec["partner_id"], "P1");
+}
+
+#[test]
+fn a_ten_megabyte_cell_and_ten_thousand_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big-cell.csv");
+    let cell = "x".repeat(10 << 20);
+    std::fs::write(&big, format!("partner_id,notes,transacts,earns\nP1,\"{cell}\",partner,margin\nP2,short,vendor,commission\n")).expect("write");
+    let got = classify_jsonl(&big);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["line"], 3);
+    let wide = dir.path().join("wide.csv");
+    let header: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
+    let row: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+    std::fs::write(
+        &wide,
+        format!(
+            "partner_id,transacts,{}\nW1,partner,{}\n",
+            header.join(","),
+            row.join(",")
+        ),
+    )
+    .expect("write");
+    let got = classify_jsonl(&wide);
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0]["extra"].as_object().map(|o| o.len()),
+        Some(10_000),
+        "unknown columns are carried through"
+    );
+}
+
+#[test]
+fn hostile_rule_files_are_rejected_quickly_with_a_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An alias bomb over conditions: 10^8 nodes if expanded.
+    let mut bomb = String::from(
+        "rules:\n  - id: r\n    role: x\n    source: s\n    when:\n      all:\n        - &c0 {fact: earns, has_any: [margin]}\n",
+    );
+    for i in 1..9 {
+        bomb.push_str(&format!(
+            "        - &c{i} {{all: [{}]}}\n",
+            vec![format!("*c{}", i - 1); 10].join(",")
+        ));
+    }
+    let path = dir.path().join("bomb.yaml");
+    std::fs::write(&path, bomb).expect("write");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(&path)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(contains("billion laughs"));
+    // Deep nesting.
+    let deep = dir.path().join("deep.yaml");
+    std::fs::write(
+        &deep,
+        format!("ruleset: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+    )
+    .expect("write");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(&deep)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(contains("deep.yaml:1:"));
+    // Conditions nested deeper than the engine allows.
+    let mut nested = String::from("@@");
+    for _ in 0..40 {
+        nested = format!("{{not: {nested}}}");
+    }
+    let nested = nested.replace("@@", "{fact: earns, has_any: [margin]}");
+    let exported = tempfile::tempdir().expect("temp dir");
+    bin()
+        .args(["rules", "export"])
+        .arg(exported.path())
+        .assert()
+        .success();
+    let rules = exported.path().join("rules.yaml");
+    let text = std::fs::read_to_string(&rules).expect("read");
+    let deep_rule = format!(
+        "  - id: too_deep\n    role: reseller\n    source: test\n    when: {nested}\n\nlint:\n"
+    );
+    assert!(text.contains("\nlint:\n"));
+    std::fs::write(
+        &rules,
+        text.replacen("\nlint:\n", &format!("\n{deep_rule}"), 1),
+    )
+    .expect("write");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(exported.path())
+        .assert()
+        .code(2)
+        .stderr(contains("nested deeper than 32"));
+    // A 50 MB file is refused before it is read.
+    let huge = dir.path().join("huge.yaml");
+    let file = std::fs::File::create(&huge).expect("create");
+    file.set_len(50 << 20).expect("size");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(&huge)
+        .assert()
+        .code(2)
+        .stderr(contains("far too large for a rule file"));
+}
+
+#[test]
+fn csv_and_markdown_outputs_neutralize_formulas_unless_raw() {
+    let roster = "partner_id,partner_name,transacts,earns,notes\n=1+1,@SUM(A1),partner,margin,\"=HYPERLINK(\"\"http://x\"\")\"\n";
+    let csv = bin()
+        .args(["classify", "-", "-f", "csv", "-q"])
+        .write_stdin(roster)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(csv.stdout).expect("utf-8");
+    let row = text.lines().nth(1).expect("row");
+    assert!(
+        row.starts_with("'=1+1,'@SUM(A1),partner,margin,\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "{row}"
+    );
+    let raw = bin()
+        .args(["classify", "-", "-f", "csv", "-q", "--raw"])
+        .write_stdin(roster)
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&raw.stdout)
+            .lines()
+            .nth(1)
+            .expect("row")
+            .starts_with("=1+1,@SUM(A1)")
+    );
+    let md = bin()
+        .args(["classify", "-", "-f", "markdown", "-q"])
+        .write_stdin(roster)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| '=1+1 | '@SUM(A1) |"));
+}
+
+#[test]
+fn output_files_are_replaced_whole_and_never_the_roster() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("roster.csv");
+    std::fs::copy(fixture("small-roster.csv"), &roster).expect("copy");
+    bin()
+        .args(["classify", "-o"])
+        .arg(&roster)
+        .arg(&roster)
+        .assert()
+        .code(2)
+        .stderr(contains("is the roster being read"));
+    assert_eq!(
+        std::fs::read(&roster).expect("read"),
+        std::fs::read(fixture("small-roster.csv")).expect("read"),
+        "the roster is untouched"
+    );
+    // A run that fails leaves neither a half-written file nor its temporary file.
+    let out = dir.path().join("out.csv");
+    bin()
+        .args(["classify", "-o"])
+        .arg(&out)
+        .arg(fixture("bad/empty.csv"))
+        .assert()
+        .code(2);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("roster.csv")],
+        "{left:?}"
+    );
+    bin()
+        .args(["classify", "-q", "-o"])
+        .arg(&out)
+        .arg(&roster)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("written")
+            .starts_with("partner_id,")
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("roster.csv");
+    let mut text = String::from("partner_id,transacts,earns\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("P{i},partner,margin\n"));
+    }
+    std::fs::write(&roster, text).expect("write");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("partner-roles"))
+        .args(["classify", "-f", "csv"])
+        .arg(&roster)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut first = [0u8; 100];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // Dropping the read end closes the pipe, like `| head`.
+    let out = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+fn builtin() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| RuleSet::builtin().expect("built-in"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Arbitrary bytes as a roster: never a panic, and one output record per record the CSV
+    /// parser sees after the header.
+    #[test]
+    fn arbitrary_bytes_never_panic_and_lose_no_row(body in proptest::collection::vec(
+        proptest::sample::select(vec![b'a', b'P', b'1', b',', b';', b'"', b'\n', b'\r', b' ', 0xff, 0xc3, b'=', b'|']), 0..400)) {
+        let mut bytes = b"partner_id,transacts,earns,delivers\n".to_vec();
+        bytes.extend_from_slice(&body);
+        let mut expected = 0usize;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[..]);
+        let mut record = csv::ByteRecord::new();
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            expected += 1;
+        }
+        let mut out = Vec::new();
+        let summary = {
+            let mut writer = writer_for(Format::Jsonl, Box::new(&mut out));
+            let options = pipeline::RunOptions { delimiter: Some(b',') };
+            pipeline::run(builtin(), &bytes[..], "prop", options, writer.as_mut()).expect("a header row is there")
+        };
+        prop_assert_eq!(summary.rows, summary.written);
+        prop_assert_eq!(summary.written, expected);
+        prop_assert_eq!(String::from_utf8(out).expect("utf-8 output").lines().count(), expected);
+    }
+}
+
+#[test]
+fn rules_that_extend_each_other_in_a_cycle_are_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    bin()
+        .args(["rules", "export"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let rules = dir.path().join("rules.yaml");
+    let text = std::fs::read_to_string(&rules).expect("read");
+    let cycle = "  - id: loop_a\n    role: reseller\n    source: test\n    extends: loop_b\n    when: {fact: earns, has_any: [margin]}\n  - id: loop_b\n    role: reseller\n    source: test\n    extends: loop_a\n    when: {fact: earns, has_any: [volume]}\n\nlint:\n";
+    std::fs::write(&rules, text.replacen("\nlint:\n", &format!("\n{cycle}"), 1)).expect("write");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("extends itself through a cycle of rules"));
+}
+
+/// Every roster and rule file under `fixtures/`, good or bad, through the real binary: it may
+/// succeed, find something (1) or refuse the input (2), but never panic (101).
+#[test]
+fn no_fixture_makes_the_binary_panic() {
+    let mut checked = 0;
+    for dir in ["", "bad", "rules-bad", "rules-lint"] {
+        let folder = fixture(dir);
+        for entry in std::fs::read_dir(&folder).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let out = match ext {
+                "csv" => bin()
+                    .args(["audit", "-q", "-f", "jsonl"])
+                    .arg(&path)
+                    .output(),
+                "yaml" => bin().args(["rules", "lint", "--rules"]).arg(&path).output(),
+                _ => continue,
+            }
+            .expect("runs");
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0..=2)),
+                "{}: exit {code:?}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} fixtures");
+}
