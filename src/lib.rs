@@ -24,6 +24,8 @@
 //! assert!(line.contains(r#""role":"reseller""#));
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod authoring;
 pub mod cli;
 pub mod engine;
@@ -37,4 +39,37 @@ pub mod roster;
 pub mod rules;
 mod yaml;
 
+pub use engine::{Classification, Classifier};
 pub use error::Error;
+pub use rules::RuleSet;
+
+/// Classifies one partner described by (fact, value) pairs, read exactly as roster cells are
+/// read (synonyms, lists, case): the quickest way to embed the engine.
+///
+/// ```
+/// let rules = partner_roles::RuleSet::builtin()?;
+/// let result = partner_roles::classify_partner(
+///     &rules,
+///     &[("transacts", "partner"), ("sells_to", "end customers"), ("earns", "margin"), ("delivers", "none")],
+/// )?;
+/// assert_eq!(result.role, Some("reseller"));
+/// # Ok::<(), partner_roles::Error>(())
+/// ```
+pub fn classify_partner<'r>(
+    rules: &'r RuleSet,
+    facts: &[(&str, &str)],
+) -> Result<Classification<'r>, Error> {
+    let facts: Vec<(String, String)> = facts
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let given = facts::Given {
+        id: "partner",
+        name: None,
+        declared: None,
+        facts: &facts,
+    };
+    let record =
+        facts::record_from_given(rules, &given).map_err(|message| Error::Usage { message })?;
+    Ok(engine::classify(rules, &record))
+}

@@ -111,6 +111,15 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
+/// Wraps `text` in an ANSI colour when colour is on.
+fn paint(text: &str, code: &str) -> String {
+    if super::colour() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
 fn render_text(rules: &RuleSet, r: &Classification) -> String {
     let mut out = String::new();
     let mut line = |label: &str, value: String| out.push_str(&format!("{label:<16}{value}\n"));
@@ -125,7 +134,12 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
                 .unwrap_or_default()
         ),
     );
-    line("status", r.status.as_str().to_string());
+    let status_colour = match r.status {
+        crate::engine::Status::Classified => "32",
+        crate::engine::Status::Ambiguous | crate::engine::Status::Unclassified => "33",
+        crate::engine::Status::Error => "31",
+    };
+    line("status", paint(r.status.as_str(), status_colour));
     line(
         "role",
         match (r.role, r.category) {
@@ -140,8 +154,8 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
     line("confidence", format!("{:.2}", r.confidence));
     if let Some(declared) = r.declared_role {
         let verdict = match r.matches_declared {
-            Some(true) => "agrees",
-            _ => "DISAGREES",
+            Some(true) => paint("agrees", "32"),
+            _ => paint("DISAGREES", "1;31"),
         };
         line("declared", format!("{declared} ({verdict})"));
     }

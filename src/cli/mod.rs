@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 pub(crate) mod classify;
+mod completions;
 mod explain;
 mod report;
 mod rules;
@@ -18,11 +19,38 @@ use crate::error::Error;
 use crate::rules::RuleSet;
 
 /// Tell what kind of partner each company on a partner roster really is, and why.
+///
+/// partner-roles reads a partner roster (CSV), applies rules derived from a partner-program
+/// glossary (who transacts the deal, who does the hands-on work, how the partner is paid) and
+/// gives every record a role, a category, a confidence and the reasons. It audits declared
+/// roles, explains single records, and writes reports. Exit status: 0 success, 1 findings,
+/// 2 bad usage or unreadable input.
 #[derive(Debug, Parser)]
-#[command(name = "partner-roles", version, about, propagate_version = true)]
+#[command(
+    name = "partner-roles",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Say on standard error which rule set was loaded and how long the command took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+/// Set from `-v`: commands report what they loaded on standard error.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether to colour standard output: only on a terminal, and never when `NO_COLOR` is set.
+pub(crate) fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +67,23 @@ enum Command {
     Report(report::ReportArgs),
     /// Work with rule sets.
     Rules(rules::RulesArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  source <(partner-roles completions bash)\n  partner-roles completions zsh > ~/.zfunc/_partner-roles\n  partner-roles completions fish > ~/.config/fish/completions/partner-roles.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: completions::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(
+        after_help = "Examples:\n  partner-roles man > partner-roles.1 && man ./partner-roles.1\n  partner-roles man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write partner-roles.1 and one page per subcommand into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `--rules PATH`, shared by every command that classifies.
@@ -51,10 +96,22 @@ pub(crate) struct RulesOpt {
 
 impl RulesOpt {
     pub(crate) fn load(&self) -> Result<RuleSet, Error> {
-        match &self.rules {
+        let started = std::time::Instant::now();
+        let rules = match &self.rules {
             Some(path) => RuleSet::load(path),
             None => RuleSet::builtin(),
+        }?;
+        if verbose() {
+            eprintln!(
+                "rules: {} {} ({}), {} roles, compiled in {:.1?}",
+                rules.name(),
+                rules.version().unwrap_or(""),
+                rules.origin(),
+                rules.role_ids().count(),
+                started.elapsed()
+            );
         }
+        Ok(rules)
     }
 }
 
@@ -75,6 +132,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
+    let started = std::time::Instant::now();
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
         Command::Audit(args) => audit::run(args),
@@ -82,7 +141,12 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { dir } => completions::man(dir.as_deref()),
     };
+    if cli.verbose {
+        eprintln!("done in {:.2?}", started.elapsed());
+    }
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -20,11 +20,11 @@ use crate::normalize::normalize_token;
 /// Largest rule file read: rule sets are small, and a huge file is a mistake or an attack.
 const MAX_RULE_FILE: u64 = 8 << 20;
 
-/// Index of a fact (a `one` or `list` column) in [`RuleSet::facts`].
+/// Index of a fact (a `one` or `list` column) of a rule set, in vocabulary order.
 pub type FactId = usize;
-/// Index of a role in [`RuleSet::roles`].
+/// Index of a role of a rule set, in taxonomy order.
 pub type RoleId = usize;
-/// Index of a rule in [`RuleSet::rules`].
+/// Index of a rule of a rule set.
 pub type RuleId = usize;
 /// Index of a condition node in the rule set's node arena.
 pub type NodeId = usize;

@@ -252,7 +252,7 @@ pub struct ConditionDef {
     /// An operator test that holds when its fact is unknown (it only rules out on evidence).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub if_known: bool,
-    /// What the condition requires, as it continues "a <role> ...".
+    /// What the condition requires, as it continues "a ROLE ...".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub says: Option<String>,
 }

@@ -7,6 +7,7 @@ mod browser;
 mod check;
 mod classify;
 mod corpora;
+mod ecosystem;
 mod errors;
 mod explain;
 mod formats;

@@ -16,6 +16,9 @@ use crate::rules::RuleSet;
 use crate::rules::export_builtin;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  partner-roles rules list\n  partner-roles rules export my-rules && partner-roles rules lint --rules my-rules"
+)]
 pub(crate) struct RulesArgs {
     #[command(subcommand)]
     command: RulesCommand,

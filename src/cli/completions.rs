@@ -1,0 +1,55 @@
+//! `partner-roles completions SHELL` and `partner-roles man`: generated from the clap
+//! definitions, so they always match the commands.
+
+use clap::{CommandFactory, ValueEnum};
+
+use super::{Cli, Outcome};
+use crate::error::Error;
+
+/// Shells with completion scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shell {
+    /// Bash: `source <(partner-roles completions bash)`.
+    Bash,
+    /// Zsh: write it to a file named `_partner-roles` on `$fpath`.
+    Zsh,
+    /// Fish: write it to `~/.config/fish/completions/partner-roles.fish`.
+    Fish,
+    /// PowerShell: `partner-roles completions powershell | Out-String | Invoke-Expression`.
+    Powershell,
+}
+
+pub(crate) fn completions(shell: Shell) -> Result<Outcome, Error> {
+    let mut command = Cli::command();
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+        Shell::Powershell => clap_complete::Shell::PowerShell,
+    };
+    clap_complete::generate(shell, &mut command, "partner-roles", &mut std::io::stdout());
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        clap_mangen::generate_to(Cli::command(), dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        return Ok(Outcome::Success);
+    }
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::Output(e.to_string()))?;
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(|e| Error::Output(e.to_string()))?;
+    Ok(Outcome::Success)
+}
