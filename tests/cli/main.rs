@@ -14,6 +14,7 @@ mod formats;
 mod hostile;
 mod lint;
 mod properties;
+mod readme;
 mod report;
 mod rules;
 mod support;
