@@ -205,6 +205,19 @@ impl<'r> RecordReader<'r> {
         }
     }
 
+    /// Like [`RecordReader::read`], into `record`, reusing its buffers.
+    pub fn read_into(&mut self, header: &Header, row: &Row, record: &mut Record) {
+        fill(
+            self.rules,
+            header,
+            row,
+            &mut self.seen,
+            false,
+            Some(&mut self.cache),
+            record,
+        );
+    }
+
     /// Normalizes the next row of the roster.
     pub fn read(&mut self, header: &Header, row: &Row) -> Record {
         read(
@@ -235,20 +248,45 @@ fn read(
     row: &Row,
     seen: &mut SeenIds,
     trace: bool,
-    mut cache: Option<&mut Cache>,
+    cache: Option<&mut Cache>,
 ) -> Record {
     let mut record = Record {
-        line: row.line,
+        line: 0,
         partner_id: String::new(),
         partner_name: None,
         declared_text: None,
         declared_role: None,
         facts: Facts::unknown(rules),
-        warnings: header.warnings.clone(),
+        warnings: Vec::new(),
         ignored: Vec::new(),
         mappings: Vec::new(),
-        problem: row.problem.clone(),
+        problem: None,
     };
+    fill(rules, header, row, seen, trace, cache, &mut record);
+    record
+}
+
+/// Reads `row` into `record`, reusing the record's buffers.
+fn fill(
+    rules: &RuleSet,
+    header: &Header,
+    row: &Row,
+    seen: &mut SeenIds,
+    trace: bool,
+    mut cache: Option<&mut Cache>,
+    record: &mut Record,
+) {
+    record.line = row.line;
+    record.partner_id.clear();
+    record.partner_name = None;
+    record.declared_text = None;
+    record.declared_role = None;
+    record.facts.values.clear();
+    record.facts.values.resize(rules.facts.len(), None);
+    record.warnings.clone_from(&header.warnings);
+    record.ignored.clear();
+    record.mappings.clear();
+    record.problem.clone_from(&row.problem);
     let mut key = String::new();
     for &(i, ci) in &header.read_order {
         let Some(cell) = row.cells.get(i) else {
@@ -269,7 +307,7 @@ fn read(
             continue;
         }
         // Unknown markers are short; longer texts (ids, names) need no folding to tell.
-        if text.len() <= rules.longest_marker {
+        if text.len() <= rules.longest_marker && rules.marker_starts[text.as_bytes()[0] as usize] {
             normalize_into(text, &mut key);
             if rules.unknown_markers.contains(&key) {
                 if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
@@ -279,7 +317,7 @@ fn read(
             }
         }
         match column.kind {
-            ColumnKind::Id => record.partner_id = text.to_string(),
+            ColumnKind::Id => record.partner_id.push_str(text),
             ColumnKind::Name => record.partner_name = Some(text.to_string()),
             ColumnKind::DeclaredRole => {
                 record.declared_text = Some(text.to_string());
@@ -310,7 +348,7 @@ fn read(
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
                 let warnings = record.warnings.len();
-                read_fact(rules, fact, text, &mut key, &mut record, trace);
+                read_fact(rules, fact, text, &mut key, record, trace);
                 if let Some(cache) = cache.as_deref_mut()
                     && record.warnings.len() == warnings
                 {
@@ -362,7 +400,6 @@ fn read(
             record.partner_id
         ));
     }
-    record
 }
 
 fn remember(

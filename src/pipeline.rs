@@ -177,16 +177,32 @@ pub fn run<S: Sink + ?Sized>(
         let mut classifier = Classifier::new(rules);
         let mut summary = Summary::default();
         out.start(&header).map_err(write_err)?;
+        // One record and one classification, refilled for every row: no allocation a row.
+        let mut record: Option<Record> = None;
+        let mut result: Option<Classification> = None;
         for batch in batch_rx {
             for row in &batch {
                 summary.rows += 1;
-                let record = records.read(&header, row);
-                let result = classifier.classify(&record);
-                summary.count(&result);
+                let record = match &mut record {
+                    Some(r) => {
+                        records.read_into(&header, row, r);
+                        &*r
+                    }
+                    None => &*record.insert(records.read(&header, row)),
+                };
+                let decided = classifier.decided(record);
+                let result = match &mut result {
+                    Some(c) => {
+                        c.refill(record, decided);
+                        &*c
+                    }
+                    None => &*result.insert(classifier.classify(record)),
+                };
+                summary.count(result);
                 let item = Item {
                     row,
-                    record: &record,
-                    result: &result,
+                    record,
+                    result,
                 };
                 out.item(&item).map_err(write_err)?;
                 summary.written += 1;

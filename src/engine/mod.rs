@@ -192,7 +192,25 @@ impl<'r> std::ops::Deref for Classification<'r> {
     }
 }
 
-impl Classification<'_> {
+impl<'r> Classification<'r> {
+    /// Makes this classification the one of `record` with `decided`, reusing its buffers (a
+    /// streaming loop refills one classification instead of allocating one a row).
+    pub fn refill(&mut self, record: &Record, decided: Arc<Decided<'r>>) {
+        fn copy(into: &mut String, from: &str) {
+            into.clear();
+            into.push_str(from);
+        }
+        copy(&mut self.partner_id, &record.partner_id);
+        match (&mut self.partner_name, &record.partner_name) {
+            (Some(mine), Some(theirs)) => copy(mine, theirs),
+            (mine, theirs) => *mine = theirs.clone(),
+        }
+        self.decided = decided;
+        self.own_reasons.clone_from(&record.ignored);
+        self.warnings.clone_from(&record.warnings);
+        self.line = record.line;
+    }
+
     /// Every reason: the shared ones, then this record's own.
     pub fn reasons(&self) -> impl Iterator<Item = &str> {
         self.decided
@@ -488,8 +506,22 @@ impl<'r> Classifier<'r> {
 
     /// Classifies one record.
     pub fn classify(&mut self, record: &Record) -> Classification<'r> {
+        let decided = self.decided(record);
+        Classification {
+            partner_id: record.partner_id.clone(),
+            partner_name: record.partner_name.clone(),
+            decided,
+            own_reasons: record.ignored.clone(),
+            warnings: record.warnings.clone(),
+            line: record.line,
+        }
+    }
+
+    /// The shared decision for a record: from the cache when its pattern was seen.
+    pub fn decided(&mut self, record: &Record) -> Arc<Decided<'r>> {
         if record.problem.is_some() {
-            return classify(self.rules, record);
+            let eval = evaluate_record(self.rules, record);
+            return Arc::new(decided(self.rules, record, &eval));
         }
         let hash = {
             use std::hash::{Hash, Hasher};
@@ -535,14 +567,7 @@ impl<'r> Classifier<'r> {
                 decided
             }
         };
-        Classification {
-            partner_id: record.partner_id.clone(),
-            partner_name: record.partner_name.clone(),
-            decided,
-            own_reasons: record.ignored.clone(),
-            warnings: record.warnings.clone(),
-            line: record.line,
-        }
+        decided
     }
 }
 

@@ -182,6 +182,7 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         header_index: HashMap::new(),
         unknown_markers: Vec::new(),
         longest_marker: 0,
+        marker_starts: [false; 256],
         facts: Vec::new(),
         categories: Vec::new(),
         umbrella: None,
@@ -263,6 +264,12 @@ fn compile_vocabulary(
         .max()
         .unwrap_or(0)
         * 2;
+    for marker in &vocab.unknown_markers {
+        if let Some(&b) = marker.trim().as_bytes().first() {
+            set.marker_starts[b.to_ascii_lowercase() as usize] = true;
+            set.marker_starts[b.to_ascii_uppercase() as usize] = true;
+        }
+    }
     let mut seen_kinds = HashSet::new();
     for (ci, col) in vocab.columns.into_iter().enumerate() {
         let at = format!("vocabulary.columns[{ci}]");

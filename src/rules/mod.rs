@@ -41,6 +41,9 @@ pub struct RuleSet {
     pub(crate) unknown_markers: Vec<String>,
     /// Length of the longest unknown marker, in bytes (longer cells are never markers).
     pub(crate) longest_marker: usize,
+    /// The lower-cased first bytes unknown markers can start with (a cell starting otherwise is
+    /// never a marker): `marker_starts[b]` for byte `b`.
+    pub(crate) marker_starts: [bool; 256],
     pub(crate) facts: Vec<Fact>,
     pub(crate) categories: Vec<Category>,
     pub(crate) umbrella: Option<Umbrella>,
