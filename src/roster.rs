@@ -342,8 +342,13 @@ impl<R: Read> RosterReader<R> {
         row.line = line;
         // Reuse the row's strings: no allocation per cell once they have grown.
         row.cells.truncate(record.len());
+        // One validation for the whole record; cells are then slices of it.
+        let whole = std::str::from_utf8(record.as_slice()).ok();
         for (k, cell) in record.iter().enumerate() {
-            let text = std::str::from_utf8(cell);
+            let text = match (whole, record.range(k)) {
+                (Some(all), Some(range)) => Ok(&all[range]),
+                _ => std::str::from_utf8(cell),
+            };
             let slot = if k < row.cells.len() {
                 row.cells[k].clear();
                 &mut row.cells[k]

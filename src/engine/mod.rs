@@ -538,7 +538,7 @@ impl<'r> Classifier<'r> {
                     && key.declared_text.as_deref() == record.declared_text.as_deref()
             })
         });
-        let decided = match found {
+        match found {
             Some((_, decided)) => Arc::clone(decided),
             None => {
                 let roles = evaluate(self.rules, &record.facts, &mut self.trace);
@@ -566,8 +566,7 @@ impl<'r> Classifier<'r> {
                 ));
                 decided
             }
-        };
-        decided
+        }
     }
 }
 
