@@ -1,14 +1,11 @@
 //! `partner-roles audit ROSTER`: declared against derived, listing the records a person must
 //! look at (mismatches, unconfirmed declarations, unreadable rows).
 
-use std::path::PathBuf;
-
 use clap::{Args, ValueEnum};
 
-use super::classify::{default_format, parse_delimiter};
-use super::{Outcome, RulesOpt, open_input_with_progress, open_output};
+use super::{Outcome, RosterOpt, WriteOpt, default_format, open_input_with_progress, open_output};
 use crate::error::Error;
-use crate::output::{Format, RecordWriter, writer_with};
+use crate::output::{RecordWriter, writer_with};
 use crate::pipeline::{self, Item, RunOptions, Sink};
 use crate::roster::Header;
 
@@ -17,33 +14,16 @@ use crate::roster::Header;
     after_help = "Examples:\n  partner-roles audit fixtures/sample-roster.csv\n  partner-roles audit roster.csv --format jsonl --fail-on unconfirmed   # in CI\n  partner-roles audit roster.csv --all --format csv -o audit.csv"
 )]
 pub(crate) struct AuditArgs {
-    /// The roster CSV, or - for standard input.
-    #[arg(value_name = "ROSTER.csv")]
-    roster: PathBuf,
     #[command(flatten)]
-    rules: RulesOpt,
-    /// Output format [default: table on a terminal, else csv; with -o, from the file's extension]
-    #[arg(long, short = 'f', value_enum)]
-    format: Option<Format>,
-    /// Write to FILE instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
+    input: RosterOpt,
+    #[command(flatten)]
+    write: WriteOpt,
     /// List every record with its finding, not only those that need a person.
     #[arg(long)]
     all: bool,
     /// Which findings make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Mismatch)]
     fail_on: FailOn,
-    /// Print no summary on standard error.
-    #[arg(long, short = 'q')]
-    quiet: bool,
-    /// Write CSV and Markdown cells as they are, without the leading ' that keeps a spreadsheet
-    /// from running a cell that starts with = + - @ as a formula.
-    #[arg(long)]
-    raw: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,26 +58,27 @@ impl Sink for AuditSink<'_> {
 }
 
 pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
-    let rules = args.rules.load()?;
+    let rules = args.input.rules.load()?;
     let format = args
+        .write
         .format
-        .unwrap_or_else(|| default_format(args.output.as_deref()));
-    let input = open_input_with_progress(&args.roster, args.quiet)?;
-    let (out, pending) = open_output(args.output.as_deref(), Some(&args.roster))?;
+        .unwrap_or_else(|| default_format(args.write.output.as_deref()));
+    let input = open_input_with_progress(&args.input.roster, args.write.quiet)?;
+    let (out, pending) = open_output(args.write.output.as_deref(), Some(&args.input.roster))?;
     let mut sink = AuditSink {
-        out: writer_with(format, out, args.raw),
+        out: writer_with(format, out, args.write.raw),
         all: args.all,
     };
     let options = RunOptions {
-        delimiter: args.delimiter,
+        delimiter: args.input.delimiter,
     };
-    let source = args.roster.display().to_string();
+    let source = args.input.roster.display().to_string();
     let summary = pipeline::run(&rules, input, &source, options, &mut sink)?;
     drop(sink);
     if let Some(pending) = pending {
         pending.commit()?;
     }
-    if !args.quiet {
+    if !args.write.quiet {
         eprintln!("{}", summary.audit_line());
     }
     let failed = match args.fail_on {

@@ -1,11 +1,8 @@
 //! `partner-roles explain ROSTER --id ID | --row N`: the whole trace for one record.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use super::classify::parse_delimiter;
-use super::{Outcome, RulesOpt, open_input};
+use super::{Outcome, RosterOpt, open_input};
 use crate::engine::{Status, Tri, candidate_order, condense, evaluate_record, near_miss};
 use crate::error::Error;
 use crate::facts::{SeenIds, read_record_traced};
@@ -17,26 +14,25 @@ use crate::roster::{RosterReader, Row};
     after_help = "Examples:\n  partner-roles explain fixtures/sample-roster.csv --id P013\n  partner-roles explain fixtures/sample-roster.csv --row 3"
 )]
 pub(crate) struct ExplainArgs {
-    /// The roster CSV, or - for standard input.
-    #[arg(value_name = "ROSTER.csv")]
-    roster: PathBuf,
+    #[command(flatten)]
+    input: RosterOpt,
     /// The partner_id of the record (the first one, if the id repeats).
     #[arg(long, required_unless_present = "row", conflicts_with = "row")]
     id: Option<String>,
     /// The record's position among the data rows, counting from 1.
     #[arg(long)]
     row: Option<usize>,
-    #[command(flatten)]
-    rules: RulesOpt,
-    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
 }
 
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
-    let rules = args.rules.load()?;
-    let source = args.roster.display().to_string();
-    let mut reader = RosterReader::new(open_input(&args.roster)?, &source, &rules, args.delimiter)?;
+    let rules = args.input.rules.load()?;
+    let source = args.input.roster.display().to_string();
+    let mut reader = RosterReader::new(
+        open_input(&args.input.roster)?,
+        &source,
+        &rules,
+        args.input.delimiter,
+    )?;
     let header = reader.header().clone();
     let mut seen = SeenIds::default();
     let mut row = Row::default();

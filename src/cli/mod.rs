@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Error;
+use crate::output::Format;
 use crate::rules::RuleSet;
 
 /// Tell what kind of partner each company on a partner roster really is, and why.
@@ -113,6 +114,68 @@ impl RulesOpt {
         }
         Ok(rules)
     }
+}
+
+/// The roster a command reads: `ROSTER.csv`, `--rules` and `--delimiter`.
+#[derive(Debug, Args)]
+pub(crate) struct RosterOpt {
+    /// The roster CSV, or - for standard input.
+    #[arg(value_name = "ROSTER.csv")]
+    pub(crate) roster: PathBuf,
+    #[command(flatten)]
+    pub(crate) rules: RulesOpt,
+    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub(crate) delimiter: Option<u8>,
+}
+
+/// How a command writes records: `--format`, `-o`, `--quiet`, `--raw`.
+#[derive(Debug, Args)]
+pub(crate) struct WriteOpt {
+    /// Output format [default: table on a terminal, else csv; with -o, from the file's extension]
+    #[arg(long, short = 'f', value_enum)]
+    pub(crate) format: Option<Format>,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Print no summary on standard error.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Write CSV and Markdown cells as they are, without the leading ' that keeps a spreadsheet
+    /// from running a cell that starts with = + - @ as a formula.
+    #[arg(long)]
+    pub(crate) raw: bool,
+}
+
+/// Parses `--delimiter`: one ASCII character, or `tab`.
+pub(crate) fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
+        _ => Err(format!(
+            "expected one ASCII character such as , or ; or tab, got {text:?}"
+        )),
+    }
+}
+
+/// The format to use when none was asked for.
+pub(crate) fn default_format(output: Option<&Path>) -> Format {
+    let by_extension = output
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .and_then(|e| match e.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" => Some(Format::Table),
+            _ => None,
+        });
+    by_extension.unwrap_or(if stdout_is_terminal(output) {
+        Format::Table
+    } else {
+        Format::Csv
+    })
 }
 
 /// The outcome of a command that ran: success, or findings (exit status 1).

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::classify::parse_delimiter;
-use super::{Outcome, RulesOpt, open_input_with_progress, open_output};
+use super::{Outcome, RosterOpt, open_input_with_progress, open_output};
 use crate::error::Error;
 use crate::pipeline::{self, RunOptions};
 use crate::report::{ReportBuilder, render_html, render_markdown, report_date};
@@ -16,20 +15,14 @@ use crate::report::{ReportBuilder, render_html, render_markdown, report_date};
     after_help = "Examples:\n  partner-roles report fixtures/sample-roster.csv -o report.html\n  partner-roles report roster.csv --format markdown -o report.md\n  partner-roles report big.csv -o big.html --max-details 500"
 )]
 pub(crate) struct ReportArgs {
-    /// The roster CSV, or - for standard input.
-    #[arg(value_name = "ROSTER.csv")]
-    roster: PathBuf,
     #[command(flatten)]
-    rules: RulesOpt,
+    input: RosterOpt,
     /// Report format [default: from the -o extension (.md is markdown), else html]
     #[arg(long, short = 'f', value_enum)]
     format: Option<ReportFormat>,
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
     /// Most records listed in each section; the summaries always cover every record.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     max_details: usize,
@@ -47,7 +40,7 @@ enum ReportFormat {
 }
 
 pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
-    let rules = args.rules.load()?;
+    let rules = args.input.rules.load()?;
     let format = args.format.unwrap_or_else(|| {
         let md = args
             .output
@@ -60,11 +53,11 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
             ReportFormat::Html
         }
     });
-    let input = open_input_with_progress(&args.roster, args.quiet)?;
-    let source = args.roster.display().to_string();
+    let input = open_input_with_progress(&args.input.roster, args.quiet)?;
+    let source = args.input.roster.display().to_string();
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);
     let options = RunOptions {
-        delimiter: args.delimiter,
+        delimiter: args.input.delimiter,
     };
     let summary = pipeline::run(&rules, input, &source, options, &mut builder)?;
     let report = builder.finish();
@@ -72,7 +65,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
         ReportFormat::Html => render_html(&report)?,
         ReportFormat::Markdown => render_markdown(&report)?,
     };
-    let (mut out, pending) = open_output(args.output.as_deref(), Some(&args.roster))?;
+    let (mut out, pending) = open_output(args.output.as_deref(), Some(&args.input.roster))?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::Output(e.to_string()))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::authoring::diff::diff;
-use crate::cli::classify::parse_delimiter;
+use crate::cli::parse_delimiter;
 use crate::cli::{Outcome, open_input};
 use crate::error::Error;
 use crate::rules::RuleSet;
