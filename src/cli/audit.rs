@@ -3,10 +3,10 @@
 
 use clap::{Args, ValueEnum};
 
-use super::{Outcome, RosterOpt, WriteOpt, default_format, open_input_with_progress, open_output};
+use super::{Outcome, RosterOpt, WriteOpt, stream};
 use crate::error::Error;
-use crate::output::{RecordWriter, writer_with};
-use crate::pipeline::{self, Item, RunOptions, Sink};
+use crate::output::RecordWriter;
+use crate::pipeline::{Item, Sink};
 use crate::roster::Header;
 
 #[derive(Debug, Args)]
@@ -44,7 +44,7 @@ struct AuditSink<'w> {
 
 impl Sink for AuditSink<'_> {
     fn start(&mut self, header: &Header) -> std::io::Result<()> {
-        self.out.start(header)
+        RecordWriter::start(&mut self.out, header)
     }
     fn item(&mut self, item: &Item) -> std::io::Result<()> {
         if self.all || item.result.finding.needs_review() {
@@ -53,31 +53,13 @@ impl Sink for AuditSink<'_> {
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
-        self.out.finish()
+        RecordWriter::finish(&mut self.out)
     }
 }
 
 pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
-    let rules = args.input.rules.load()?;
-    let format = args
-        .write
-        .format
-        .unwrap_or_else(|| default_format(args.write.output.as_deref()));
-    let input = open_input_with_progress(&args.input.roster, args.write.quiet)?;
-    let (out, pending) = open_output(args.write.output.as_deref(), Some(&args.input.roster))?;
-    let mut sink = AuditSink {
-        out: writer_with(format, out, args.write.raw),
-        all: args.all,
-    };
-    let options = RunOptions {
-        delimiter: args.input.delimiter,
-    };
-    let source = args.input.roster.display().to_string();
-    let summary = pipeline::run(&rules, input, &source, options, &mut sink)?;
-    drop(sink);
-    if let Some(pending) = pending {
-        pending.commit()?;
-    }
+    let all = args.all;
+    let summary = stream(&args.input, &args.write, |out| AuditSink { out, all })?;
     if !args.write.quiet {
         eprintln!("{}", summary.audit_line());
     }

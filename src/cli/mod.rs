@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Error;
-use crate::output::Format;
+use crate::output::{Format, RecordWriter, writer_with};
+use crate::pipeline::{self, RunOptions, Sink, Summary};
 use crate::rules::RuleSet;
 
 /// Tell what kind of partner each company on a partner roster really is, and why.
@@ -176,6 +177,33 @@ pub(crate) fn default_format(output: Option<&Path>) -> Format {
     } else {
         Format::Csv
     })
+}
+
+/// Streams the roster of `input` through the pipeline into the writer `write` asks for,
+/// wrapped by `wrap` (a filter such as audit's, or nothing), and commits an `-o` file once the
+/// run succeeded. The shared body of `classify` and `audit`.
+pub(crate) fn stream<S: Sink>(
+    input: &RosterOpt,
+    write: &WriteOpt,
+    wrap: impl FnOnce(Box<dyn RecordWriter>) -> S,
+) -> Result<Summary, Error> {
+    let rules = input.rules.load()?;
+    let format = write
+        .format
+        .unwrap_or_else(|| default_format(write.output.as_deref()));
+    let reader = open_input_with_progress(&input.roster, write.quiet)?;
+    let (out, pending) = open_output(write.output.as_deref(), Some(&input.roster))?;
+    let mut sink = wrap(writer_with(format, out, write.raw));
+    let options = RunOptions {
+        delimiter: input.delimiter,
+    };
+    let source = input.roster.display().to_string();
+    let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;
+    drop(sink);
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
+    Ok(summary)
 }
 
 /// The outcome of a command that ran: success, or findings (exit status 1).

@@ -48,6 +48,18 @@ pub trait RecordWriter {
     fn finish(&mut self) -> std::io::Result<()>;
 }
 
+impl<W: RecordWriter + ?Sized> RecordWriter for Box<W> {
+    fn start(&mut self, header: &Header) -> std::io::Result<()> {
+        (**self).start(header)
+    }
+    fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()> {
+        (**self).write(cells, record)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        (**self).finish()
+    }
+}
+
 /// A writer for `format` over `out`. CSV and Markdown cells that a spreadsheet would run as
 /// formulas get a leading `'` (see [`writer_with`] to turn that off).
 pub fn writer_for<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RecordWriter + 'w> {
