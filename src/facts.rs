@@ -77,22 +77,95 @@ pub struct Record {
     pub problem: Option<String>,
 }
 
-/// Keeps the ids seen so far, to flag duplicates. It stores a 64-bit hash of each id (8 bytes
-/// an id, the only memory of a run that grows with the roster); two different ids share a hash
-/// with odds of about one in 10^7 even at ten million ids.
+/// Keeps the ids seen so far, to flag duplicates, in about 5 bytes an id: the only memory of a
+/// run that grows with the roster, and it grows a little at a time (no table doubling).
+///
+/// Each id is reduced to a 56-bit hash. The top 16 bits pick one of 65,536 buckets; the other
+/// 40 bits are appended, 5 bytes each, to the bucket, which is searched from the end. Two
+/// different ids share a hash with odds of about one in 150,000 in a roster of a million
+/// distinct ids (n²/2⁵⁷), and one in 15 million at 100,000.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    hashes: rustc_hash::FxHashSet<u64>,
+    buckets: Vec<Vec<u8>>,
 }
+
+/// Bytes kept per id in a bucket.
+const ID_BYTES: usize = 5;
 
 impl SeenIds {
     /// Records `id`; returns true if an earlier row had it.
     pub fn check(&mut self, id: &str) -> bool {
+        self.check_hash(Self::hash(id))
+    }
+
+    /// The hash `check` keeps of `id`.
+    pub fn hash(id: &str) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::hash::DefaultHasher::new();
         id.hash(&mut hasher);
-        !self.hashes.insert(hasher.finish())
+        hasher.finish()
     }
+
+    /// Records the ids whose hashes are `hashes`, in order (`None`: a row without id), and
+    /// sets `duplicate[i]` when an earlier id has hash `i`. The buckets are read ahead for the
+    /// whole slice first, so the memory waits overlap instead of adding up.
+    pub fn check_many(&mut self, hashes: &[Option<u64>], duplicate: &mut Vec<bool>) {
+        self.ensure_buckets();
+        let mut touched = 0u8;
+        for hash in hashes.iter().flatten() {
+            touched ^= self.buckets[(hash >> 48) as usize].len() as u8;
+        }
+        for hash in hashes.iter().flatten() {
+            touched ^= self.buckets[(hash >> 48) as usize]
+                .first()
+                .copied()
+                .unwrap_or(0);
+        }
+        std::hint::black_box(touched);
+        duplicate.clear();
+        duplicate.extend(hashes.iter().map(|h| h.is_some_and(|h| self.check_hash(h))));
+    }
+
+    fn ensure_buckets(&mut self) {
+        if self.buckets.is_empty() {
+            self.buckets = vec![Vec::new(); 1 << 16];
+        }
+    }
+
+    fn check_hash(&mut self, hash: u64) -> bool {
+        self.ensure_buckets();
+        let bucket = &mut self.buckets[(hash >> 48) as usize];
+        let key = &hash.to_le_bytes()[..ID_BYTES];
+        if bucket.chunks_exact(ID_BYTES).any(|entry| entry == key) {
+            return true;
+        }
+        if bucket.len() == bucket.capacity() {
+            // Grow by a quarter (at least 4 ids): little slack, few reallocations.
+            bucket.reserve_exact(ID_BYTES * (bucket.len() / ID_BYTES / 4).max(4));
+        }
+        bucket.extend_from_slice(key);
+        false
+    }
+}
+
+/// The key a row's id cell gives, or `None` when the cell is empty or an unknown marker (the
+/// record then takes its line number as key). `scratch` is reused for normalizing.
+pub(crate) fn id_key<'a>(rules: &RuleSet, cell: &'a str, scratch: &mut String) -> Option<&'a str> {
+    let text = cell.trim();
+    if text.is_empty() || is_unknown_marker(rules, text, scratch) {
+        return None;
+    }
+    Some(text)
+}
+
+/// Whether `text` (trimmed, not empty) is one of the vocabulary's unknown markers (`n/a`, `?`).
+fn is_unknown_marker(rules: &RuleSet, text: &str, scratch: &mut String) -> bool {
+    // Unknown markers are short; longer texts (ids, names) need no folding to tell.
+    if text.len() <= rules.longest_marker && rules.marker_starts[text.as_bytes()[0] as usize] {
+        normalize_into(text, scratch);
+        return rules.unknown_markers.contains(scratch);
+    }
+    false
 }
 
 /// One partner described directly rather than by a roster row (for `check` and rule tests).
@@ -159,6 +232,7 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
         line: 1,
         cells,
         problem: None,
+        duplicate_id: None,
     };
     Ok(read_record_traced(
         rules,
@@ -306,15 +380,11 @@ fn fill(
             record.facts.values[fact] = bits;
             continue;
         }
-        // Unknown markers are short; longer texts (ids, names) need no folding to tell.
-        if text.len() <= rules.longest_marker && rules.marker_starts[text.as_bytes()[0] as usize] {
-            normalize_into(text, &mut key);
-            if rules.unknown_markers.contains(&key) {
-                if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
-                    remember(&mut cache.cells[ci], text, None);
-                }
-                continue;
+        if is_unknown_marker(rules, text, &mut key) {
+            if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
+                remember(&mut cache.cells[ci], text, None);
             }
+            continue;
         }
         match column.kind {
             ColumnKind::Id => record.partner_id.push_str(text),
@@ -380,7 +450,8 @@ fn fill(
             names.join(", ")
         ));
     }
-    if record.partner_id.is_empty() {
+    let has_key = !record.partner_id.is_empty();
+    if !has_key {
         record.partner_id = row.line.to_string();
         record.warnings.push(if header.has_id {
             format!(
@@ -394,7 +465,12 @@ fn fill(
             )
         });
     }
-    if seen.check(&record.partner_id) {
+    // The reading thread of a run checks ids in input order and says so on the row.
+    let duplicate = match row.duplicate_id {
+        Some(duplicate) => duplicate,
+        None => has_key && seen.check(&record.partner_id),
+    };
+    if duplicate {
         record.warnings.push(format!(
             "duplicate partner_id {:?}: an earlier row has the same id",
             record.partner_id

@@ -5,8 +5,8 @@ use std::io::Read;
 
 use crate::engine::{Classification, Classifier, Finding, Status};
 use crate::error::Error;
-use crate::facts::{Record, RecordReader};
-use crate::output::RecordWriter;
+use crate::facts::{Record, RecordReader, SeenIds, id_key};
+use crate::output::{RecordWriter, RowRenderer};
 use crate::roster::{Header, RosterReader, Row};
 use crate::rules::RuleSet;
 
@@ -36,6 +36,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    fn add(&mut self, other: &Summary) {
+        self.rows += other.rows;
+        self.written += other.written;
+        self.classified += other.classified;
+        self.ambiguous += other.ambiguous;
+        self.unclassified += other.unclassified;
+        self.errors += other.errors;
+        self.agree += other.agree;
+        self.mismatches += other.mismatches;
+        self.unconfirmed += other.unconfirmed;
+        self.undeclared += other.undeclared;
+    }
+
     fn count(&mut self, result: &Classification) {
         match result.status {
             Status::Classified => self.classified += 1,
@@ -93,6 +106,19 @@ pub trait Sink {
     fn item(&mut self, item: &Item) -> std::io::Result<()>;
     /// Called once after the last item.
     fn finish(&mut self) -> std::io::Result<()>;
+    /// A renderer that turns one item into output bytes on a worker thread, when this sink's
+    /// output is the concatenation of such bytes (CSV, JSON Lines). The run then calls
+    /// [`Sink::rendered`] instead of [`Sink::item`]. `None` (the default): items come one by one.
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        None
+    }
+    /// Takes the bytes a [`Sink::renderer`] rendered, in input order.
+    fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let _ = bytes;
+        Err(std::io::Error::other(
+            "this sink renders no items on its own",
+        ))
+    }
 }
 
 impl<W: RecordWriter + ?Sized> Sink for W {
@@ -105,6 +131,12 @@ impl<W: RecordWriter + ?Sized> Sink for W {
     fn finish(&mut self) -> std::io::Result<()> {
         RecordWriter::finish(self)
     }
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        RecordWriter::renderer(self)
+    }
+    fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_rendered(bytes)
+    }
 }
 
 /// Options of a run.
@@ -112,19 +144,30 @@ impl<W: RecordWriter + ?Sized> Sink for W {
 pub struct RunOptions {
     /// The field delimiter of the roster; `None` detects it from the header line.
     pub delimiter: Option<u8>,
+    /// Classifying threads; `0` picks one per core.
+    pub workers: usize,
 }
 
-/// Rows handed from the reading thread to the classifying one at a time.
-const BATCH: usize = 1024;
-/// Batches in flight between the two threads (bounds the memory of a run).
-const BATCHES_IN_FLIGHT: usize = 4;
+/// Rows handed from the reading thread to a classifying one at a time.
+const BATCH: usize = 512;
+/// Batches that exist in a run: the reader waits for one to come back before reading more, so
+/// this bounds the memory of a run whatever the size of the roster.
+const BATCHES: usize = 8;
+
+/// A batch of rows and its place in the input.
+struct Batch {
+    seq: u64,
+    rows: Vec<Row>,
+}
 
 /// Classifies every row of `input` (named `source` in errors) and hands each item to `out`, in
 /// input order.
 ///
-/// Two threads: one parses the CSV into batches of rows, the calling thread reads the facts,
-/// classifies and writes. Both stages are sequential, so the output order is the input order
-/// and duplicate ids are seen in order; batches are recycled, and at most a few are in flight.
+/// One thread parses the CSV into batches of rows and checks ids for duplicates, in input
+/// order. When `out` has a [`Sink::renderer`], classifying threads (one per core) read the
+/// facts, classify and render whole batches, and the calling thread writes the rendered batches
+/// in input order; otherwise the calling thread classifies and hands over each item itself.
+/// A fixed number of batches and output buffers circulate, so memory stays flat.
 pub fn run<S: Sink + ?Sized>(
     rules: &RuleSet,
     input: impl Read + Send,
@@ -132,84 +175,206 @@ pub fn run<S: Sink + ?Sized>(
     options: RunOptions,
     out: &mut S,
 ) -> Result<Summary, Error> {
-    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex, mpsc};
     let write_err = |e: std::io::Error| Error::Output(e.to_string());
     std::thread::scope(|scope| {
-        let (header_tx, header_rx) = mpsc::sync_channel::<Result<Header, Error>>(1);
-        let (batch_tx, batch_rx) = mpsc::sync_channel::<Vec<Row>>(BATCHES_IN_FLIGHT);
-        let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<Row>>();
+        let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<Header>, Error>>(1);
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(BATCHES);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<Row>>();
+        for _ in 0..BATCHES {
+            let _ = free_tx.send(Vec::new());
+        }
         scope.spawn(move || {
-            let mut reader = match RosterReader::new(input, source, rules, options.delimiter) {
-                Ok(reader) => reader,
-                Err(e) => {
-                    let _ = header_tx.send(Err(e));
-                    return;
-                }
-            };
-            if header_tx.send(Ok(reader.header().clone())).is_err() {
-                return;
-            }
-            loop {
-                let mut batch = recycle_rx.try_recv().unwrap_or_default();
-                let mut n = 0;
-                let mut more = true;
-                while n < BATCH {
-                    if n == batch.len() {
-                        batch.push(Row::default());
-                    }
-                    if !reader.read_row(&mut batch[n]) {
-                        more = false;
-                        break;
-                    }
-                    n += 1;
-                }
-                batch.truncate(n);
-                // A closed channel means the consumer stopped (an error): stop too.
-                if (n > 0 && batch_tx.send(batch).is_err()) || !more {
-                    return;
-                }
-            }
+            read_batches(rules, input, source, options, header_tx, batch_tx, free_rx)
         });
         let header = header_rx
             .recv()
             .map_err(|_| Error::Output("the roster reader stopped unexpectedly".into()))??;
-        let mut records = RecordReader::new(rules);
-        let mut classifier = Classifier::new(rules);
-        let mut summary = Summary::default();
         out.start(&header).map_err(write_err)?;
-        // One record and one classification, refilled for every row: no allocation a row.
-        let mut record: Option<Record> = None;
-        let mut result: Option<Classification> = None;
-        for batch in batch_rx {
-            for row in &batch {
-                summary.rows += 1;
-                let record = match &mut record {
-                    Some(r) => {
-                        records.read_into(&header, row, r);
-                        &*r
-                    }
-                    None => &*record.insert(records.read(&header, row)),
-                };
-                let decided = classifier.decided(record);
-                let result = match &mut result {
-                    Some(c) => {
-                        c.refill(record, decided);
-                        &*c
-                    }
-                    None => &*result.insert(classifier.classify(record)),
-                };
-                summary.count(result);
-                let item = Item {
-                    row,
-                    record,
-                    result,
-                };
-                out.item(&item).map_err(write_err)?;
-                summary.written += 1;
+        let mut summary = Summary::default();
+        let workers = match options.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            n => n,
+        };
+        let renderers: Option<Vec<Box<dyn RowRenderer>>> =
+            (0..workers).map(|_| out.renderer()).collect();
+        let Some(renderers) = renderers else {
+            // One by one on this thread.
+            let mut worker = Worker::new(rules);
+            for batch in batch_rx {
+                for row in &batch.rows {
+                    let (record, result) = worker.classify(&header, row);
+                    summary.rows += 1;
+                    summary.count(result);
+                    out.item(&Item {
+                        row,
+                        record,
+                        result,
+                    })
+                    .map_err(write_err)?;
+                    summary.written += 1;
+                }
+                let _ = free_tx.send(batch.rows);
             }
-            let _ = recycle_tx.send(batch);
+            out.finish().map_err(write_err)?;
+            return Ok(summary);
+        };
+        let batch_rx = Arc::new(Mutex::new(batch_rx));
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>, Summary)>(BATCHES);
+        let (buf_tx, buf_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..BATCHES {
+            let _ = buf_tx.send(Vec::new());
+        }
+        let buf_rx = Arc::new(Mutex::new(buf_rx));
+        for mut renderer in renderers {
+            let (batch_rx, buf_rx) = (Arc::clone(&batch_rx), Arc::clone(&buf_rx));
+            let (free_tx, done_tx, header) =
+                (free_tx.clone(), done_tx.clone(), Arc::clone(&header));
+            scope.spawn(move || {
+                let mut worker = Worker::new(rules);
+                loop {
+                    // An output buffer first, then a batch: whoever holds a batch can finish it.
+                    let buf = buf_rx
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|rx| rx.recv().map_err(drop));
+                    let Ok(mut buf) = buf else { return };
+                    let batch = batch_rx
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|rx| rx.recv().map_err(drop));
+                    let Ok(batch) = batch else { return };
+                    buf.clear();
+                    let mut counts = Summary::default();
+                    for row in &batch.rows {
+                        let (_, result) = worker.classify(&header, row);
+                        counts.rows += 1;
+                        counts.written += 1;
+                        counts.count(result);
+                        renderer.render(&row.cells, result, &mut buf);
+                    }
+                    let _ = free_tx.send(batch.rows);
+                    if done_tx.send((batch.seq, buf, counts)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Batches come back in any order; write them in input order.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, buf, counts) in done_rx {
+            waiting.insert(seq, (buf, counts));
+            while let Some((buf, counts)) = waiting.remove(&next) {
+                out.rendered(&buf).map_err(write_err)?;
+                summary.add(&counts);
+                let _ = buf_tx.send(buf);
+                next += 1;
+            }
         }
         out.finish().map_err(write_err)?;
         Ok(summary)
     })
+}
+
+/// The reading thread: the header, then batches of rows in input order, each id checked
+/// against the earlier ones.
+fn read_batches(
+    rules: &RuleSet,
+    input: impl Read,
+    source: &str,
+    options: RunOptions,
+    header_tx: std::sync::mpsc::SyncSender<Result<std::sync::Arc<Header>, Error>>,
+    batch_tx: std::sync::mpsc::SyncSender<Batch>,
+    free_rx: std::sync::mpsc::Receiver<Vec<Row>>,
+) {
+    let mut reader = match RosterReader::new(input, source, rules, options.delimiter) {
+        Ok(reader) => reader,
+        Err(e) => {
+            let _ = header_tx.send(Err(e));
+            return;
+        }
+    };
+    let header = reader.header().clone();
+    if header_tx
+        .send(Ok(std::sync::Arc::new(header.clone())))
+        .is_err()
+    {
+        return;
+    }
+    let mut seen = SeenIds::default();
+    let mut scratch = String::new();
+    let (mut hashes, mut duplicate) = (Vec::new(), Vec::new());
+    for seq in 0.. {
+        // A closed channel means the consumer stopped (an error): stop too.
+        let Ok(mut rows) = free_rx.recv() else { return };
+        let mut n = 0;
+        let mut more = true;
+        while n < BATCH {
+            if n == rows.len() {
+                rows.push(Row::default());
+            }
+            if !reader.read_row(&mut rows[n]) {
+                more = false;
+                break;
+            }
+            n += 1;
+        }
+        rows.truncate(n);
+        hashes.clear();
+        hashes.extend(rows.iter().map(|row| {
+            header
+                .id_column
+                .and_then(|i| row.cells.get(i))
+                .and_then(|cell| id_key(rules, cell, &mut scratch))
+                .map(SeenIds::hash)
+        }));
+        seen.check_many(&hashes, &mut duplicate);
+        for (row, &duplicate) in rows.iter_mut().zip(&duplicate) {
+            row.duplicate_id = Some(duplicate);
+        }
+        if (n > 0 && batch_tx.send(Batch { seq, rows }).is_err()) || !more {
+            return;
+        }
+    }
+}
+
+/// What one classifying thread keeps: caches, and one record and one classification refilled
+/// for every row (no allocation a row).
+struct Worker<'r> {
+    records: RecordReader<'r>,
+    classifier: Classifier<'r>,
+    record: Option<Record>,
+    result: Option<Classification<'r>>,
+}
+
+impl<'r> Worker<'r> {
+    fn new(rules: &'r RuleSet) -> Self {
+        Worker {
+            records: RecordReader::new(rules),
+            classifier: Classifier::new(rules),
+            record: None,
+            result: None,
+        }
+    }
+
+    fn classify(&mut self, header: &Header, row: &Row) -> (&Record, &Classification<'r>) {
+        let fresh = self.record.is_none();
+        let records = &mut self.records;
+        let record = self.record.get_or_insert_with(|| records.read(header, row));
+        if !fresh {
+            records.read_into(header, row, record);
+        }
+        let decided = self.classifier.decided(record);
+        let fresh = self.result.is_none();
+        let classifier = &mut self.classifier;
+        let result = self
+            .result
+            .get_or_insert_with(|| classifier.classify(record));
+        if !fresh {
+            result.refill(record, decided);
+        }
+        (record, result)
+    }
 }

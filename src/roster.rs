@@ -23,6 +23,8 @@ pub struct Header {
     pub(crate) missing_facts: Vec<FactId>,
     /// Whether some column maps to the record key.
     pub(crate) has_id: bool,
+    /// The input column holding the record key, if any.
+    pub(crate) id_column: Option<usize>,
     /// Problems with the header itself (duplicate columns), repeated on every record.
     pub(crate) warnings: Vec<String>,
     /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
@@ -66,11 +68,12 @@ impl Header {
             .filter_map(|(ci, c)| c.fact.filter(|_| taken[ci].is_none()))
             .filter(|f| read_by_rules & (1u64 << f) != 0)
             .collect();
-        let has_id = rules
+        let id_column = rules
             .columns
             .iter()
             .enumerate()
-            .any(|(ci, c)| c.kind == ColumnKind::Id && taken[ci].is_some());
+            .find_map(|(ci, c)| taken[ci].filter(|_| c.kind == ColumnKind::Id));
+        let has_id = id_column.is_some();
         let mut read_order: Vec<(usize, usize)> = uses
             .iter()
             .enumerate()
@@ -83,6 +86,7 @@ impl Header {
             uses,
             missing_facts,
             has_id,
+            id_column,
             warnings,
         }
     }
@@ -97,6 +101,9 @@ pub struct Row {
     pub cells: Vec<String>,
     /// Why the row could not be read, when it could not: it becomes an `error` record.
     pub problem: Option<String>,
+    /// Whether an earlier row has the same id, when the reader of a run checked it; `None`
+    /// leaves the check to whoever reads the row's facts.
+    pub duplicate_id: Option<bool>,
 }
 
 /// Physical line numbers. The csv crate stamps a record with the position where its read began,
@@ -319,6 +326,7 @@ impl<R: Read> RosterReader<R> {
             return false;
         }
         row.problem = None;
+        row.duplicate_id = None;
         let current = match self.ahead.take() {
             Some(next) => next,
             None => self.fetch(),

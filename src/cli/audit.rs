@@ -4,8 +4,9 @@
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, RosterOpt, WriteOpt, stream};
+use crate::engine::Classification;
 use crate::error::Error;
-use crate::output::RecordWriter;
+use crate::output::{RecordWriter, RowRenderer};
 use crate::pipeline::{Item, Sink};
 use crate::roster::Header;
 
@@ -54,6 +55,30 @@ impl Sink for AuditSink<'_> {
     }
     fn finish(&mut self) -> std::io::Result<()> {
         RecordWriter::finish(&mut self.out)
+    }
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        let inner = RecordWriter::renderer(&self.out)?;
+        Some(Box::new(NeedsReview {
+            inner,
+            all: self.all,
+        }))
+    }
+    fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_rendered(bytes)
+    }
+}
+
+/// Renders only the records that need a person (or all, with `--all`), on a worker thread.
+struct NeedsReview {
+    inner: Box<dyn RowRenderer>,
+    all: bool,
+}
+
+impl RowRenderer for NeedsReview {
+    fn render(&mut self, cells: &[String], record: &Classification, out: &mut Vec<u8>) {
+        if self.all || record.finding.needs_review() {
+            self.inner.render(cells, record, out);
+        }
     }
 }
 

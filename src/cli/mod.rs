@@ -196,6 +196,7 @@ pub(crate) fn stream<S: Sink>(
     let mut sink = wrap(writer_with(format, out, write.raw));
     let options = RunOptions {
         delimiter: input.delimiter,
+        workers: 0,
     };
     let source = input.roster.display().to_string();
     let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use rustc_hash::FxHashMap;
 
-use super::{RecordWriter, candidates_cell, opt_bool};
+use super::{RecordWriter, RowRenderer, candidates_cell, opt_bool};
 use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::Header;
@@ -47,11 +47,16 @@ struct Rendered {
 /// Writes the enriched roster as CSV.
 pub struct CsvWriter<'w> {
     out: Box<dyn Write + 'w>,
+    rows: CsvRows,
+    buf: Vec<u8>,
+}
+
+/// Renders records as CSV rows; one per thread.
+struct CsvRows {
     width: usize,
     add_id: bool,
-    memo: FxHashMap<u64, Rendered>,
-    buf: Vec<u8>,
     raw: bool,
+    memo: FxHashMap<u64, Rendered>,
 }
 
 impl<'w> CsvWriter<'w> {
@@ -59,11 +64,13 @@ impl<'w> CsvWriter<'w> {
     pub fn new(out: Box<dyn Write + 'w>, raw: bool) -> Self {
         CsvWriter {
             out,
-            width: 0,
-            add_id: false,
-            memo: FxHashMap::default(),
+            rows: CsvRows {
+                width: 0,
+                add_id: false,
+                raw,
+                memo: FxHashMap::default(),
+            },
             buf: Vec::with_capacity(1 << 16),
-            raw,
         }
     }
 }
@@ -136,12 +143,12 @@ fn render(r: &Classification, raw: bool) -> Rendered {
 
 impl RecordWriter for CsvWriter<'_> {
     fn start(&mut self, header: &Header) -> std::io::Result<()> {
-        self.width = header.names.len();
-        self.add_id = !header.has_id;
+        self.rows.width = header.names.len();
+        self.rows.add_id = !header.has_id;
         let taken: Vec<String> = header.names.iter().map(|n| normalize_token(n)).collect();
         let mut names: Vec<String> = header.names.clone();
         let mut result: Vec<&str> = Vec::new();
-        if self.add_id {
+        if self.rows.add_id {
             result.push("partner_id");
         }
         result.extend(RESULT_COLUMNS);
@@ -156,57 +163,14 @@ impl RecordWriter for CsvWriter<'_> {
             if i > 0 {
                 self.buf.push(b',');
             }
-            field(&mut self.buf, name, self.raw);
+            field(&mut self.buf, name, self.rows.raw);
         }
         self.buf.push(b'\n');
         Ok(())
     }
 
     fn write(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
-        // The input part keeps the header's width: short rows are padded, surplus cells dropped.
-        for i in 0..self.width {
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            field(
-                &mut self.buf,
-                cells.get(i).map(String::as_str).unwrap_or(""),
-                self.raw,
-            );
-        }
-        if self.add_id {
-            self.buf.push(b',');
-            field(&mut self.buf, &r.partner_id, self.raw);
-        }
-        if !self.memo.contains_key(&r.decided.id) {
-            if self.memo.len() >= MEMO_LIMIT {
-                self.memo.clear();
-            }
-            self.memo.insert(r.decided.id, render(r, self.raw));
-        }
-        let rendered = &self.memo[&r.decided.id];
-        self.buf.extend_from_slice(&rendered.head);
-        if r.own_reasons.is_empty() {
-            self.buf.extend_from_slice(&rendered.reasons_field);
-        } else {
-            let mut all = rendered.reasons.clone();
-            for own in &r.own_reasons {
-                if !all.is_empty() {
-                    all.push_str(" | ");
-                }
-                all.push_str(own);
-            }
-            self.buf.push(b',');
-            field(&mut self.buf, &all, self.raw);
-        }
-        self.buf.extend_from_slice(&rendered.tail);
-        self.buf.push(b',');
-        match r.warnings.as_slice() {
-            [] => {}
-            [one] => field(&mut self.buf, one, self.raw),
-            many => field(&mut self.buf, &many.join(" | "), self.raw),
-        }
-        self.buf.push(b'\n');
+        self.rows.render(cells, r, &mut self.buf);
         if self.buf.len() >= 1 << 16 {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -218,5 +182,71 @@ impl RecordWriter for CsvWriter<'_> {
         self.out.write_all(&self.buf)?;
         self.buf.clear();
         self.out.flush()
+    }
+
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        Some(Box::new(CsvRows {
+            width: self.rows.width,
+            add_id: self.rows.add_id,
+            raw: self.rows.raw,
+            memo: FxHashMap::default(),
+        }))
+    }
+
+    fn write_rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.out.write_all(bytes)
+    }
+}
+
+impl RowRenderer for CsvRows {
+    fn render(&mut self, cells: &[String], r: &Classification, buf: &mut Vec<u8>) {
+        // The input part keeps the header's width: short rows are padded, surplus cells dropped.
+        for i in 0..self.width {
+            if i > 0 {
+                buf.push(b',');
+            }
+            field(
+                buf,
+                cells.get(i).map(String::as_str).unwrap_or(""),
+                self.raw,
+            );
+        }
+        if self.add_id {
+            buf.push(b',');
+            field(buf, &r.partner_id, self.raw);
+        }
+        if !self.memo.contains_key(&r.decided.id) {
+            if self.memo.len() >= MEMO_LIMIT {
+                self.memo.clear();
+            }
+            self.memo.insert(r.decided.id, render(r, self.raw));
+        }
+        let rendered = &self.memo[&r.decided.id];
+        buf.extend_from_slice(&rendered.head);
+        if r.own_reasons.is_empty() {
+            buf.extend_from_slice(&rendered.reasons_field);
+        } else {
+            let mut all = rendered.reasons.clone();
+            for own in &r.own_reasons {
+                if !all.is_empty() {
+                    all.push_str(" | ");
+                }
+                all.push_str(own);
+            }
+            buf.push(b',');
+            field(buf, &all, self.raw);
+        }
+        buf.extend_from_slice(&rendered.tail);
+        buf.push(b',');
+        match r.warnings.as_slice() {
+            [] => {}
+            [one] => field(buf, one, self.raw),
+            many => field(buf, &many.join(" | "), self.raw),
+        }
+        buf.push(b'\n');
     }
 }

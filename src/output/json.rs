@@ -11,7 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::RecordWriter;
+use super::{RecordWriter, RowRenderer};
 use crate::engine::Classification;
 use crate::roster::Header;
 
@@ -20,9 +20,14 @@ pub struct JsonWriter<'w> {
     out: Box<dyn Write + 'w>,
     lines: bool,
     count: usize,
+    rows: JsonRows,
+    buf: Vec<u8>,
+}
+
+/// Renders records as JSON lines; one per thread.
+struct JsonRows {
     extra: Vec<(usize, String)>,
     memo: rustc_hash::FxHashMap<u64, Rendered>,
-    buf: Vec<u8>,
 }
 
 /// The rendered fields of one decision, for JSON Lines.
@@ -77,7 +82,7 @@ fn opt_string(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-fn render(r: &Classification) -> std::io::Result<Rendered> {
+fn render(r: &Classification) -> Rendered {
     let mut head = Vec::new();
     head.extend_from_slice(b",\"status\":");
     string(&mut head, r.status.as_str());
@@ -91,9 +96,10 @@ fn render(r: &Classification) -> std::io::Result<Rendered> {
         b",\"channel_partner\":false"
     });
     head.extend_from_slice(b",\"confidence\":");
-    serde_json::to_writer(&mut head, &r.confidence)?;
+    // Serializing numbers and strings into memory cannot fail.
+    let _ = serde_json::to_writer(&mut head, &r.confidence);
     head.extend_from_slice(b",\"candidates\":");
-    serde_json::to_writer(&mut head, &r.candidates)?;
+    let _ = serde_json::to_writer(&mut head, &r.candidates);
     head.extend_from_slice(b",\"reasons\":[");
     for (i, reason) in r.base_reasons.iter().enumerate() {
         if i > 0 {
@@ -113,25 +119,24 @@ fn render(r: &Classification) -> std::io::Result<Rendered> {
     let mut finding = Vec::new();
     finding.extend_from_slice(b",\"finding\":");
     string(&mut finding, r.finding.as_str());
-    Ok(Rendered {
+    Rendered {
         head,
         has_reasons: !r.base_reasons.is_empty(),
         middle,
         finding,
-    })
+    }
 }
 
-impl JsonWriter<'_> {
+impl RowRenderer for JsonRows {
     /// One record as a JSON line, from the rendered decision and the record's own fields.
-    fn line(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
+    fn render(&mut self, cells: &[String], r: &Classification, buf: &mut Vec<u8>) {
         if !self.memo.contains_key(&r.decided.id) {
             if self.memo.len() >= MEMO_LIMIT {
                 self.memo.clear();
             }
-            self.memo.insert(r.decided.id, render(r)?);
+            self.memo.insert(r.decided.id, render(r));
         }
         let rendered = &self.memo[&r.decided.id];
-        let buf = &mut self.buf;
         buf.extend_from_slice(b"{\"partner_id\":");
         string(buf, &r.partner_id);
         buf.extend_from_slice(b",\"partner_name\":");
@@ -152,7 +157,7 @@ impl JsonWriter<'_> {
             string(buf, w);
         }
         buf.extend_from_slice(b"],\"line\":");
-        buf.extend_from_slice(r.line.to_string().as_bytes());
+        buf.extend_from_slice(itoa(r.line, &mut [0; 20]));
         buf.extend_from_slice(&rendered.finding);
         buf.extend_from_slice(b",\"extra\":{");
         for (k, (i, name)) in self.extra.iter().enumerate() {
@@ -164,11 +169,19 @@ impl JsonWriter<'_> {
             string(buf, cells.get(*i).map(String::as_str).unwrap_or(""));
         }
         buf.extend_from_slice(b"}}\n");
-        if buf.len() >= 1 << 16 {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+    }
+}
+
+/// `n` in decimal, in `digits`.
+fn itoa(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[at..];
         }
-        Ok(())
     }
 }
 
@@ -179,8 +192,10 @@ impl<'w> JsonWriter<'w> {
             out,
             lines,
             count: 0,
-            extra: Vec::new(),
-            memo: rustc_hash::FxHashMap::default(),
+            rows: JsonRows {
+                extra: Vec::new(),
+                memo: rustc_hash::FxHashMap::default(),
+            },
             buf: Vec::with_capacity(1 << 16),
         }
     }
@@ -210,7 +225,7 @@ impl Serialize for Extra<'_> {
 
 impl RecordWriter for JsonWriter<'_> {
     fn start(&mut self, header: &Header) -> std::io::Result<()> {
-        self.extra = header
+        self.rows.extra = header
             .uses
             .iter()
             .enumerate()
@@ -225,12 +240,17 @@ impl RecordWriter for JsonWriter<'_> {
 
     fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()> {
         if self.lines {
-            return self.line(cells, record);
+            self.rows.render(cells, record, &mut self.buf);
+            if self.buf.len() >= 1 << 16 {
+                self.out.write_all(&self.buf)?;
+                self.buf.clear();
+            }
+            return Ok(());
         }
         let out = Out {
             record,
             extra: Extra {
-                columns: &self.extra,
+                columns: &self.rows.extra,
                 cells,
             },
         };
@@ -255,6 +275,23 @@ impl RecordWriter for JsonWriter<'_> {
             self.out.write_all(b"\n]\n")?;
         }
         self.out.flush()
+    }
+
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        self.lines.then(|| {
+            Box::new(JsonRows {
+                extra: self.rows.extra.clone(),
+                memo: rustc_hash::FxHashMap::default(),
+            }) as Box<dyn RowRenderer>
+        })
+    }
+
+    fn write_rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.out.write_all(bytes)
     }
 }
 

@@ -46,6 +46,26 @@ pub trait RecordWriter {
     fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()>;
     /// Called once after the last record.
     fn finish(&mut self) -> std::io::Result<()>;
+    /// For formats whose records are each rendered on their own (CSV, JSON Lines), a renderer
+    /// a worker thread can use, after `start`; [`RecordWriter::write_rendered`] then takes its
+    /// bytes, in input order. `None` (the default) for formats that lay out the whole output.
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        None
+    }
+    /// Writes records rendered by a [`RecordWriter::renderer`] of this writer.
+    fn write_rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let _ = bytes;
+        Err(std::io::Error::other(
+            "this format renders no records on its own",
+        ))
+    }
+}
+
+/// Renders single records into bytes, on any thread. Each renderer keeps its own memo of
+/// rendered decisions.
+pub trait RowRenderer: Send {
+    /// Appends the output of one record (with the input cells of its row) to `out`.
+    fn render(&mut self, cells: &[String], record: &Classification, out: &mut Vec<u8>);
 }
 
 impl<W: RecordWriter + ?Sized> RecordWriter for Box<W> {
@@ -57,6 +77,12 @@ impl<W: RecordWriter + ?Sized> RecordWriter for Box<W> {
     }
     fn finish(&mut self) -> std::io::Result<()> {
         (**self).finish()
+    }
+    fn renderer(&self) -> Option<Box<dyn RowRenderer>> {
+        (**self).renderer()
+    }
+    fn write_rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        (**self).write_rendered(bytes)
     }
 }
 

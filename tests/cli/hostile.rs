@@ -334,7 +334,7 @@ proptest! {
         let mut out = Vec::new();
         let summary = {
             let mut writer = writer_for(Format::Jsonl, Box::new(&mut out));
-            let options = pipeline::RunOptions { delimiter: Some(b',') };
+            let options = pipeline::RunOptions { delimiter: Some(b','), ..Default::default() };
             pipeline::run(builtin(), &bytes[..], "prop", options, writer.as_mut()).expect("a header row is there")
         };
         prop_assert_eq!(summary.rows, summary.written);
