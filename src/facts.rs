@@ -75,6 +75,10 @@ pub struct Record {
     pub mappings: Vec<Mapping>,
     /// Why the row could not be read, if it could not.
     pub problem: Option<String>,
+    /// Names the row's pattern (its declared role and fact cells) when a [`RecordReader`] saw
+    /// it before: records with the same pattern have the same facts, declared role and cell
+    /// warnings. Unique in the process, so a classifier may key decisions on it.
+    pub(crate) pattern: Option<u64>,
 }
 
 /// Keeps the ids seen so far, to flag duplicates, in about 5 bytes an id: the only memory of a
@@ -228,12 +232,7 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
     }
     let mut header = Header::new(names, rules);
     header.missing_facts.clear();
-    let row = Row {
-        line: 1,
-        cells,
-        problem: None,
-        duplicate_id: None,
-    };
+    let row = Row::new(1, &cells);
     Ok(read_record_traced(
         rules,
         &header,
@@ -264,6 +263,34 @@ pub struct RecordReader<'r> {
 struct Cache {
     cells: Vec<rustc_hash::FxHashMap<Box<str>, Option<u64>>>,
     declared: rustc_hash::FxHashMap<Box<str>, Option<Declared>>,
+    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave.
+    rows: rustc_hash::FxHashMap<u64, Vec<Pattern>>,
+    patterns: usize,
+    key: Vec<u8>,
+}
+
+/// What the declared role and fact cells of a row gave: everything of a record but its key,
+/// name and line.
+struct Pattern {
+    key: Box<[u8]>,
+    id: u64,
+    facts: Box<[Option<u64>]>,
+    declared_text: Option<Box<str>>,
+    declared_role: Option<RoleId>,
+    warnings: Box<[String]>,
+    ignored: Box<[String]>,
+}
+
+/// Most row patterns remembered.
+const PATTERN_LIMIT: usize = 4096;
+
+/// Pattern ids, unique in the process.
+static NEXT_PATTERN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Whether a column's cells go into a row's pattern (everything read but the key and name;
+/// the same as `Header::pattern_columns`).
+fn in_pattern(kind: ColumnKind) -> bool {
+    !matches!(kind, ColumnKind::Id | ColumnKind::Name | ColumnKind::Text)
 }
 
 impl<'r> RecordReader<'r> {
@@ -274,22 +301,78 @@ impl<'r> RecordReader<'r> {
             seen: SeenIds::default(),
             cache: Cache {
                 cells: vec![rustc_hash::FxHashMap::default(); rules.columns.len()],
-                declared: rustc_hash::FxHashMap::default(),
+                ..Cache::default()
             },
         }
     }
 
     /// Like [`RecordReader::read`], into `record`, reusing its buffers.
+    ///
+    /// A row whose declared role and fact cells were seen before (byte for byte) takes what
+    /// they gave then, with one lookup; only its key and name are read.
     pub fn read_into(&mut self, header: &Header, row: &Row, record: &mut Record) {
-        fill(
+        use std::hash::Hasher;
+        let cache = &mut self.cache;
+        cache.key.clear();
+        for &i in &header.pattern_columns {
+            match row.cell(i) {
+                Some(cell) => cache.key.extend_from_slice(cell.as_bytes()),
+                None => cache.key.push(0xfe),
+            }
+            // Never in UTF-8 text: the cells cannot run into each other.
+            cache.key.push(0xff);
+        }
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(&cache.key);
+        let hash = hasher.finish();
+        let known = cache.rows.get(&hash).and_then(|bucket| {
+            bucket
+                .iter()
+                .position(|p| *p.key == *cache.key)
+                .map(|at| (hash, at))
+        });
+        if row.problem.is_none()
+            && let Some((hash, at)) = known
+        {
+            let pattern = &cache.rows[&hash][at];
+            fill(
+                self.rules,
+                header,
+                row,
+                &mut self.seen,
+                Fill::Pattern(pattern),
+                record,
+            );
+            return;
+        }
+        let cell_warnings = fill(
             self.rules,
             header,
             row,
             &mut self.seen,
-            false,
-            Some(&mut self.cache),
+            Fill::Cached(cache),
             record,
         );
+        // Remember the pattern, unless the row is odd (unreadable or ragged).
+        if row.problem.is_some() || row.len() != header.names.len() {
+            return;
+        }
+        if cache.patterns >= PATTERN_LIMIT {
+            cache.rows.clear();
+            cache.patterns = 0;
+        }
+        let id = NEXT_PATTERN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        cache.patterns += 1;
+        cache.rows.entry(hash).or_default().push(Pattern {
+            key: cache.key.as_slice().into(),
+            id,
+            facts: record.facts.values.as_slice().into(),
+            declared_text: record.declared_text.as_deref().map(Into::into),
+            declared_role: record.declared_role,
+            warnings: record.warnings[header.warnings.len()..cell_warnings].into(),
+            ignored: record.ignored.as_slice().into(),
+        });
+        record.pattern = Some(id);
     }
 
     /// Normalizes the next row of the roster.
@@ -335,39 +418,86 @@ fn read(
         ignored: Vec::new(),
         mappings: Vec::new(),
         problem: None,
+        pattern: None,
     };
-    fill(rules, header, row, seen, trace, cache, &mut record);
+    let how = match (trace, cache) {
+        (true, _) => Fill::Traced,
+        (false, Some(cache)) => Fill::Cached(cache),
+        (false, None) => Fill::Plain,
+    };
+    fill(rules, header, row, seen, how, &mut record);
     record
 }
 
-/// Reads `row` into `record`, reusing the record's buffers.
+/// How [`fill`] reads the cells.
+enum Fill<'c> {
+    /// Each cell afresh.
+    Plain,
+    /// Each cell afresh, keeping how it was read ([`Record::mappings`]).
+    Traced,
+    /// Through the cell caches, remembering what it reads.
+    Cached(&'c mut Cache),
+    /// Only the key and name: the rest is what this pattern gave.
+    Pattern(&'c Pattern),
+}
+
+/// Reads `row` into `record`, reusing the record's buffers. Returns how many warnings the
+/// record had after reading its cells (before the ones about the row as a whole).
 fn fill(
     rules: &RuleSet,
     header: &Header,
     row: &Row,
     seen: &mut SeenIds,
-    trace: bool,
-    mut cache: Option<&mut Cache>,
+    how: Fill,
     record: &mut Record,
-) {
+) -> usize {
+    let (trace, mut cache, pattern) = match how {
+        Fill::Plain => (false, None, None),
+        Fill::Traced => (true, None, None),
+        Fill::Cached(cache) => (false, Some(cache), None),
+        Fill::Pattern(pattern) => (false, None, Some(pattern)),
+    };
     record.line = row.line;
     record.partner_id.clear();
-    record.partner_name = None;
-    record.declared_text = None;
-    record.declared_role = None;
-    record.facts.values.clear();
-    record.facts.values.resize(rules.facts.len(), None);
-    record.warnings.clone_from(&header.warnings);
-    record.ignored.clear();
+    // The name's buffer is kept for the next row's name.
+    let mut name = record.partner_name.take().unwrap_or_default();
     record.mappings.clear();
     record.problem.clone_from(&row.problem);
+    record.warnings.clone_from(&header.warnings);
+    record.pattern = pattern.map(|p| p.id);
+    // The declared text's buffer is kept for the next row's (unless a pattern gives it).
+    let mut declared_text = String::new();
+    match pattern {
+        Some(p) => {
+            record.facts.values.clear();
+            record.facts.values.extend_from_slice(&p.facts);
+            record.declared_role = p.declared_role;
+            match (&mut record.declared_text, &p.declared_text) {
+                (Some(mine), Some(theirs)) => {
+                    mine.clear();
+                    mine.push_str(theirs);
+                }
+                (mine, theirs) => *mine = theirs.as_deref().map(String::from),
+            }
+            record.warnings.extend_from_slice(&p.warnings);
+            record.ignored.clear();
+            record.ignored.extend_from_slice(&p.ignored);
+        }
+        None => {
+            declared_text = record.declared_text.take().unwrap_or_default();
+            record.declared_role = None;
+            record.facts.values.clear();
+            record.facts.values.resize(rules.facts.len(), None);
+            record.ignored.clear();
+        }
+    }
     let mut key = String::new();
     for &(i, ci) in &header.read_order {
-        let Some(cell) = row.cells.get(i) else {
+        let Some(cell) = row.cell(i) else {
             continue;
         };
         let column = &rules.columns[ci];
-        if column.kind == ColumnKind::Text {
+        if column.kind == ColumnKind::Text || (pattern.is_some() && in_pattern(column.kind)) {
             continue;
         }
         let text = cell.trim();
@@ -388,9 +518,15 @@ fn fill(
         }
         match column.kind {
             ColumnKind::Id => record.partner_id.push_str(text),
-            ColumnKind::Name => record.partner_name = Some(text.to_string()),
+            ColumnKind::Name => {
+                name.clear();
+                name.push_str(text);
+                record.partner_name = Some(std::mem::take(&mut name));
+            }
             ColumnKind::DeclaredRole => {
-                record.declared_text = Some(text.to_string());
+                declared_text.clear();
+                declared_text.push_str(text);
+                record.declared_text = Some(std::mem::take(&mut declared_text));
                 let declared = match cache.as_deref_mut() {
                     Some(cache) => match cache.declared.get(text) {
                         Some(&d) => d,
@@ -427,12 +563,13 @@ fn fill(
             }
         }
     }
-    if row.cells.len() != header.names.len() && row.problem.is_none() {
+    let cell_warnings = record.warnings.len();
+    if row.len() != header.names.len() && row.problem.is_none() {
         record.warnings.push(format!(
             "the row has {} cells and the header {}; {}",
-            row.cells.len(),
+            row.len(),
             header.names.len(),
-            if row.cells.len() < header.names.len() {
+            if row.len() < header.names.len() {
                 "the missing cells are read as unknown"
             } else {
                 "the extra cells are carried through unread"
@@ -476,6 +613,7 @@ fn fill(
             record.partner_id
         ));
     }
+    cell_warnings
 }
 
 fn remember(

@@ -126,7 +126,7 @@ impl<W: RecordWriter + ?Sized> Sink for W {
         RecordWriter::start(self, header)
     }
     fn item(&mut self, item: &Item) -> std::io::Result<()> {
-        self.write(&item.row.cells, item.result)
+        self.write(item.row, item.result)
     }
     fn finish(&mut self) -> std::io::Result<()> {
         RecordWriter::finish(self)
@@ -179,17 +179,22 @@ pub fn run<S: Sink + ?Sized>(
     let write_err = |e: std::io::Error| Error::Output(e.to_string());
     std::thread::scope(|scope| {
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<Header>, Error>>(1);
+        let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(BATCHES);
         let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(BATCHES);
         let (free_tx, free_rx) = mpsc::channel::<Vec<Row>>();
         for _ in 0..BATCHES {
             let _ = free_tx.send(Vec::new());
         }
         scope.spawn(move || {
-            read_batches(rules, input, source, options, header_tx, batch_tx, free_rx)
+            read_batches(rules, input, source, options, header_tx, read_tx, free_rx)
         });
         let header = header_rx
             .recv()
             .map_err(|_| Error::Output("the roster reader stopped unexpectedly".into()))??;
+        {
+            let header = Arc::clone(&header);
+            scope.spawn(move || check_ids(rules, &header, read_rx, batch_tx));
+        }
         out.start(&header).map_err(write_err)?;
         let mut summary = Summary::default();
         let workers = match options.workers {
@@ -251,7 +256,7 @@ pub fn run<S: Sink + ?Sized>(
                         counts.rows += 1;
                         counts.written += 1;
                         counts.count(result);
-                        renderer.render(&row.cells, result, &mut buf);
+                        renderer.render(row, result, &mut buf);
                     }
                     let _ = free_tx.send(batch.rows);
                     if done_tx.send((batch.seq, buf, counts)).is_err() {
@@ -278,8 +283,7 @@ pub fn run<S: Sink + ?Sized>(
     })
 }
 
-/// The reading thread: the header, then batches of rows in input order, each id checked
-/// against the earlier ones.
+/// The reading thread: the header, then batches of rows in input order.
 fn read_batches(
     rules: &RuleSet,
     input: impl Read,
@@ -296,16 +300,12 @@ fn read_batches(
             return;
         }
     };
-    let header = reader.header().clone();
     if header_tx
-        .send(Ok(std::sync::Arc::new(header.clone())))
+        .send(Ok(std::sync::Arc::new(reader.header().clone())))
         .is_err()
     {
         return;
     }
-    let mut seen = SeenIds::default();
-    let mut scratch = String::new();
-    let (mut hashes, mut duplicate) = (Vec::new(), Vec::new());
     for seq in 0.. {
         // A closed channel means the consumer stopped (an error): stop too.
         let Ok(mut rows) = free_rx.recv() else { return };
@@ -322,19 +322,37 @@ fn read_batches(
             n += 1;
         }
         rows.truncate(n);
+        if (n > 0 && batch_tx.send(Batch { seq, rows }).is_err()) || !more {
+            return;
+        }
+    }
+}
+
+/// The id thread: marks each row whose id an earlier row has, in input order, and passes the
+/// batches on. Its own thread, so that the reading thread only parses.
+fn check_ids(
+    rules: &RuleSet,
+    header: &Header,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    out: std::sync::mpsc::SyncSender<Batch>,
+) {
+    let mut seen = SeenIds::default();
+    let mut scratch = String::new();
+    let (mut hashes, mut duplicate) = (Vec::new(), Vec::new());
+    for mut batch in batches {
         hashes.clear();
-        hashes.extend(rows.iter().map(|row| {
+        hashes.extend(batch.rows.iter().map(|row| {
             header
                 .id_column
-                .and_then(|i| row.cells.get(i))
+                .and_then(|i| row.cell(i))
                 .and_then(|cell| id_key(rules, cell, &mut scratch))
                 .map(SeenIds::hash)
         }));
         seen.check_many(&hashes, &mut duplicate);
-        for (row, &duplicate) in rows.iter_mut().zip(&duplicate) {
+        for (row, &duplicate) in batch.rows.iter_mut().zip(&duplicate) {
             row.duplicate_id = Some(duplicate);
         }
-        if (n > 0 && batch_tx.send(Batch { seq, rows }).is_err()) || !more {
+        if out.send(batch).is_err() {
             return;
         }
     }

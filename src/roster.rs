@@ -25,6 +25,8 @@ pub struct Header {
     pub(crate) has_id: bool,
     /// The input column holding the record key, if any.
     pub(crate) id_column: Option<usize>,
+    /// The input columns that make a row's pattern (declared role and facts), in read order.
+    pub(crate) pattern_columns: Vec<usize>,
     /// Problems with the header itself (duplicate columns), repeated on every record.
     pub(crate) warnings: Vec<String>,
     /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
@@ -80,6 +82,16 @@ impl Header {
             .filter_map(|(i, u)| u.map(|col| (i, col)))
             .collect();
         read_order.sort_by_key(|&(_, col)| col);
+        let pattern_columns = read_order
+            .iter()
+            .filter(|&&(_, col)| {
+                !matches!(
+                    rules.columns[col].kind,
+                    ColumnKind::Id | ColumnKind::Name | ColumnKind::Text
+                )
+            })
+            .map(|&(i, _)| i)
+            .collect();
         Header {
             names,
             read_order,
@@ -87,6 +99,7 @@ impl Header {
             missing_facts,
             has_id,
             id_column,
+            pattern_columns,
             warnings,
         }
     }
@@ -97,13 +110,51 @@ impl Header {
 pub struct Row {
     /// The line the row starts on (the header is line 1).
     pub line: u64,
-    /// The cells as text (invalid UTF-8 replaced, see `problem`).
-    pub cells: Vec<String>,
+    /// The cells as text (invalid UTF-8 replaced, see `problem`), as parsed: not copied.
+    cells: csv::StringRecord,
     /// Why the row could not be read, when it could not: it becomes an `error` record.
     pub problem: Option<String>,
     /// Whether an earlier row has the same id, when the reader of a run checked it; `None`
     /// leaves the check to whoever reads the row's facts.
     pub duplicate_id: Option<bool>,
+}
+
+impl Row {
+    /// A row of `cells` starting on `line`.
+    pub fn new<S: AsRef<str>>(line: u64, cells: &[S]) -> Row {
+        Row {
+            line,
+            cells: cells.iter().map(AsRef::as_ref).collect(),
+            problem: None,
+            duplicate_id: None,
+        }
+    }
+
+    /// Cell `i`, if the row has it.
+    pub fn cell(&self, i: usize) -> Option<&str> {
+        self.cells.get(i)
+    }
+
+    /// How many cells the row has.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether the row has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The cells in order.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.cells.iter()
+    }
+
+    /// All cells' text run together, with nothing between them: one pass over it answers a
+    /// question about every cell (such as whether any needs quoting).
+    pub fn text(&self) -> &str {
+        self.cells.as_slice()
+    }
 }
 
 /// Physical line numbers. The csv crate stamps a record with the position where its read began,
@@ -344,48 +395,48 @@ impl<R: Read> RosterReader<R> {
             }
             Next::Record(record, line) => (record, line),
         };
+        // The row's previous cells become the buffer the record after this one is read into.
+        self.spare = std::mem::take(&mut row.cells).into_byte_record();
         let next = self.fetch();
         let last = matches!(next, Next::End);
         self.ahead = Some(next);
         row.line = line;
-        // Reuse the row's strings: no allocation per cell once they have grown.
-        row.cells.truncate(record.len());
-        // One validation for the whole record; cells are then slices of it.
-        let whole = std::str::from_utf8(record.as_slice()).ok();
-        for (k, cell) in record.iter().enumerate() {
-            let text = match (whole, record.range(k)) {
-                (Some(all), Some(range)) => Ok(&all[range]),
-                _ => std::str::from_utf8(cell),
-            };
-            let slot = if k < row.cells.len() {
-                row.cells[k].clear();
-                &mut row.cells[k]
-            } else {
-                row.cells.push(String::new());
-                &mut row.cells[k]
-            };
-            match text {
-                Ok(text) => slot.push_str(text),
-                Err(_) => {
-                    slot.push_str(&String::from_utf8_lossy(cell));
-                    if row.problem.is_none() {
-                        let name = self.header.names.get(k).map(String::as_str).unwrap_or("?");
-                        row.problem = Some(format!(
-                            "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
-                            row.line,
-                            k + 1
-                        ));
-                    }
-                }
+        // One validation for the whole record; the cells are then used where they were parsed.
+        let record = match csv::StringRecord::from_byte_record(record) {
+            Ok(cells) => {
+                row.cells = cells;
+                &row.cells
             }
-        }
+            Err(e) => {
+                let record = e.into_byte_record();
+                let bad = record
+                    .iter()
+                    .position(|cell| std::str::from_utf8(cell).is_err())
+                    .unwrap_or(0);
+                let name = self
+                    .header
+                    .names
+                    .get(bad)
+                    .map(String::as_str)
+                    .unwrap_or("?");
+                row.problem = Some(format!(
+                    "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
+                    row.line,
+                    bad + 1
+                ));
+                row.cells = record
+                    .iter()
+                    .map(|cell| String::from_utf8_lossy(cell))
+                    .collect();
+                &row.cells
+            }
+        };
         let (quotes, end_line) = self.seen.get();
-        if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains(&b'\n')) {
+        if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains('\n')) {
             row.problem = Some(format!(
                 "line {line}: a quoted cell opened in this row is never closed, so the rest of the file (to line {end_line}) was read into it; close the quote, or remove the stray \", and run again"
             ));
         }
-        self.spare = record;
         true
     }
 }

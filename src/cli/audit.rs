@@ -8,7 +8,7 @@ use crate::engine::Classification;
 use crate::error::Error;
 use crate::output::{RecordWriter, RowRenderer};
 use crate::pipeline::{Item, Sink};
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 #[derive(Debug, Args)]
 #[command(
@@ -49,7 +49,7 @@ impl Sink for AuditSink<'_> {
     }
     fn item(&mut self, item: &Item) -> std::io::Result<()> {
         if self.all || item.result.finding.needs_review() {
-            self.out.write(&item.row.cells, item.result)?;
+            self.out.write(item.row, item.result)?;
         }
         Ok(())
     }
@@ -75,9 +75,9 @@ struct NeedsReview {
 }
 
 impl RowRenderer for NeedsReview {
-    fn render(&mut self, cells: &[String], record: &Classification, out: &mut Vec<u8>) {
+    fn render(&mut self, row: &Row, record: &Classification, out: &mut Vec<u8>) {
         if self.all || record.finding.needs_review() {
-            self.inner.render(cells, record, out);
+            self.inner.render(row, record, out);
         }
     }
 }

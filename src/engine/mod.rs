@@ -482,6 +482,8 @@ const CACHE_LIMIT: usize = 4096;
 pub struct Classifier<'r> {
     rules: &'r RuleSet,
     cache: rustc_hash::FxHashMap<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>,
+    /// Decisions by row pattern (see `Record::pattern`): one lookup for a row seen before.
+    by_pattern: rustc_hash::FxHashMap<u64, Arc<Decided<'r>>>,
     entries: usize,
     trace: Vec<Tri>,
 }
@@ -499,6 +501,7 @@ impl<'r> Classifier<'r> {
         Classifier {
             rules,
             cache: rustc_hash::FxHashMap::default(),
+            by_pattern: rustc_hash::FxHashMap::default(),
             entries: 0,
             trace: Vec::new(),
         }
@@ -523,6 +526,21 @@ impl<'r> Classifier<'r> {
             let eval = evaluate_record(self.rules, record);
             return Arc::new(decided(self.rules, record, &eval));
         }
+        let Some(pattern) = record.pattern else {
+            return self.decided_by_facts(record);
+        };
+        if let Some(decided) = self.by_pattern.get(&pattern) {
+            return Arc::clone(decided);
+        }
+        let decided = self.decided_by_facts(record);
+        if self.by_pattern.len() >= CACHE_LIMIT {
+            self.by_pattern.clear();
+        }
+        self.by_pattern.insert(pattern, Arc::clone(&decided));
+        decided
+    }
+
+    fn decided_by_facts(&mut self, record: &Record) -> Arc<Decided<'r>> {
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();

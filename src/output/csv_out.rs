@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use super::{RecordWriter, RowRenderer, candidates_cell, opt_bool};
 use crate::engine::Classification;
 use crate::normalize::normalize_token;
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 const RESULT_COLUMNS: [&str; 11] = [
     "status",
@@ -93,8 +93,7 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
         return field(out, &guarded, true);
     }
     let bytes = text.as_bytes();
-    if memchr::memchr3(b',', b'"', b'\n', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none()
-    {
+    if !needs_quotes(bytes) {
         out.extend_from_slice(bytes);
         return;
     }
@@ -106,6 +105,11 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
         out.push(b);
     }
     out.push(b'"');
+}
+
+/// Whether `bytes` hold a comma, a quote or a line break, so that a field of them is quoted.
+fn needs_quotes(bytes: &[u8]) -> bool {
+    memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_some()
 }
 
 fn render(r: &Classification, raw: bool) -> Rendered {
@@ -169,8 +173,8 @@ impl RecordWriter for CsvWriter<'_> {
         Ok(())
     }
 
-    fn write(&mut self, cells: &[String], r: &Classification) -> std::io::Result<()> {
-        self.rows.render(cells, r, &mut self.buf);
+    fn write(&mut self, row: &Row, r: &Classification) -> std::io::Result<()> {
+        self.rows.render(row, r, &mut self.buf);
         if self.buf.len() >= 1 << 16 {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
@@ -203,17 +207,21 @@ impl RecordWriter for CsvWriter<'_> {
 }
 
 impl RowRenderer for CsvRows {
-    fn render(&mut self, cells: &[String], r: &Classification, buf: &mut Vec<u8>) {
+    fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
         // The input part keeps the header's width: short rows are padded, surplus cells dropped.
+        // When no cell holds a comma, quote or line break (one pass over the whole row), the
+        // cells are copied as they are, each checked only for a formula's first character.
+        let plain = row.len() == self.width && !needs_quotes(row.text().as_bytes());
         for i in 0..self.width {
             if i > 0 {
                 buf.push(b',');
             }
-            field(
-                buf,
-                cells.get(i).map(String::as_str).unwrap_or(""),
-                self.raw,
-            );
+            let cell = row.cell(i).unwrap_or("");
+            if plain && (self.raw || !looks_like_formula(cell)) {
+                buf.extend_from_slice(cell.as_bytes());
+            } else {
+                field(buf, cell, self.raw);
+            }
         }
         if self.add_id {
             buf.push(b',');

@@ -72,7 +72,7 @@ impl Explanation<'_> {
             .max()
             .unwrap_or(0);
         for (i, name) in self.header.names.iter().enumerate() {
-            let cell = self.row.cells.get(i).map(String::as_str).unwrap_or("");
+            let cell = self.row.cell(i).unwrap_or("");
             let meaning = match self.header.uses.get(i).copied().flatten() {
                 Some(col) if normalize_token(name) == rules.columns[col].name => String::new(),
                 Some(col) => format!("  (header alias of {})", rules.columns[col].name),

@@ -13,7 +13,7 @@ use serde::ser::SerializeMap;
 
 use super::{RecordWriter, RowRenderer};
 use crate::engine::Classification;
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 /// Writes records as JSON or JSON Lines.
 pub struct JsonWriter<'w> {
@@ -129,7 +129,7 @@ fn render(r: &Classification) -> Rendered {
 
 impl RowRenderer for JsonRows {
     /// One record as a JSON line, from the rendered decision and the record's own fields.
-    fn render(&mut self, cells: &[String], r: &Classification, buf: &mut Vec<u8>) {
+    fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
         if !self.memo.contains_key(&r.decided.id) {
             if self.memo.len() >= MEMO_LIMIT {
                 self.memo.clear();
@@ -166,7 +166,7 @@ impl RowRenderer for JsonRows {
             }
             string(buf, name);
             buf.push(b':');
-            string(buf, cells.get(*i).map(String::as_str).unwrap_or(""));
+            string(buf, row.cell(*i).unwrap_or(""));
         }
         buf.extend_from_slice(b"}}\n");
     }
@@ -210,14 +210,14 @@ struct Out<'a, 'r> {
 
 struct Extra<'a> {
     columns: &'a [(usize, String)],
-    cells: &'a [String],
+    row: &'a Row,
 }
 
 impl Serialize for Extra<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.columns.len()))?;
         for (i, name) in self.columns {
-            map.serialize_entry(name, self.cells.get(*i).map(String::as_str).unwrap_or(""))?;
+            map.serialize_entry(name, self.row.cell(*i).unwrap_or(""))?;
         }
         map.end()
     }
@@ -238,9 +238,9 @@ impl RecordWriter for JsonWriter<'_> {
         Ok(())
     }
 
-    fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()> {
+    fn write(&mut self, row: &Row, record: &Classification) -> std::io::Result<()> {
         if self.lines {
-            self.rows.render(cells, record, &mut self.buf);
+            self.rows.render(row, record, &mut self.buf);
             if self.buf.len() >= 1 << 16 {
                 self.out.write_all(&self.buf)?;
                 self.buf.clear();
@@ -251,7 +251,7 @@ impl RecordWriter for JsonWriter<'_> {
             record,
             extra: Extra {
                 columns: &self.rows.extra,
-                cells,
+                row,
             },
         };
         if self.lines {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::RecordWriter;
 use crate::engine::{Classification, Finding};
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 /// Writes a Markdown table.
 pub struct MarkdownWriter<'w> {
@@ -63,7 +63,7 @@ impl RecordWriter for MarkdownWriter<'_> {
         writeln!(self.out, "|---|---|---|---|---|---:|---|---|---|")
     }
 
-    fn write(&mut self, _cells: &[String], r: &Classification) -> std::io::Result<()> {
+    fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
         let reasons: Vec<String> = r.reasons().map(escape).collect();
         writeln!(
             self.out,

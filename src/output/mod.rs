@@ -15,7 +15,7 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use crate::engine::{Classification, Finding};
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 pub use csv_out::CsvWriter;
 pub use explain::Explanation;
@@ -42,8 +42,8 @@ pub enum Format {
 pub trait RecordWriter {
     /// Called once before any record, with the input header.
     fn start(&mut self, header: &Header) -> std::io::Result<()>;
-    /// Called once per record, with the input cells of the row.
-    fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()>;
+    /// Called once per record, with the input row.
+    fn write(&mut self, row: &Row, record: &Classification) -> std::io::Result<()>;
     /// Called once after the last record.
     fn finish(&mut self) -> std::io::Result<()>;
     /// For formats whose records are each rendered on their own (CSV, JSON Lines), a renderer
@@ -64,16 +64,16 @@ pub trait RecordWriter {
 /// Renders single records into bytes, on any thread. Each renderer keeps its own memo of
 /// rendered decisions.
 pub trait RowRenderer: Send {
-    /// Appends the output of one record (with the input cells of its row) to `out`.
-    fn render(&mut self, cells: &[String], record: &Classification, out: &mut Vec<u8>);
+    /// Appends the output of one record (with its input row) to `out`.
+    fn render(&mut self, row: &Row, record: &Classification, out: &mut Vec<u8>);
 }
 
 impl<W: RecordWriter + ?Sized> RecordWriter for Box<W> {
     fn start(&mut self, header: &Header) -> std::io::Result<()> {
         (**self).start(header)
     }
-    fn write(&mut self, cells: &[String], record: &Classification) -> std::io::Result<()> {
-        (**self).write(cells, record)
+    fn write(&mut self, row: &Row, record: &Classification) -> std::io::Result<()> {
+        (**self).write(row, record)
     }
     fn finish(&mut self) -> std::io::Result<()> {
         (**self).finish()

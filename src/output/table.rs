@@ -9,7 +9,7 @@ use tabled::settings::{Modify, Style, Width, object::Columns};
 use super::RecordWriter;
 use super::key_reason;
 use crate::engine::{Classification, Finding};
-use crate::roster::Header;
+use crate::roster::{Header, Row};
 
 /// Writes an aligned table when finished.
 pub struct TableWriter<'w> {
@@ -58,7 +58,7 @@ impl RecordWriter for TableWriter<'_> {
         Ok(())
     }
 
-    fn write(&mut self, _cells: &[String], r: &Classification) -> std::io::Result<()> {
+    fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
         self.builder.push_record([
             r.partner_id.clone(),
             r.partner_name.clone().unwrap_or_default(),
