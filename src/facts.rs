@@ -155,11 +155,20 @@ impl SeenIds {
 /// The key a row's id cell gives, or `None` when the cell is empty or an unknown marker (the
 /// record then takes its line number as key). `scratch` is reused for normalizing.
 pub(crate) fn id_key<'a>(rules: &RuleSet, cell: &'a str, scratch: &mut String) -> Option<&'a str> {
-    let text = cell.trim();
+    let text = trim(cell);
     if text.is_empty() || is_unknown_marker(rules, text, scratch) {
         return None;
     }
     Some(text)
+}
+
+/// `text` without surrounding white space; a cell that starts and ends with a visible ASCII
+/// character (most do) is returned without decoding any character.
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// Whether `text` (trimmed, not empty) is one of the vocabulary's unknown markers (`n/a`, `?`).
@@ -286,12 +295,6 @@ const PATTERN_LIMIT: usize = 4096;
 
 /// Pattern ids, unique in the process.
 static NEXT_PATTERN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// Whether a column's cells go into a row's pattern (everything read but the key and name;
-/// the same as `Header::pattern_columns`).
-fn in_pattern(kind: ColumnKind) -> bool {
-    !matches!(kind, ColumnKind::Id | ColumnKind::Name | ColumnKind::Text)
-}
 
 impl<'r> RecordReader<'r> {
     /// A reader for rosters classified with `rules`.
@@ -492,15 +495,20 @@ fn fill(
         }
     }
     let mut key = String::new();
-    for &(i, ci) in &header.read_order {
+    // With a pattern, only the key and the name are left to read.
+    let columns = match pattern {
+        Some(_) => &header.key_columns,
+        None => &header.read_order,
+    };
+    for &(i, ci) in columns {
         let Some(cell) = row.cell(i) else {
             continue;
         };
         let column = &rules.columns[ci];
-        if column.kind == ColumnKind::Text || (pattern.is_some() && in_pattern(column.kind)) {
+        if column.kind == ColumnKind::Text {
             continue;
         }
-        let text = cell.trim();
+        let text = trim(cell);
         if text.is_empty() {
             continue;
         }

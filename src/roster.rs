@@ -27,6 +27,8 @@ pub struct Header {
     pub(crate) id_column: Option<usize>,
     /// The input columns that make a row's pattern (declared role and facts), in read order.
     pub(crate) pattern_columns: Vec<usize>,
+    /// The entries of `read_order` that are not in the pattern (the key and the name).
+    pub(crate) key_columns: Vec<(usize, usize)>,
     /// Problems with the header itself (duplicate columns), repeated on every record.
     pub(crate) warnings: Vec<String>,
     /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
@@ -82,15 +84,23 @@ impl Header {
             .filter_map(|(i, u)| u.map(|col| (i, col)))
             .collect();
         read_order.sort_by_key(|&(_, col)| col);
+        let in_pattern = |col: usize| {
+            !matches!(
+                rules.columns[col].kind,
+                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text
+            )
+        };
         let pattern_columns = read_order
             .iter()
-            .filter(|&&(_, col)| {
-                !matches!(
-                    rules.columns[col].kind,
-                    ColumnKind::Id | ColumnKind::Name | ColumnKind::Text
-                )
-            })
+            .filter(|&&(_, col)| in_pattern(col))
             .map(|&(i, _)| i)
+            .collect();
+        let key_columns = read_order
+            .iter()
+            .copied()
+            .filter(|&(_, col)| {
+                matches!(rules.columns[col].kind, ColumnKind::Id | ColumnKind::Name)
+            })
             .collect();
         Header {
             names,
@@ -100,6 +110,7 @@ impl Header {
             has_id,
             id_column,
             pattern_columns,
+            key_columns,
             warnings,
         }
     }
@@ -260,7 +271,8 @@ pub struct RosterReader<R: Read> {
     reader: csv::Reader<LineTracker<std::io::BufReader<R>>>,
     seen: Rc<std::cell::Cell<(u64, u64)>>,
     ahead: Option<Next>,
-    spare: csv::ByteRecord,
+    /// A record buffer to read the next record into (the previous row's), when there is one.
+    spare: Option<csv::ByteRecord>,
     starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
     header: Header,
     last_error_at: Option<u64>,
@@ -332,7 +344,7 @@ impl<R: Read> RosterReader<R> {
             reader,
             seen,
             ahead: None,
-            spare: record,
+            spare: Some(record),
             starts,
             header,
             last_error_at: None,
@@ -352,7 +364,7 @@ impl<R: Read> RosterReader<R> {
     }
 
     fn fetch(&mut self) -> Next {
-        let mut record = std::mem::take(&mut self.spare);
+        let mut record = self.spare.take().unwrap_or_default();
         match self.reader.read_byte_record(&mut record) {
             Ok(false) => Next::End,
             Ok(true) => {
@@ -395,18 +407,10 @@ impl<R: Read> RosterReader<R> {
             }
             Next::Record(record, line) => (record, line),
         };
-        // The row's previous cells become the buffer the record after this one is read into.
-        self.spare = std::mem::take(&mut row.cells).into_byte_record();
-        let next = self.fetch();
-        let last = matches!(next, Next::End);
-        self.ahead = Some(next);
         row.line = line;
         // One validation for the whole record; the cells are then used where they were parsed.
-        let record = match csv::StringRecord::from_byte_record(record) {
-            Ok(cells) => {
-                row.cells = cells;
-                &row.cells
-            }
+        let cells = match csv::StringRecord::from_byte_record(record) {
+            Ok(cells) => cells,
             Err(e) => {
                 let record = e.into_byte_record();
                 let bad = record
@@ -424,13 +428,19 @@ impl<R: Read> RosterReader<R> {
                     row.line,
                     bad + 1
                 ));
-                row.cells = record
+                record
                     .iter()
                     .map(|cell| String::from_utf8_lossy(cell))
-                    .collect();
-                &row.cells
+                    .collect()
             }
         };
+        // The row's previous cells become the buffer the record after this one is read into.
+        let previous = std::mem::replace(&mut row.cells, cells);
+        self.spare = Some(previous.into_byte_record());
+        let next = self.fetch();
+        let last = matches!(next, Next::End);
+        self.ahead = Some(next);
+        let record = &row.cells;
         let (quotes, end_line) = self.seen.get();
         if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains('\n')) {
             row.problem = Some(format!(

@@ -128,6 +128,9 @@ pub(crate) struct RosterOpt {
     /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub(crate) delimiter: Option<u8>,
+    /// Classifying threads, besides the one reading the roster and the one writing [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
 }
 
 /// How a command writes records: `--format`, `-o`, `--quiet`, `--raw`.
@@ -196,7 +199,7 @@ pub(crate) fn stream<S: Sink>(
     let mut sink = wrap(writer_with(format, out, write.raw));
     let options = RunOptions {
         delimiter: input.delimiter,
-        workers: 0,
+        workers: input.threads.map_or(0, usize::from),
     };
     let source = input.roster.display().to_string();
     let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;

@@ -58,7 +58,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);
     let options = RunOptions {
         delimiter: args.input.delimiter,
-        workers: 0,
+        workers: args.input.threads.map_or(0, usize::from),
     };
     let summary = pipeline::run(&rules, input, &source, options, &mut builder)?;
     let report = builder.finish();

@@ -13,6 +13,7 @@ mod explain;
 mod formats;
 mod hostile;
 mod lint;
+mod parallel;
 mod properties;
 mod readme;
 mod report;
