@@ -2,7 +2,8 @@
 # Whole-process benchmark of partner-roles against a floor measured in the same run: a plain
 # csv-crate read and write of the same file (examples/csv_copy.rs). For each roster size it
 # times every command RUNS times and reports the median wall time, the ratio to the floor's
-# median, rows per second, and the median peak memory (max RSS).
+# median, rows per second, the median CPU time (user + system, all threads) and the median peak
+# memory (max RSS).
 #
 #   bash bench/run.sh                 # 10k, 100k and 1M rows, 5 runs each
 #   RUNS=9 SIZES="1000000" bash bench/run.sh
@@ -27,17 +28,18 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 measure() { # name, output file, command...
   local name=$1 out=$2; shift 2
-  local times=() mems=()
+  local times=() mems=() cpus=()
   for _ in $(seq "$RUNS"); do
-    local line
-    $TIME -f "%e %M" -o "$WORK/time.txt" "$@" > "$out" 2>/dev/null
-    line=$(tail -n 1 "$WORK/time.txt")
-    times+=("${line% *}"); mems+=("${line#* }")
+    local e u s m
+    $TIME -f "%e %U %S %M" -o "$WORK/time.txt" "$@" > "$out" 2>/dev/null
+    read -r e u s m < <(tail -n 1 "$WORK/time.txt")
+    times+=("$e"); mems+=("$m"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
   done
-  local t m
+  local t m c
   t=$(printf '%s\n' "${times[@]}" | median)
   m=$(printf '%s\n' "${mems[@]}" | median)
-  echo "$name $t $m"
+  c=$(printf '%s\n' "${cpus[@]}" | median)
+  echo "$name $t $m $c"
 }
 
 for n in $SIZES; do
@@ -52,12 +54,12 @@ for n in $SIZES; do
   floor=$(echo "${results[0]}" | awk '{print $2}')
   echo "### $n rows ($(du -h "$roster" | cut -f1) roster)"
   echo
-  echo "| command | median wall (s) | x floor | rows/s | median peak RSS (MiB) |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| command | median wall (s) | x floor | rows/s | median CPU (s) | median peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for r in "${results[@]}"; do
-    read -r name t m <<< "$r"
-    awk -v name="$name" -v t="$t" -v m="$m" -v f="$floor" -v n="$n" \
-      'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %.1f |\n", name, t, (f > 0 ? t / f : 0), (t > 0 ? n / t : 0), m / 1024 }'
+    read -r name t m c <<< "$r"
+    awk -v name="$name" -v t="$t" -v m="$m" -v c="$c" -v f="$floor" -v n="$n" \
+      'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %.2f | %.1f |\n", name, t, (f > 0 ? t / f : 0), (t > 0 ? n / t : 0), c, m / 1024 }'
   done
   echo
 done

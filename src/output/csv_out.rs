@@ -211,29 +211,39 @@ impl RowRenderer for CsvRows {
         // The input part keeps the header's width: short rows are padded, surplus cells dropped.
         // When no cell holds a comma, quote or line break (one pass over the whole row), the
         // cells are copied as they are, each checked only for a formula's first character.
-        let plain = row.len() == self.width && !needs_quotes(row.text().as_bytes());
-        for i in 0..self.width {
-            if i > 0 {
-                buf.push(b',');
+        let text = row.text();
+        if row.len() == self.width && !needs_quotes(text.as_bytes()) {
+            buf.reserve(text.len() + self.width);
+            for (i, cell) in row.cells().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                if self.raw || !looks_like_formula(cell) {
+                    buf.extend_from_slice(cell.as_bytes());
+                } else {
+                    field(buf, cell, self.raw);
+                }
             }
-            let cell = row.cell(i).unwrap_or("");
-            if plain && (self.raw || !looks_like_formula(cell)) {
-                buf.extend_from_slice(cell.as_bytes());
-            } else {
-                field(buf, cell, self.raw);
+        } else {
+            for i in 0..self.width {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                field(buf, row.cell(i).unwrap_or(""), self.raw);
             }
         }
         if self.add_id {
             buf.push(b',');
             field(buf, &r.partner_id, self.raw);
         }
-        if !self.memo.contains_key(&r.decided.id) {
-            if self.memo.len() >= MEMO_LIMIT {
-                self.memo.clear();
-            }
-            self.memo.insert(r.decided.id, render(r, self.raw));
+        if self.memo.len() >= MEMO_LIMIT && !self.memo.contains_key(&r.decided.id) {
+            self.memo.clear();
         }
-        let rendered = &self.memo[&r.decided.id];
+        let raw = self.raw;
+        let rendered = self
+            .memo
+            .entry(r.decided.id)
+            .or_insert_with(|| render(r, raw));
         buf.extend_from_slice(&rendered.head);
         if r.own_reasons.is_empty() {
             buf.extend_from_slice(&rendered.reasons_field);
