@@ -241,7 +241,9 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
     }
     let mut header = Header::new(names, rules);
     header.missing_facts.clear();
-    let row = Row::new(1, &cells);
+    let mut row = Row::new(1, &cells);
+    // One partner: no earlier row to share its id with.
+    row.duplicate_id = Some(false);
     Ok(read_record_traced(
         rules,
         &header,
