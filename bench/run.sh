@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Whole-process benchmark of partner-roles against a floor measured in the same run: a plain
 # csv-crate read and write of the same file (examples/csv_copy.rs). For each roster size it
-# times every command RUNS times and reports the median wall time, the ratio to the floor's
-# median, rows per second, the median CPU time (user + system, all threads) and the median peak
-# memory (max RSS).
+# times every command RUNS times, interleaved with the floor, and reports the median wall time,
+# the median ratio to the floor of the same round, rows per second, the median CPU time (user +
+# system, all threads) and the median peak memory (max RSS).
 #
 #   bash bench/run.sh                 # 10k, 100k and 1M rows, 5 runs each
 #   RUNS=9 SIZES="1000000" bash bench/run.sh
@@ -26,41 +26,45 @@ echo
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-measure() { # name, output file, command...
-  local name=$1 out=$2; shift 2
-  local times=() mems=() cpus=()
-  for _ in $(seq "$RUNS"); do
-    local e u s m
-    $TIME -f "%e %U %S %M" -o "$WORK/time.txt" "$@" > "$out" 2>/dev/null
-    read -r e u s m < <(tail -n 1 "$WORK/time.txt")
-    times+=("$e"); mems+=("$m"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
-  done
-  local t m c
-  t=$(printf '%s\n' "${times[@]}" | median)
-  m=$(printf '%s\n' "${mems[@]}" | median)
-  c=$(printf '%s\n' "${cpus[@]}" | median)
-  echo "$name $t $m $c"
+# The commands, as name|output file|command line. The floor comes first.
+commands() { # roster
+  echo "floor|$WORK/out-floor.csv|target/release/examples/csv_copy $1"
+  echo "classify-csv|$WORK/out.csv|$BIN classify $1 --format csv -q"
+  echo "classify-jsonl|$WORK/out.jsonl|$BIN classify $1 --format jsonl -q"
+  echo "audit|$WORK/out-audit.csv|$BIN audit $1 --format csv -q --fail-on never"
+  echo "report-html|$WORK/out.html|$BIN report $1 --format html -q -o /dev/stdout"
 }
 
 for n in $SIZES; do
   roster="$WORK/roster-$n.csv"
   [ -s "$roster" ] || target/release/examples/generate_roster "$n" > "$roster"
-  results=()
-  results+=("$(measure floor "$WORK/out-floor.csv" target/release/examples/csv_copy "$roster")")
-  results+=("$(measure "classify-csv" "$WORK/out.csv" "$BIN" classify "$roster" --format csv -q)")
-  results+=("$(measure "classify-jsonl" "$WORK/out.jsonl" "$BIN" classify "$roster" --format jsonl -q)")
-  results+=("$(measure "audit" "$WORK/out-audit.csv" "$BIN" audit "$roster" --format csv -q --fail-on never)")
-  results+=("$(measure "report-html" "$WORK/out.html" "$BIN" report "$roster" --format html -q -o /dev/stdout)")
-  floor=$(echo "${results[0]}" | awk '{print $2}')
-  echo "### $n rows ($(du -h "$roster" | cut -f1) roster)"
-  echo
-  echo "| command | median wall (s) | x floor | rows/s | median CPU (s) | median peak RSS (MiB) |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  for r in "${results[@]}"; do
-    read -r name t m c <<< "$r"
-    awk -v name="$name" -v t="$t" -v m="$m" -v c="$c" -v f="$floor" -v n="$n" \
-      'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %.2f | %.1f |\n", name, t, (f > 0 ? t / f : 0), (t > 0 ? n / t : 0), c, m / 1024 }'
+  rm -f "$WORK"/runs-*.txt
+  # Runs are interleaved (floor, then each command, then again), so a slow moment of the
+  # machine hits the floor and the commands alike; each run's ratio is to the floor of its round.
+  for _ in $(seq "$RUNS"); do
+    floor_wall=
+    while IFS='|' read -r name out cmd; do
+      start=$(date +%s%N)
+      # shellcheck disable=SC2086 # the command line is split on purpose
+      $TIME -f "%U %S %M" -o "$WORK/time.txt" $cmd > "$out" 2>/dev/null
+      end=$(date +%s%N)
+      read -r u s m < <(tail -n 1 "$WORK/time.txt")
+      wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+      [ -n "$floor_wall" ] || floor_wall=$wall
+      echo "$wall $(awk -v w="$wall" -v f="$floor_wall" 'BEGIN { printf "%.4f", w / f }') $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m" >> "$WORK/runs-$name.txt"
+    done < <(commands "$roster")
   done
+  echo "### $n rows ($(du -h "$roster" | cut -f1) roster, $RUNS interleaved runs)"
+  echo
+  echo "| command | median wall (s) | median x floor | rows/s | median CPU (s) | median peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  while IFS='|' read -r name _ _; do
+    f="$WORK/runs-$name.txt"
+    t=$(cut -d' ' -f1 "$f" | median); r=$(cut -d' ' -f2 "$f" | median)
+    c=$(cut -d' ' -f3 "$f" | median); m=$(cut -d' ' -f4 "$f" | median)
+    awk -v name="$name" -v t="$t" -v r="$r" -v m="$m" -v c="$c" -v n="$n" \
+      'BEGIN { printf "| %s | %.3f | %.2f | %.0f | %.2f | %.1f |\n", name, t, r, (t > 0 ? n / t : 0), c, m / 1024 }'
+  done < <(commands "$roster")
   echo
 done
 
