@@ -123,3 +123,43 @@ fn rendered_records_equal_the_one_by_one_records() {
         "{errors} error records; the invalid UTF-8 rows are errors"
     );
 }
+
+/// A row whose pattern was seen is read from the pattern cache (only its key and name afresh);
+/// the record must be the one a fresh, uncached read gives.
+#[test]
+fn rows_read_through_the_pattern_cache_equal_fresh_reads() {
+    use partner_roles::facts::{RecordReader, SeenIds, read_record};
+    use partner_roles::roster::{RosterReader, Row};
+    let rules = partner_roles::RuleSet::builtin().expect("built-in rules");
+    let roster = big_roster();
+    let file = std::fs::File::open(roster.path()).expect("open");
+    let mut reader = RosterReader::new(file, "big", &rules, None).expect("header");
+    let header = reader.header().clone();
+    let mut cached = RecordReader::new(&rules);
+    let mut seen = SeenIds::default();
+    let mut record = None;
+    let mut row = Row::default();
+    let mut rows = 0;
+    while reader.read_row(&mut row) {
+        rows += 1;
+        let fresh = read_record(&rules, &header, &row, &mut seen);
+        let record = match &mut record {
+            Some(r) => {
+                cached.read_into(&header, &row, r);
+                &*r
+            }
+            None => &*record.insert(cached.read(&header, &row)),
+        };
+        let what = format!("row on line {}", row.line);
+        assert_eq!(record.line, fresh.line, "{what}");
+        assert_eq!(record.partner_id, fresh.partner_id, "{what}");
+        assert_eq!(record.partner_name, fresh.partner_name, "{what}");
+        assert_eq!(record.declared_text, fresh.declared_text, "{what}");
+        assert_eq!(record.declared_role, fresh.declared_role, "{what}");
+        assert_eq!(record.facts, fresh.facts, "{what}");
+        assert_eq!(record.warnings, fresh.warnings, "{what}");
+        assert_eq!(record.ignored, fresh.ignored, "{what}");
+        assert_eq!(record.problem, fresh.problem, "{what}");
+    }
+    assert_eq!(rows, 3_000);
+}
