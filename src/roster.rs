@@ -3,10 +3,7 @@
 //!
 //! Owns: bytes -> cells, header -> vocabulary columns. Must not touch: facts, rules, output.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io::Read;
-use std::rc::Rc;
 
 use crate::error::Error;
 use crate::rules::{ColumnKind, FactId, RuleSet};
@@ -168,70 +165,6 @@ impl Row {
     }
 }
 
-/// Physical line numbers. The csv crate stamps a record with the position where its read began,
-/// before it skips the `\n` of a CRLF or any blank lines, so its line numbers drift. This reader
-/// sits under the csv reader and notes, for every line that has content, the byte offset where
-/// that content starts and its line number; a record's line is then the line of the first
-/// content at or after the csv byte position. Only the window the csv reader has buffered ahead
-/// is kept.
-struct LineTracker<R> {
-    inner: R,
-    offset: u64,
-    line: u64,
-    after_terminator: bool,
-    last_content_line: u64,
-    starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
-    /// Quote characters seen so far and the line reached, shared with the reader: an odd count
-    /// at the end of the file means a quoted cell was never closed.
-    seen: Rc<std::cell::Cell<(u64, u64)>>,
-}
-
-impl<R: Read> Read for LineTracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let data = &buf[..n];
-        let quotes = memchr::memchr_iter(b'"', data).count() as u64;
-        let mut starts = self.starts.borrow_mut();
-        let mut i = 0;
-        while i < n {
-            if self.after_terminator {
-                // Skip the terminator run (and blank lines), counting the line feeds.
-                while i < n && matches!(data[i], b'\n' | b'\r') {
-                    self.line += u64::from(data[i] == b'\n');
-                    i += 1;
-                }
-                if i == n {
-                    break;
-                }
-                starts.push_back((self.offset + i as u64, self.line));
-                self.last_content_line = self.line;
-                self.after_terminator = false;
-            }
-            match memchr::memchr(b'\n', &data[i..]) {
-                Some(p) => {
-                    i += p + 1;
-                    self.line += 1;
-                    self.after_terminator = true;
-                }
-                None => i = n,
-            }
-        }
-        self.offset += n as u64;
-        let (before, _) = self.seen.get();
-        self.seen.set((before + quotes, self.last_content_line));
-        Ok(n)
-    }
-}
-
-/// The line of the first content at or after byte `at`, dropping the notes before it.
-fn line_at(starts: &RefCell<VecDeque<(u64, u64)>>, at: u64) -> Option<u64> {
-    let mut starts = starts.borrow_mut();
-    while starts.front().is_some_and(|&(offset, _)| offset < at) {
-        starts.pop_front();
-    }
-    starts.front().map(|&(_, line)| line)
-}
-
 /// The delimiter of a roster from its first line: the most frequent of comma, semicolon and
 /// tab outside quotes (Excel writes semicolons in many locales), comma when none appears.
 pub fn sniff_delimiter(start: &[u8]) -> u8 {
@@ -258,24 +191,83 @@ pub fn sniff_delimiter(start: &[u8]) -> u8 {
         .0
 }
 
-/// The next record of the csv reader.
+/// The next record of the input.
 enum Next {
     Record(csv::ByteRecord, u64),
     Failed(u64, String),
     End,
 }
 
+/// The bytes of the roster not parsed yet, in a buffer that grows to hold the longest line.
+struct Input<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+}
+
+impl<R: Read> Input<R> {
+    /// The unparsed bytes read so far.
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Reads more bytes after the unparsed ones. Returns false at the end of the input.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 /// Streams the rows of a roster. It reads one record ahead, to tell when the last record holds
 /// the rest of the file because a quote was never closed.
+///
+/// A line with no quote and no lone carriage return (most lines) is split at the delimiter
+/// directly; any other record is parsed by csv-core, with the same rules as the csv crate
+/// (RFC 4180 quoting; CR, LF and CRLF end a record; blank lines are skipped). Physical line
+/// numbers are counted as the bytes are consumed.
 pub struct RosterReader<R: Read> {
-    reader: csv::Reader<LineTracker<std::io::BufReader<R>>>,
-    seen: Rc<std::cell::Cell<(u64, u64)>>,
+    input: Input<R>,
+    core: csv_core::Reader,
+    delimiter: u8,
+    /// The physical line of the next unparsed byte.
+    line: u64,
+    /// Quote characters parsed so far: an odd count at the end means a quote was never closed.
+    quotes: u64,
+    /// The last line with content parsed so far.
+    last_content_line: u64,
+    /// Field bytes and ends of a record csv-core parses.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
     ahead: Option<Next>,
     /// A record buffer to read the next record into (the previous row's), when there is one.
     spare: Option<csv::ByteRecord>,
-    starts: Rc<RefCell<VecDeque<(u64, u64)>>>,
     header: Header,
-    last_error_at: Option<u64>,
+    failed: bool,
     done: bool,
 }
 
@@ -288,42 +280,48 @@ impl<R: Read> RosterReader<R> {
         rules: &RuleSet,
         delimiter: Option<u8>,
     ) -> Result<Self, Error> {
-        let mut input = std::io::BufReader::with_capacity(1 << 16, input);
-        let delimiter = match delimiter {
-            Some(d) => d,
-            None => {
-                use std::io::BufRead;
-                let peek = input.fill_buf().map_err(|e| Error::Roster {
-                    file: source.to_string(),
-                    message: format!("cannot read the roster: {e}"),
-                    help: "check that the file exists and can be read".into(),
-                })?;
-                sniff_delimiter(peek)
-            }
+        let cannot_read = |e: std::io::Error| Error::Roster {
+            file: source.to_string(),
+            message: format!("cannot read the roster: {e}"),
+            help: "check that the file exists and can be read".into(),
         };
-        let starts = Rc::new(RefCell::new(VecDeque::new()));
-        let seen = Rc::new(std::cell::Cell::new((0, 1)));
-        let tracker = LineTracker {
+        let mut input = Input {
             inner: input,
-            offset: 0,
-            line: 1,
-            after_terminator: true,
-            last_content_line: 1,
-            starts: Rc::clone(&starts),
-            seen: Rc::clone(&seen),
+            buf: vec![0; 1 << 16],
+            start: 0,
+            end: 0,
+            eof: false,
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(tracker);
+        // Enough bytes for the header line (or the whole input).
+        while !input.eof && memchr::memchr(b'\n', input.data()).is_none() {
+            input.fill().map_err(cannot_read)?;
+        }
+        if input.data().starts_with(b"\xef\xbb\xbf") {
+            input.start += 3;
+        }
+        let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(input.data()));
+        let mut reader = RosterReader {
+            input,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
+            line: 1,
+            quotes: 0,
+            last_content_line: 1,
+            fields: Vec::new(),
+            ends: Vec::new(),
+            ahead: None,
+            spare: None,
+            header: Header::new(Vec::new(), rules),
+            failed: false,
+            done: false,
+        };
         let mut record = csv::ByteRecord::new();
-        let got = reader.read_byte_record(&mut record).map_err(|e| Error::Roster {
+        let got = reader.next_record(&mut record).map_err(|e| Error::Roster {
             file: source.to_string(),
             message: format!("cannot read the header row: {e}"),
             help: "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns".into(),
         })?;
-        if !got {
+        if got.is_none() {
             return Err(Error::Roster {
                 file: source.to_string(),
                 message: "the roster is empty: there is no header row".into(),
@@ -339,23 +337,9 @@ impl<R: Read> RosterReader<R> {
         {
             *first = stripped.trim().to_string();
         }
-        let header = Header::new(names, rules);
-        Ok(RosterReader {
-            reader,
-            seen,
-            ahead: None,
-            spare: Some(record),
-            starts,
-            header,
-            last_error_at: None,
-            done: false,
-        })
-    }
-
-    fn line_of(&self, position: Option<&csv::Position>) -> u64 {
-        position
-            .and_then(|p| line_at(&self.starts, p.byte()).or(Some(p.line())))
-            .unwrap_or(0)
+        reader.header = Header::new(names, rules);
+        reader.spare = Some(record);
+        Ok(reader)
     }
 
     /// The header row and what each column means.
@@ -363,21 +347,121 @@ impl<R: Read> RosterReader<R> {
         &self.header
     }
 
-    fn fetch(&mut self) -> Next {
-        let mut record = self.spare.take().unwrap_or_default();
-        match self.reader.read_byte_record(&mut record) {
-            Ok(false) => Next::End,
-            Ok(true) => {
-                let line = self.line_of(record.position());
-                Next::Record(record, line)
-            }
-            Err(e) => {
-                let line = self.line_of(e.position());
-                // A reader that fails twice at the same place will not make progress.
-                if self.last_error_at == Some(line) {
-                    return Next::End;
+    /// Parses the next record into `record`; its line, or `None` at the end of the input.
+    fn next_record(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<Option<u64>> {
+        // Skip record terminators and blank lines, counting the line feeds.
+        loop {
+            let data = self.input.data();
+            match data.iter().position(|&b| b != b'\n' && b != b'\r') {
+                Some(k) => {
+                    self.line += memchr::memchr_iter(b'\n', &data[..k]).count() as u64;
+                    self.input.start += k;
+                    break;
                 }
-                self.last_error_at = Some(line);
+                None => {
+                    self.line += memchr::memchr_iter(b'\n', data).count() as u64;
+                    self.input.start = self.input.end;
+                    if !self.input.fill()? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        let line = self.line;
+        self.last_content_line = line;
+        // The whole line in the buffer.
+        let newline = loop {
+            match memchr::memchr(b'\n', self.input.data()) {
+                Some(p) => break Some(p),
+                None if !self.input.fill()? => break None,
+                None => {}
+            }
+        };
+        let data = self.input.data();
+        let len = newline.unwrap_or(data.len());
+        let mut text = &data[..len];
+        if let [rest @ .., b'\r'] = text {
+            text = rest;
+        }
+        if memchr::memchr2(b'"', b'\r', text).is_some() {
+            self.parse_quoted(record)?;
+            return Ok(Some(line));
+        }
+        record.clear();
+        let mut from = 0;
+        for at in memchr::memchr_iter(self.delimiter, text) {
+            record.push_field(&text[from..at]);
+            from = at + 1;
+        }
+        record.push_field(&text[from..]);
+        self.input.start += newline.map_or(len, |p| p + 1);
+        if newline.is_some() {
+            self.line += 1;
+        }
+        Ok(Some(line))
+    }
+
+    /// Parses one record with csv-core, from its first byte, across lines and buffer refills.
+    fn parse_quoted(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<()> {
+        use csv_core::ReadRecordResult;
+        self.core.reset();
+        if self.fields.is_empty() {
+            self.fields.resize(1024, 0);
+            self.ends.resize(64, 0);
+        }
+        let (mut nout, mut nend) = (0, 0);
+        loop {
+            let data = &self.input.buf[self.input.start..self.input.end];
+            let (result, nin, out, ends) =
+                self.core
+                    .read_record(data, &mut self.fields[nout..], &mut self.ends[nend..]);
+            let used = &data[..nin];
+            self.quotes += memchr::memchr_iter(b'"', used).count() as u64;
+            if let Some(last) = used.iter().rposition(|&b| b != b'\n' && b != b'\r') {
+                self.last_content_line =
+                    self.line + memchr::memchr_iter(b'\n', &used[..last]).count() as u64;
+            }
+            self.line += memchr::memchr_iter(b'\n', used).count() as u64;
+            self.input.start += nin;
+            nout += out;
+            nend += ends;
+            match result {
+                ReadRecordResult::InputEmpty => {
+                    // At the end, an empty input tells csv-core to finish the record.
+                    self.input.fill()?;
+                }
+                ReadRecordResult::OutputFull => {
+                    let n = self.fields.len() * 2;
+                    self.fields.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record | ReadRecordResult::End => break,
+            }
+        }
+        record.clear();
+        let mut from = 0;
+        for &end in &self.ends[..nend] {
+            record.push_field(&self.fields[from..end]);
+            from = end;
+        }
+        Ok(())
+    }
+
+    fn fetch(&mut self) -> Next {
+        if self.failed {
+            return Next::End;
+        }
+        let mut record = self.spare.take().unwrap_or_default();
+        match self.next_record(&mut record) {
+            Ok(Some(line)) => Next::Record(record, line),
+            Ok(None) => Next::End,
+            Err(e) => {
+                // A reader that failed will not make progress: this row, then the end.
+                self.failed = true;
+                let line = self.line;
                 Next::Failed(line, format!("line {line}: the row cannot be read: {e}"))
             }
         }
@@ -441,7 +525,7 @@ impl<R: Read> RosterReader<R> {
         let last = matches!(next, Next::End);
         self.ahead = Some(next);
         let record = &row.cells;
-        let (quotes, end_line) = self.seen.get();
+        let (quotes, end_line) = (self.quotes, self.last_content_line);
         if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains('\n')) {
             row.problem = Some(format!(
                 "line {line}: a quoted cell opened in this row is never closed, so the rest of the file (to line {end_line}) was read into it; close the quote, or remove the stray \", and run again"
