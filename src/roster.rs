@@ -118,8 +118,13 @@ impl Header {
 pub struct Row {
     /// The line the row starts on (the header is line 1).
     pub line: u64,
-    /// The cells as text (invalid UTF-8 replaced, see `problem`), as parsed: not copied.
-    cells: csv::StringRecord,
+    /// The cells (invalid UTF-8 replaced, see `problem`), each but the last followed by one
+    /// separator byte; for most rows, the line as read.
+    text: String,
+    /// Where each cell ends in `text`; a cell starts one byte after the end of the one before.
+    ends: Vec<usize>,
+    /// No cell holds a comma, a double quote or a line break.
+    simple: bool,
     /// Why the row could not be read, when it could not: it becomes an `error` record.
     pub problem: Option<String>,
     /// Whether an earlier row has the same id, when the reader of a run checked it; `None`
@@ -127,12 +132,58 @@ pub struct Row {
     pub duplicate_id: Option<bool>,
 }
 
+/// A record as parsed, before its UTF-8 is checked: the bytes of the future [`Row::text`].
+#[derive(Debug, Default)]
+struct Parsed {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    simple: bool,
+}
+
+impl Parsed {
+    /// Sets the record to `cells`, separated by `separator`.
+    fn set<'c>(&mut self, cells: impl Iterator<Item = &'c [u8]>, separator: u8) {
+        self.bytes.clear();
+        self.ends.clear();
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
+                self.bytes.push(separator);
+            }
+            self.bytes.extend_from_slice(cell);
+            self.ends.push(self.bytes.len());
+        }
+        let simple = self.cells().all(|cell| {
+            memchr::memchr3(b',', b'"', b'\n', cell).is_none()
+                && memchr::memchr(b'\r', cell).is_none()
+        });
+        self.simple = simple;
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &[u8]> {
+        let bytes = &self.bytes;
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let cell = &bytes[start..end];
+            start = end + 1;
+            cell
+        })
+    }
+}
+
 impl Row {
     /// A row of `cells` starting on `line`.
     pub fn new<S: AsRef<str>>(line: u64, cells: &[S]) -> Row {
+        let mut parsed = Parsed::default();
+        parsed.set(cells.iter().map(|c| c.as_ref().as_bytes()), b',');
         Row {
             line,
-            cells: cells.iter().map(AsRef::as_ref).collect(),
+            text: cells
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(","),
+            ends: parsed.ends,
+            simple: parsed.simple,
             problem: None,
             duplicate_id: None,
         }
@@ -140,28 +191,59 @@ impl Row {
 
     /// Cell `i`, if the row has it.
     pub fn cell(&self, i: usize) -> Option<&str> {
-        self.cells.get(i)
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        self.text.get(start..end)
     }
 
     /// How many cells the row has.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.ends.len()
     }
 
     /// Whether the row has no cells.
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.ends.is_empty()
     }
 
     /// The cells in order.
     pub fn cells(&self) -> impl Iterator<Item = &str> {
-        self.cells.iter()
+        (0..self.ends.len()).filter_map(|i| self.cell(i))
     }
 
-    /// All cells' text run together, with nothing between them: one pass over it answers a
-    /// question about every cell (such as whether any needs quoting).
-    pub fn text(&self) -> &str {
-        self.cells.as_slice()
+    /// Whether no cell holds a comma, a double quote or a line break, known from parsing: a CSV
+    /// writer can then copy every cell as it is.
+    pub fn simple(&self) -> bool {
+        self.simple
+    }
+}
+
+/// Appends the position of every `byte` in `text` to `out`, eight bytes at a time.
+fn push_positions(text: &[u8], byte: u8, out: &mut Vec<usize>) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let splat = ONES * u64::from(byte);
+    let mut at = 0;
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ splat;
+        // High bit set for each zero byte of x (and maybe for a byte above one): candidates.
+        let mut found = x.wrapping_sub(ONES) & !x & HIGH;
+        while found != 0 {
+            let k = (found.trailing_zeros() / 8) as usize;
+            if chunk[k] == byte {
+                out.push(at + k);
+            }
+            found &= found - 1;
+        }
+        at += 8;
+    }
+    for (k, &b) in chunks.remainder().iter().enumerate() {
+        if b == byte {
+            out.push(at + k);
+        }
     }
 }
 
@@ -193,7 +275,7 @@ pub fn sniff_delimiter(start: &[u8]) -> u8 {
 
 /// The next record of the input.
 enum Next {
-    Record(csv::ByteRecord, u64),
+    Record(Parsed, u64),
     Failed(u64, String),
     End,
 }
@@ -265,7 +347,7 @@ pub struct RosterReader<R: Read> {
     ends: Vec<usize>,
     ahead: Option<Next>,
     /// A record buffer to read the next record into (the previous row's), when there is one.
-    spare: Option<csv::ByteRecord>,
+    spare: Option<Parsed>,
     header: Header,
     failed: bool,
     done: bool,
@@ -315,7 +397,7 @@ impl<R: Read> RosterReader<R> {
             failed: false,
             done: false,
         };
-        let mut record = csv::ByteRecord::new();
+        let mut record = Parsed::default();
         let got = reader.next_record(&mut record).map_err(|e| Error::Roster {
             file: source.to_string(),
             message: format!("cannot read the header row: {e}"),
@@ -329,7 +411,7 @@ impl<R: Read> RosterReader<R> {
             });
         }
         let mut names: Vec<String> = record
-            .iter()
+            .cells()
             .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
             .collect();
         if let Some(first) = names.first_mut()
@@ -348,7 +430,7 @@ impl<R: Read> RosterReader<R> {
     }
 
     /// Parses the next record into `record`; its line, or `None` at the end of the input.
-    fn next_record(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<Option<u64>> {
+    fn next_record(&mut self, record: &mut Parsed) -> std::io::Result<Option<u64>> {
         // Skip record terminators and blank lines, counting the line feeds.
         loop {
             let data = self.input.data();
@@ -387,13 +469,13 @@ impl<R: Read> RosterReader<R> {
             self.parse_quoted(record)?;
             return Ok(Some(line));
         }
-        record.clear();
-        let mut from = 0;
-        for at in memchr::memchr_iter(self.delimiter, text) {
-            record.push_field(&text[from..at]);
-            from = at + 1;
-        }
-        record.push_field(&text[from..]);
+        // The line as it is, and where its cells end.
+        record.bytes.clear();
+        record.bytes.extend_from_slice(text);
+        record.ends.clear();
+        push_positions(text, self.delimiter, &mut record.ends);
+        record.ends.push(text.len());
+        record.simple = self.delimiter == b',' || memchr::memchr(b',', text).is_none();
         self.input.start += newline.map_or(len, |p| p + 1);
         if newline.is_some() {
             self.line += 1;
@@ -402,7 +484,7 @@ impl<R: Read> RosterReader<R> {
     }
 
     /// Parses one record with csv-core, from its first byte, across lines and buffer refills.
-    fn parse_quoted(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<()> {
+    fn parse_quoted(&mut self, record: &mut Parsed) -> std::io::Result<()> {
         use csv_core::ReadRecordResult;
         self.core.reset();
         if self.fields.is_empty() {
@@ -441,12 +523,14 @@ impl<R: Read> RosterReader<R> {
                 ReadRecordResult::Record | ReadRecordResult::End => break,
             }
         }
-        record.clear();
+        let fields = &self.fields;
         let mut from = 0;
-        for &end in &self.ends[..nend] {
-            record.push_field(&self.fields[from..end]);
+        let cells = self.ends[..nend].iter().map(|&end| {
+            let cell = &fields[from..end];
             from = end;
-        }
+            cell
+        });
+        record.set(cells, self.delimiter);
         Ok(())
     }
 
@@ -485,20 +569,35 @@ impl<R: Read> RosterReader<R> {
             }
             Next::Failed(line, message) => {
                 row.line = line;
-                row.cells.clear();
+                row.text.clear();
+                row.ends.clear();
+                row.simple = true;
                 row.problem = Some(message);
                 return true;
             }
             Next::Record(record, line) => (record, line),
         };
         row.line = line;
+        // The row's previous buffers become the ones the record after this one is read into.
+        self.spare = Some(Parsed {
+            bytes: std::mem::take(&mut row.text).into_bytes(),
+            ends: std::mem::take(&mut row.ends),
+            simple: true,
+        });
         // One validation for the whole record; the cells are then used where they were parsed.
-        let cells = match csv::StringRecord::from_byte_record(record) {
-            Ok(cells) => cells,
+        row.simple = record.simple;
+        match String::from_utf8(record.bytes) {
+            Ok(text) => {
+                row.text = text;
+                row.ends = record.ends;
+            }
             Err(e) => {
-                let record = e.into_byte_record();
+                let record = Parsed {
+                    bytes: e.into_bytes(),
+                    ..record
+                };
                 let bad = record
-                    .iter()
+                    .cells()
                     .position(|cell| std::str::from_utf8(cell).is_err())
                     .unwrap_or(0);
                 let name = self
@@ -512,25 +611,43 @@ impl<R: Read> RosterReader<R> {
                     row.line,
                     bad + 1
                 ));
-                record
-                    .iter()
-                    .map(|cell| String::from_utf8_lossy(cell))
-                    .collect()
+                let cells: Vec<String> = record
+                    .cells()
+                    .map(|cell| String::from_utf8_lossy(cell).into_owned())
+                    .collect();
+                let lossy = Row::new(line, &cells);
+                row.text = lossy.text;
+                row.ends = lossy.ends;
+                row.simple = lossy.simple;
             }
-        };
-        // The row's previous cells become the buffer the record after this one is read into.
-        let previous = std::mem::replace(&mut row.cells, cells);
-        self.spare = Some(previous.into_byte_record());
+        }
         let next = self.fetch();
         let last = matches!(next, Next::End);
         self.ahead = Some(next);
-        let record = &row.cells;
         let (quotes, end_line) = (self.quotes, self.last_content_line);
-        if last && quotes % 2 == 1 && record.iter().any(|cell| cell.contains('\n')) {
+        if last && quotes % 2 == 1 && row.cells().any(|cell| cell.contains('\n')) {
             row.problem = Some(format!(
                 "line {line}: a quoted cell opened in this row is never closed, so the rest of the file (to line {end_line}) was read into it; close the quote, or remove the stray \", and run again"
             ));
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn positions_are_those_of_a_plain_scan(
+            text in proptest::collection::vec(prop_oneof![Just(b','), Just(0x2du8), Just(0x01), any::<u8>()], 0..80),
+            byte in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), any::<u8>()],
+        ) {
+            let mut fast = Vec::new();
+            super::push_positions(&text, byte, &mut fast);
+            let plain: Vec<usize> = text.iter().enumerate().filter(|&(_, &b)| b == byte).map(|(i, _)| i).collect();
+            prop_assert_eq!(fast, plain);
+        }
     }
 }

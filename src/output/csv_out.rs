@@ -211,9 +211,7 @@ impl RowRenderer for CsvRows {
         // The input part keeps the header's width: short rows are padded, surplus cells dropped.
         // When no cell holds a comma, quote or line break (one pass over the whole row), the
         // cells are copied as they are, each checked only for a formula's first character.
-        let text = row.text();
-        if row.len() == self.width && !needs_quotes(text.as_bytes()) {
-            buf.reserve(text.len() + self.width);
+        if row.len() == self.width && row.simple() {
             for (i, cell) in row.cells().enumerate() {
                 if i > 0 {
                     buf.push(b',');
