@@ -319,13 +319,22 @@ impl<'r> RecordReader<'r> {
         use std::hash::Hasher;
         let cache = &mut self.cache;
         cache.key.clear();
-        for &i in &header.pattern_columns {
-            match row.cell(i) {
-                Some(cell) => cache.key.extend_from_slice(cell.as_bytes()),
-                None => cache.key.push(0xfe),
+        // The pattern cells in one piece when they are side by side in the row, else one by one
+        // with a byte that is never in UTF-8 text after each (the two kinds of keys never meet).
+        match header
+            .pattern_run
+            .and_then(|(first, last)| row.span(first, last))
+        {
+            Some(span) => cache.key.extend_from_slice(span.as_bytes()),
+            None => {
+                for &i in &header.pattern_columns {
+                    match row.cell(i) {
+                        Some(cell) => cache.key.extend_from_slice(cell.as_bytes()),
+                        None => cache.key.push(0xfe),
+                    }
+                    cache.key.push(0xff);
+                }
             }
-            // Never in UTF-8 text: the cells cannot run into each other.
-            cache.key.push(0xff);
         }
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(&cache.key);

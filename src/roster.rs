@@ -24,6 +24,8 @@ pub struct Header {
     pub(crate) id_column: Option<usize>,
     /// The input columns that make a row's pattern (declared role and facts), in read order.
     pub(crate) pattern_columns: Vec<usize>,
+    /// `(first, last)` when the pattern columns are exactly the input columns first..=last.
+    pub(crate) pattern_run: Option<(usize, usize)>,
     /// The entries of `read_order` that are not in the pattern (the key and the name).
     pub(crate) key_columns: Vec<(usize, usize)>,
     /// Problems with the header itself (duplicate columns), repeated on every record.
@@ -87,11 +89,17 @@ impl Header {
                 ColumnKind::Id | ColumnKind::Name | ColumnKind::Text
             )
         };
-        let pattern_columns = read_order
+        let pattern_columns: Vec<usize> = read_order
             .iter()
             .filter(|&&(_, col)| in_pattern(col))
             .map(|&(i, _)| i)
             .collect();
+        let pattern_run = match (pattern_columns.iter().min(), pattern_columns.iter().max()) {
+            (Some(&first), Some(&last)) if last - first + 1 == pattern_columns.len() => {
+                Some((first, last))
+            }
+            _ => None,
+        };
         let key_columns = read_order
             .iter()
             .copied()
@@ -107,6 +115,7 @@ impl Header {
             has_id,
             id_column,
             pattern_columns,
+            pattern_run,
             key_columns,
             warnings,
         }
@@ -125,6 +134,10 @@ pub struct Row {
     ends: Vec<usize>,
     /// No cell holds a comma, a double quote or a line break.
     simple: bool,
+    /// The byte between cells in `text`.
+    separator: u8,
+    /// No cell holds the separator: `text` splits back into the cells.
+    split: bool,
     /// Why the row could not be read, when it could not: it becomes an `error` record.
     pub problem: Option<String>,
     /// Whether an earlier row has the same id, when the reader of a run checked it; `None`
@@ -138,6 +151,8 @@ struct Parsed {
     bytes: Vec<u8>,
     ends: Vec<usize>,
     simple: bool,
+    separator: u8,
+    split: bool,
 }
 
 impl Parsed {
@@ -157,6 +172,9 @@ impl Parsed {
                 && memchr::memchr(b'\r', cell).is_none()
         });
         self.simple = simple;
+        self.separator = separator;
+        let split = self.cells().all(|cell| !cell.contains(&separator));
+        self.split = split;
     }
 
     fn cells(&self) -> impl Iterator<Item = &[u8]> {
@@ -184,6 +202,8 @@ impl Row {
                 .join(","),
             ends: parsed.ends,
             simple: parsed.simple,
+            separator: parsed.separator,
+            split: parsed.split,
             problem: None,
             duplicate_id: None,
         }
@@ -215,6 +235,41 @@ impl Row {
     /// writer can then copy every cell as it is.
     pub fn simple(&self) -> bool {
         self.simple
+    }
+
+    /// All the cells with `separator` between them, when the row holds them so and no cell
+    /// holds `separator` (for most rows read from a file delimited by `separator`, the line as
+    /// read).
+    pub fn joined(&self, separator: u8) -> Option<&str> {
+        (self.split && self.separator == separator).then_some(self.text.as_str())
+    }
+
+    /// Cells `first` to `last` with their separators between them, when no cell of the row
+    /// holds the separator (so that equal spans are equal cells).
+    pub fn span(&self, first: usize, last: usize) -> Option<&str> {
+        if !self.split || first > last {
+            return None;
+        }
+        let end = *self.ends.get(last)?;
+        let start = if first == 0 {
+            0
+        } else {
+            self.ends[first - 1] + 1
+        };
+        self.text.get(start..end)
+    }
+
+    /// Whether some cell starts with one of `bytes`.
+    pub fn any_cell_starts_with(&self, bytes: &[u8]) -> bool {
+        let text = self.text.as_bytes();
+        let mut start = 0;
+        for &end in &self.ends {
+            if start < end && bytes.contains(&text[start]) {
+                return true;
+            }
+            start = end + 1;
+        }
+        false
     }
 }
 
@@ -476,6 +531,8 @@ impl<R: Read> RosterReader<R> {
         push_positions(text, self.delimiter, &mut record.ends);
         record.ends.push(text.len());
         record.simple = self.delimiter == b',' || memchr::memchr(b',', text).is_none();
+        record.separator = self.delimiter;
+        record.split = true;
         self.input.start += newline.map_or(len, |p| p + 1);
         if newline.is_some() {
             self.line += 1;
@@ -572,6 +629,7 @@ impl<R: Read> RosterReader<R> {
                 row.text.clear();
                 row.ends.clear();
                 row.simple = true;
+                row.split = true;
                 row.problem = Some(message);
                 return true;
             }
@@ -583,9 +641,13 @@ impl<R: Read> RosterReader<R> {
             bytes: std::mem::take(&mut row.text).into_bytes(),
             ends: std::mem::take(&mut row.ends),
             simple: true,
+            separator: b',',
+            split: true,
         });
         // One validation for the whole record; the cells are then used where they were parsed.
         row.simple = record.simple;
+        row.separator = record.separator;
+        row.split = record.split;
         match String::from_utf8(record.bytes) {
             Ok(text) => {
                 row.text = text;
@@ -619,6 +681,8 @@ impl<R: Read> RosterReader<R> {
                 row.text = lossy.text;
                 row.ends = lossy.ends;
                 row.simple = lossy.simple;
+                row.separator = lossy.separator;
+                row.split = lossy.split;
             }
         }
         let next = self.fetch();
