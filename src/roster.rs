@@ -281,8 +281,7 @@ fn push_positions(text: &[u8], byte: u8, out: &mut Vec<usize>) {
     let mut at = 0;
     let mut chunks = text.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
+        let word: [u8; 8] = chunk.try_into().unwrap_or_default();
         let x = u64::from_le_bytes(word) ^ splat;
         // High bit set for each zero byte of x (and maybe for a byte above one): candidates.
         let mut found = x.wrapping_sub(ONES) & !x & HIGH;
