@@ -102,12 +102,20 @@ impl SeenIds {
         self.check_hash(Self::hash(id))
     }
 
-    /// The hash `check` keeps of `id`.
+    /// The hash `check` keeps of `id`: FxHash of the bytes, then the 64-bit finalizer of
+    /// MurmurHash3 so that every output bit depends on every input bit (the buckets use the top
+    /// bits, the entries the bottom ones).
     pub fn hash(id: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::hash::DefaultHasher::new();
-        id.hash(&mut hasher);
-        hasher.finish()
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(id.as_bytes());
+        hasher.write_usize(id.len());
+        let mut h = hasher.finish();
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 
     /// Records the ids whose hashes are `hashes`, in order (`None`: a row without id), and
@@ -139,13 +147,19 @@ impl SeenIds {
     fn check_hash(&mut self, hash: u64) -> bool {
         self.ensure_buckets();
         let bucket = &mut self.buckets[(hash >> 48) as usize];
-        let key = &hash.to_le_bytes()[..ID_BYTES];
-        if bucket.chunks_exact(ID_BYTES).any(|entry| entry == key) {
+        let bytes = hash.to_le_bytes();
+        let key = &bytes[..ID_BYTES];
+        let wanted = hash & 0xff_ffff_ffff;
+        let entry_value = |e: &[u8]| u64::from_le_bytes([e[0], e[1], e[2], e[3], e[4], 0, 0, 0]);
+        if bucket
+            .chunks_exact(ID_BYTES)
+            .any(|entry| entry_value(entry) == wanted)
+        {
             return true;
         }
         if bucket.len() == bucket.capacity() {
-            // Grow by a quarter (at least 4 ids): little slack, few reallocations.
-            bucket.reserve_exact(ID_BYTES * (bucket.len() / ID_BYTES / 4).max(4));
+            // Grow by half (at least 8 ids): some slack, few reallocations.
+            bucket.reserve_exact(ID_BYTES * (bucket.len() / ID_BYTES / 2).max(8));
         }
         bucket.extend_from_slice(key);
         false
@@ -717,4 +731,21 @@ fn read_fact(
         return;
     }
     record.facts.values[fact] = Some(bits);
+}
+
+#[cfg(test)]
+mod tests {
+    /// Sequential ids (the usual kind) must not share the 56 bits that are kept.
+    #[test]
+    fn sequential_ids_are_all_distinct() {
+        let mut seen = super::SeenIds::default();
+        for prefix in ["P", "PARTNER-", ""] {
+            for n in 0..200_000u32 {
+                let id = format!("{prefix}{n:07}");
+                assert!(!seen.check(&id), "{id} reported as a duplicate");
+            }
+        }
+        assert!(seen.check("P0000042"));
+        assert!(seen.check("0199999"));
+    }
 }
