@@ -193,13 +193,12 @@ impl Row {
     pub fn new<S: AsRef<str>>(line: u64, cells: &[S]) -> Row {
         let mut parsed = Parsed::default();
         parsed.set(cells.iter().map(|c| c.as_ref().as_bytes()), b',');
+        // Text cells joined by a comma are text.
+        let text = String::from_utf8(parsed.bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Row {
             line,
-            text: cells
-                .iter()
-                .map(AsRef::as_ref)
-                .collect::<Vec<_>>()
-                .join(","),
+            text,
             ends: parsed.ends,
             simple: parsed.simple,
             separator: parsed.separator,
