@@ -1,6 +1,6 @@
 //! Rule authoring: `rules test` (pass, fail with a diff, coverage), `rules diff`, `rules show`.
 
-use crate::support::{bin, fixture};
+use crate::support::{bin, exported_rules, fixture};
 use predicates::str::contains;
 
 #[test]
@@ -77,12 +77,7 @@ fn coverage_names_what_the_tests_never_exercised() {
 
 #[test]
 fn exported_rules_carry_their_tests() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    bin()
-        .args(["rules", "export"])
-        .arg(dir.path())
-        .assert()
-        .success();
+    let dir = exported_rules();
     assert!(dir.path().join("tests/confusable.yaml").exists());
     bin()
         .args(["rules", "test", "--rules"])
@@ -94,12 +89,7 @@ fn exported_rules_carry_their_tests() {
 
 #[test]
 fn diff_reports_the_impact_of_a_rule_change() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    bin()
-        .args(["rules", "export"])
-        .arg(dir.path())
-        .assert()
-        .success();
+    let dir = exported_rules();
     let roster = fixture("sample-roster.csv");
     // No change: nothing moves, exit 0 even with --fail-on-change.
     bin()

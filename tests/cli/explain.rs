@@ -1,22 +1,16 @@
 //! `explain`: the whole trace of one record, with every condition's outcome and the near misses.
 
-use crate::support::{bin, fixture};
+use crate::support::{bin, fixture, stdout_of};
 use predicates::str::contains;
 
 fn explain(args: &[&str]) -> String {
     // A relative path, so the snapshot is the same wherever the project is checked out.
-    let out = bin()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["explain", "fixtures/sample-roster.csv"])
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    stdout_of(
+        bin()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["explain", "fixtures/sample-roster.csv"])
+            .args(args),
+    )
 }
 
 #[test]

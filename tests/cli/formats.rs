@@ -1,20 +1,14 @@
 //! Snapshots of every output format on a small roster (insta). A change to any layout shows
 //! up as a reviewed snapshot diff.
 
-use crate::support::{bin, fixture};
+use crate::support::{bin, fixture, stdout_of};
 
 fn render(format: &str) -> String {
-    let out = bin()
-        .args(["classify", "--format", format, "-q"])
-        .arg(fixture("small-roster.csv"))
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    stdout_of(
+        bin()
+            .args(["classify", "--format", format, "-q"])
+            .arg(fixture("small-roster.csv")),
+    )
 }
 
 #[test]

@@ -10,7 +10,7 @@ use partner_roles::rules::RuleSet;
 use predicates::str::contains;
 use proptest::prelude::*;
 
-use crate::support::{bin, classify_jsonl, fixture};
+use crate::support::{bin, classify_jsonl, exported_rules, fixture};
 
 fn statuses(path: &std::path::Path) -> Vec<(u64, String, String)> {
     classify_jsonl(path)
@@ -164,12 +164,7 @@ fn hostile_rule_files_are_rejected_quickly_with_a_place() {
         nested = format!("{{not: {nested}}}");
     }
     let nested = nested.replace("@@", "{fact: earns, has_any: [margin]}");
-    let exported = tempfile::tempdir().expect("temp dir");
-    bin()
-        .args(["rules", "export"])
-        .arg(exported.path())
-        .assert()
-        .success();
+    let exported = exported_rules();
     let rules = exported.path().join("rules.yaml");
     let text = std::fs::read_to_string(&rules).expect("read");
     let deep_rule = format!(
@@ -345,12 +340,7 @@ proptest! {
 
 #[test]
 fn rules_that_extend_each_other_in_a_cycle_are_an_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    bin()
-        .args(["rules", "export"])
-        .arg(dir.path())
-        .assert()
-        .success();
+    let dir = exported_rules();
     let rules = dir.path().join("rules.yaml");
     let text = std::fs::read_to_string(&rules).expect("read");
     let cycle = "  - id: loop_a\n    role: reseller\n    source: test\n    extends: loop_b\n    when: {fact: earns, has_any: [margin]}\n  - id: loop_b\n    role: reseller\n    source: test\n    extends: loop_a\n    when: {fact: earns, has_any: [volume]}\n\nlint:\n";

@@ -1,6 +1,6 @@
 //! Rule sets from files: export, `--rules` with a file or a folder, and load errors that point.
 
-use crate::support::{bin, fixture};
+use crate::support::{bin, exported_rules, fixture, stdout_of};
 use predicates::str::contains;
 
 fn classify_with(rules: Option<&std::path::Path>) -> String {
@@ -10,13 +10,7 @@ fn classify_with(rules: Option<&std::path::Path>) -> String {
     if let Some(r) = rules {
         cmd.arg("--rules").arg(r);
     }
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    stdout_of(&mut cmd)
 }
 
 #[test]
@@ -50,12 +44,7 @@ fn exported_rules_classify_like_the_built_in_set() {
 
 #[test]
 fn a_rule_change_changes_the_result() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    bin()
-        .args(["rules", "export"])
-        .arg(dir.path())
-        .assert()
-        .success();
+    let dir = exported_rules();
     let keystone = |out: &str| {
         out.lines()
             .find(|l| l.contains("\"P020\""))

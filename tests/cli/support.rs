@@ -36,21 +36,37 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         .collect()
 }
 
-/// Runs `classify --format jsonl` on a roster file and parses each output line.
-pub fn classify_jsonl(roster: &Path) -> Vec<serde_json::Value> {
-    let out = bin()
-        .args(["classify", "--format", "jsonl", "--quiet"])
-        .arg(roster)
-        .output()
-        .expect("runs");
+/// Runs `cmd`, which must succeed, and returns its standard output.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
-        "classify failed: {}",
+        "exit {:?}: {}",
+        out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .expect("utf-8 output")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
-        .collect()
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The built-in rule set exported into a fresh temporary folder.
+pub fn exported_rules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    bin()
+        .args(["rules", "export"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    dir
+}
+
+/// Runs `classify --format jsonl` on a roster file and parses each output line.
+pub fn classify_jsonl(roster: &Path) -> Vec<serde_json::Value> {
+    stdout_of(
+        bin()
+            .args(["classify", "--format", "jsonl", "--quiet"])
+            .arg(roster),
+    )
+    .lines()
+    .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+    .collect()
 }
