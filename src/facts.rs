@@ -353,16 +353,14 @@ impl<'r> RecordReader<'r> {
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(&cache.key);
         let hash = hasher.finish();
-        let known = cache.rows.get(&hash).and_then(|bucket| {
-            bucket
-                .iter()
-                .position(|p| *p.key == *cache.key)
-                .map(|at| (hash, at))
-        });
-        if row.problem.is_none()
-            && let Some((hash, at)) = known
-        {
-            let pattern = &cache.rows[&hash][at];
+        let known = match row.problem {
+            Some(_) => None,
+            None => cache
+                .rows
+                .get(&hash)
+                .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
+        };
+        if let Some(pattern) = known {
             fill(
                 self.rules,
                 header,

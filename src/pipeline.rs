@@ -49,6 +49,13 @@ impl Summary {
         self.undeclared += other.undeclared;
     }
 
+    /// One row read, classified and written.
+    fn record(&mut self, result: &Classification) {
+        self.rows += 1;
+        self.written += 1;
+        self.count(result);
+    }
+
     fn count(&mut self, result: &Classification) {
         match result.status {
             Status::Classified => self.classified += 1,
@@ -209,15 +216,13 @@ pub fn run<S: Sink + ?Sized>(
             for batch in batch_rx {
                 for row in &batch.rows {
                     let (record, result) = worker.classify(&header, row);
-                    summary.rows += 1;
-                    summary.count(result);
                     out.item(&Item {
                         row,
                         record,
                         result,
                     })
                     .map_err(write_err)?;
-                    summary.written += 1;
+                    summary.record(result);
                 }
                 let _ = free_tx.send(batch.rows);
             }
@@ -253,9 +258,7 @@ pub fn run<S: Sink + ?Sized>(
                     let mut counts = Summary::default();
                     for row in &batch.rows {
                         let (_, result) = worker.classify(&header, row);
-                        counts.rows += 1;
-                        counts.written += 1;
-                        counts.count(result);
+                        counts.record(result);
                         renderer.render(row, result, &mut buf);
                     }
                     let _ = free_tx.send(batch.rows);

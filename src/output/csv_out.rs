@@ -211,13 +211,13 @@ impl RowRenderer for CsvRows {
         // The input part keeps the header's width: short rows are padded, surplus cells dropped.
         // When no cell holds a comma, quote or line break (one pass over the whole row), the
         // cells are copied as they are, each checked only for a formula's first character.
+        let plain = row.len() == self.width && row.simple();
         let whole = row
             .joined(b',')
-            .filter(|_| row.len() == self.width && row.simple())
-            .filter(|_| self.raw || !row.any_cell_starts_with(b"=+-@\t\r"));
+            .filter(|_| plain && (self.raw || !row.any_cell_starts_with(b"=+-@\t\r")));
         if let Some(text) = whole {
             buf.extend_from_slice(text.as_bytes());
-        } else if row.len() == self.width && row.simple() {
+        } else if plain {
             for (i, cell) in row.cells().enumerate() {
                 if i > 0 {
                     buf.push(b',');
