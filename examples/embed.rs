@@ -24,7 +24,7 @@ fn main() -> Result<(), partner_roles::Error> {
     )?;
     println!(
         "sign-up: {} ({}), confidence {:.2}",
-        partner.role.unwrap_or("no role"),
+        partner.role.as_deref().unwrap_or("no role"),
         partner.status.as_str(),
         partner.confidence
     );

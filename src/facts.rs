@@ -6,7 +6,7 @@
 
 use crate::normalize::{normalize_into, split_list};
 use crate::roster::{Header, Row};
-use crate::rules::{ColumnKind, Declared, FactId, RoleId, RuleSet};
+use crate::rules::{ColumnKind, DeclaredCell, FactId, RuleSet};
 
 /// The facts of one record. `None` is unknown: not false, not empty.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,8 +63,8 @@ pub struct Record {
     pub partner_name: Option<String>,
     /// The `declared_role` cell as written.
     pub declared_text: Option<String>,
-    /// The role the declared text names.
-    pub declared_role: Option<RoleId>,
+    /// The roles the declared text names, as a mask (bit `r` for role `r`; 0 when none).
+    pub declared_roles: u64,
     /// The facts.
     pub facts: Facts,
     /// Unknown values, missing columns, duplicate ids, ...
@@ -266,6 +266,27 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
     ))
 }
 
+/// The warnings a `declared_role` cell gives: names of nothing known, and the umbrella term
+/// (which names no role to compare against).
+fn declared_warnings(text: &str, declared: &DeclaredCell, warnings: &mut Vec<String>) {
+    for part in &declared.unknown {
+        warnings.push(if part == text {
+            format!(
+                "declared_role: {text:?} names no known role; use a role id or one of its names (see `partner-roles rules export`)"
+            )
+        } else {
+            format!(
+                "declared_role: {part:?} in {text:?} names no known role and is ignored; the other names in the cell count"
+            )
+        });
+    }
+    if declared.umbrella && declared.roles == 0 {
+        warnings.push(format!(
+            "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"
+        ));
+    }
+}
+
 /// Normalizes a row into a [`Record`].
 pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
     read(rules, header, row, seen, false, None)
@@ -287,7 +308,7 @@ pub struct RecordReader<'r> {
 #[derive(Default)]
 struct Cache {
     cells: Vec<rustc_hash::FxHashMap<Box<str>, Option<u64>>>,
-    declared: rustc_hash::FxHashMap<Box<str>, Option<Declared>>,
+    declared: rustc_hash::FxHashMap<Box<str>, DeclaredCell>,
     /// Row patterns: the declared role and fact cells of a row, as written, to what they gave.
     rows: rustc_hash::FxHashMap<u64, Vec<Pattern>>,
     patterns: usize,
@@ -301,7 +322,7 @@ struct Pattern {
     id: u64,
     facts: Box<[Option<u64>]>,
     declared_text: Option<Box<str>>,
-    declared_role: Option<RoleId>,
+    declared_roles: u64,
     warnings: Box<[String]>,
     ignored: Box<[String]>,
 }
@@ -394,7 +415,7 @@ impl<'r> RecordReader<'r> {
             id,
             facts: record.facts.values.as_slice().into(),
             declared_text: record.declared_text.as_deref().map(Into::into),
-            declared_role: record.declared_role,
+            declared_roles: record.declared_roles,
             warnings: record.warnings[header.warnings.len()..cell_warnings].into(),
             ignored: record.ignored.as_slice().into(),
         });
@@ -438,7 +459,7 @@ fn read(
         partner_id: String::new(),
         partner_name: None,
         declared_text: None,
-        declared_role: None,
+        declared_roles: 0,
         facts: Facts::unknown(rules),
         warnings: Vec::new(),
         ignored: Vec::new(),
@@ -497,7 +518,7 @@ fn fill(
         Some(p) => {
             record.facts.values.clear();
             record.facts.values.extend_from_slice(&p.facts);
-            record.declared_role = p.declared_role;
+            record.declared_roles = p.declared_roles;
             match (&mut record.declared_text, &p.declared_text) {
                 (Some(mine), Some(theirs)) => {
                     mine.clear();
@@ -511,7 +532,7 @@ fn fill(
         }
         None => {
             declared_text = record.declared_text.take().unwrap_or_default();
-            record.declared_role = None;
+            record.declared_roles = 0;
             record.facts.values.clear();
             record.facts.values.resize(rules.facts.len(), None);
             record.ignored.clear();
@@ -558,28 +579,26 @@ fn fill(
                 declared_text.clear();
                 declared_text.push_str(text);
                 record.declared_text = Some(std::mem::take(&mut declared_text));
+                let fresh;
                 let declared = match cache.as_deref_mut() {
-                    Some(cache) => match cache.declared.get(text) {
-                        Some(&d) => d,
-                        None => {
-                            let d = rules.declared(text);
-                            if cache.declared.len() < CELL_CACHE_LIMIT {
-                                cache.declared.insert(text.into(), d);
-                            }
-                            d
+                    Some(cache) => {
+                        if !cache.declared.contains_key(text)
+                            && cache.declared.len() >= CELL_CACHE_LIMIT
+                        {
+                            cache.declared.clear();
                         }
-                    },
-                    None => rules.declared(text),
+                        &*cache
+                            .declared
+                            .entry(text.into())
+                            .or_insert_with(|| rules.declared_cell(text))
+                    }
+                    None => {
+                        fresh = rules.declared_cell(text);
+                        &fresh
+                    }
                 };
-                match declared {
-                    Some(Declared::Role(r)) => record.declared_role = Some(r),
-                    Some(Declared::Umbrella) => record.warnings.push(format!(
-                        "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"
-                    )),
-                    None => record.warnings.push(format!(
-                        "declared_role: {text:?} names no known role; use a role id or one of its names (see `partner-roles rules export`)"
-                    )),
-                }
+                record.declared_roles = declared.roles;
+                declared_warnings(text, declared, &mut record.warnings);
             }
             ColumnKind::Text => {}
             ColumnKind::One | ColumnKind::List => {

@@ -52,7 +52,8 @@ pub use rules::RuleSet;
 ///     &rules,
 ///     &[("transacts", "partner"), ("sells_to", "end customers"), ("earns", "margin"), ("delivers", "none")],
 /// )?;
-/// assert_eq!(result.role, Some("reseller"));
+/// assert_eq!(result.role.as_deref(), Some("reseller"));
+/// assert_eq!(result.roles, ["reseller"]);
 /// # Ok::<(), partner_roles::Error>(())
 /// ```
 pub fn classify_partner<'r>(

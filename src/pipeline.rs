@@ -25,14 +25,8 @@ pub struct Summary {
     pub unclassified: usize,
     /// Rows that could not be read.
     pub errors: usize,
-    /// Records whose declared role is the derived one.
-    pub agree: usize,
-    /// Records whose declared role disagrees with the derived one.
-    pub mismatches: usize,
-    /// Records with a declared role that is ambiguous or unclassified.
-    pub unconfirmed: usize,
-    /// Records with no known declared role.
-    pub undeclared: usize,
+    /// Records per audit finding, in the order of [`Finding::ALL`] (most severe first).
+    pub findings: [usize; Finding::ALL.len()],
 }
 
 impl Summary {
@@ -43,10 +37,17 @@ impl Summary {
         self.ambiguous += other.ambiguous;
         self.unclassified += other.unclassified;
         self.errors += other.errors;
-        self.agree += other.agree;
-        self.mismatches += other.mismatches;
-        self.unconfirmed += other.unconfirmed;
-        self.undeclared += other.undeclared;
+        for (mine, theirs) in self.findings.iter_mut().zip(other.findings) {
+            *mine += theirs;
+        }
+    }
+
+    /// Records with `finding`.
+    pub fn finding(&self, finding: Finding) -> usize {
+        Finding::ALL
+            .iter()
+            .position(|&f| f == finding)
+            .map_or(0, |i| self.findings[i])
     }
 
     /// One row read, classified and written.
@@ -63,20 +64,24 @@ impl Summary {
             Status::Unclassified => self.unclassified += 1,
             Status::Error => self.errors += 1,
         }
-        match result.finding {
-            Finding::Agree => self.agree += 1,
-            Finding::Mismatch => self.mismatches += 1,
-            Finding::Unconfirmed => self.unconfirmed += 1,
-            Finding::Undeclared => self.undeclared += 1,
-            Finding::Error => {}
+        if let Some(i) = Finding::ALL.iter().position(|&f| f == result.finding) {
+            self.findings[i] += 1;
         }
     }
 
     /// One line for standard error, for `audit`.
     pub fn audit_line(&self) -> String {
+        let f = |finding| self.finding(finding);
         format!(
-            "{} records read: {} agree, {} mismatch, {} unconfirmed, {} undeclared, {} errors",
-            self.rows, self.agree, self.mismatches, self.unconfirmed, self.undeclared, self.errors
+            "{} records read: {} agree, {} mismatch, {} unconfirmed, {} less_specific, {} incomplete, {} undeclared, {} errors",
+            self.rows,
+            f(Finding::Agree),
+            f(Finding::Mismatch),
+            f(Finding::Unconfirmed),
+            f(Finding::LessSpecific),
+            f(Finding::Incomplete),
+            f(Finding::Undeclared),
+            self.errors
         )
     }
 
@@ -90,7 +95,7 @@ impl Summary {
             self.ambiguous,
             self.unclassified,
             self.errors,
-            self.mismatches
+            self.finding(Finding::Mismatch)
         )
     }
 }

@@ -14,7 +14,7 @@ use crate::rules::RuleSet;
 pub struct Outcome {
     /// classified, ambiguous, unclassified or error.
     pub status: Status,
-    /// The role when classified.
+    /// The held role, or the role profile (`a+b`), when classified.
     pub role: Option<String>,
     /// The reasons.
     pub reasons: Vec<String>,
@@ -24,7 +24,7 @@ impl Outcome {
     fn of(c: &Classification) -> Outcome {
         Outcome {
             status: c.status,
-            role: c.role.map(str::to_string),
+            role: c.role.clone(),
             reasons: c.reasons().map(String::from).collect(),
         }
     }

@@ -601,29 +601,40 @@ pub fn lint(rules: &RuleSet) -> Report {
             let Some(first) = fits(rules, &space, rule) else {
                 continue;
             };
-            let mut groups = vec![first];
-            for other in (0..nroles).filter(|&o| o != r && !rules.refines[r][o]) {
-                for &orule in &rules.roles[other].rules {
-                    if let Some(g) = not_fits(rules, &space, orule) {
-                        groups.push(g);
-                    }
-                }
-            }
-            if !matches!(ask(&space, false, &groups[..1], 1).0, Answer::No) {
+            if !matches!(
+                ask(&space, false, std::slice::from_ref(&first), 1).0,
+                Answer::No
+            ) {
                 some_rule_fits = true;
             }
-            match ask(&space, false, &groups, 1) {
-                (Answer::Yes(states), _) => {
-                    let w = witness(rules, &space, &states);
-                    if w.status == Status::Classified.as_str()
-                        && w.roles == [rules.roles[r].id.clone()]
-                    {
-                        reachable = true;
-                        break;
+            // Held alone first; else held in a profile with roles it can be held with.
+            for alone in [true, false] {
+                let mut groups = vec![first.clone()];
+                for other in (0..nroles).filter(|&o| {
+                    o != r && !rules.refines[r][o] && (alone || !rules.compatible[r][o])
+                }) {
+                    for &orule in &rules.roles[other].rules {
+                        if let Some(g) = not_fits(rules, &space, orule) {
+                            groups.push(g);
+                        }
                     }
                 }
-                (Answer::GaveUp, _) => gave_up = true,
-                (Answer::No, _) => {}
+                match ask(&space, false, &groups, 1) {
+                    (Answer::Yes(states), _) => {
+                        let w = witness(rules, &space, &states);
+                        if w.status == Status::Classified.as_str()
+                            && w.roles.contains(&rules.roles[r].id)
+                        {
+                            reachable = true;
+                            break;
+                        }
+                    }
+                    (Answer::GaveUp, _) => gave_up = true,
+                    (Answer::No, _) => {}
+                }
+            }
+            if reachable {
+                break;
             }
         }
         if !reachable {
@@ -647,10 +658,11 @@ pub fn lint(rules: &RuleSet) -> Report {
         }
     }
 
-    // Overlaps: two roles that both fit while nothing that refines either fits.
+    // Overlaps: two roles that both fit while nothing that refines either fits, and that the
+    // taxonomy does not let one partner hold together.
     for a in 0..nroles {
         for b in a + 1..nroles {
-            if rules.refines[a][b] || rules.refines[b][a] {
+            if rules.refines[a][b] || rules.refines[b][a] || rules.compatible[a][b] {
                 continue;
             }
             let mut shown = None;
@@ -691,6 +703,11 @@ pub fn lint(rules: &RuleSet) -> Report {
                 });
             }
         }
+    }
+
+    // Combinations the taxonomy allows that no record can hold.
+    for combination in &rules.combinations {
+        combination_reach(rules, &space, combination.roles, &mut report);
     }
 
     // Gaps: combinations of known facts that fit no role.
@@ -764,6 +781,66 @@ pub fn lint(rules: &RuleSet) -> Report {
         .findings
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
     report
+}
+
+/// Reports the allowed combination `(a, b)` when no record can hold both roles: it searches for
+/// facts where a rule of each fits, no role refining either fits, and no role that cannot be
+/// held with both fits; a witness found is classified to confirm it.
+fn combination_reach(rules: &RuleSet, space: &Space, (a, b): (usize, usize), report: &mut Report) {
+    let nroles = rules.roles.len();
+    let (ida, idb) = (&rules.roles[a].id, &rules.roles[b].id);
+    let mut gave_up = false;
+    for &ra in &rules.roles[a].rules {
+        for &rb in &rules.roles[b].rules {
+            let (Some(ga), Some(gb)) = (fits(rules, space, ra), fits(rules, space, rb)) else {
+                gave_up = true;
+                continue;
+            };
+            let mut groups = vec![ga, gb];
+            for c in (0..nroles).filter(|&c| {
+                let refined = rules.refines[a][c] || rules.refines[b][c];
+                let refining = rules.refines[c][a] || rules.refines[c][b];
+                c != a
+                    && c != b
+                    && !refined
+                    && (refining || !(rules.compatible[a][c] && rules.compatible[b][c]))
+            }) {
+                for &crule in &rules.roles[c].rules {
+                    if let Some(g) = not_fits(rules, space, crule) {
+                        groups.push(g);
+                    }
+                }
+            }
+            match ask(space, false, &groups, 1) {
+                (Answer::Yes(states), _) => {
+                    let w = witness(rules, space, &states);
+                    if w.status == Status::Classified.as_str()
+                        && w.roles.contains(ida)
+                        && w.roles.contains(idb)
+                    {
+                        return;
+                    }
+                    gave_up = true;
+                }
+                (Answer::GaveUp, _) => gave_up = true,
+                (Answer::No, _) => {}
+            }
+        }
+    }
+    report.findings.push(Finding {
+        severity: Severity::Warning,
+        kind: if gave_up { "not_checked" } else { "unreachable_combination" },
+        message: if gave_up {
+            format!("could not decide whether one record can hold both {ida} and {idb} (search too large)")
+        } else {
+            format!(
+                "the taxonomy lets one partner hold {ida} and {idb}, but no record can: whenever both fit, a role that refines one of them, or one that cannot be held with them, fits too, or their conditions contradict each other"
+            )
+        },
+        roles: vec![ida.clone(), idb.clone()],
+        accepted_because: None,
+        witnesses: Vec::new(),
+    });
 }
 
 fn dead(rules: &RuleSet, message: String) -> Finding {

@@ -37,9 +37,17 @@ impl Cell {
 pub struct Expect {
     /// classified, ambiguous, unclassified.
     pub status: String,
-    /// The role id, when classified.
+    /// The role id, when classified; a role profile as its ids joined by `+`
+    /// (`managed_service_provider+value_added_reseller`).
     #[serde(default)]
     pub role: Option<String>,
+    /// The held roles, in any order (an alternative to `role` for a profile).
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    /// The audit finding of the declared role: agree, mismatch, unconfirmed, less_specific,
+    /// incomplete or undeclared.
+    #[serde(default)]
+    pub finding: Option<String>,
     /// Texts the reasons must contain (each in some reason).
     #[serde(default)]
     pub reasons: Vec<String>,
@@ -158,8 +166,16 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
     }
     let got = condense(rules, &record, &eval);
     let mut failures = Vec::new();
-    let got_role = got.role.unwrap_or("");
-    let want_role = case.expect.role.as_deref().unwrap_or("");
+    let got_role = got.role.as_deref().unwrap_or("");
+    let want_role = match (&case.expect.role, &case.expect.roles) {
+        (Some(role), _) => role.clone(),
+        (None, Some(roles)) => {
+            let mut ids: Vec<&str> = roles.iter().map(String::as_str).collect();
+            ids.sort_by_key(|id| rules.role_by_id(id).unwrap_or(usize::MAX));
+            ids.join("+")
+        }
+        (None, None) => String::new(),
+    };
     if got.status.as_str() != case.expect.status || got_role != want_role {
         failures.push(format!(
             "expected: {} {}\n     got:      {} {}",
@@ -167,6 +183,14 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
             want_role,
             got.status.as_str(),
             got_role
+        ));
+    }
+    if let Some(want) = &case.expect.finding
+        && got.finding.as_str() != want
+    {
+        failures.push(format!(
+            "expected finding: {want}\n     got finding:      {}",
+            got.finding.as_str()
         ));
     }
     for text in &case.expect.reasons {

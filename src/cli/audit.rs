@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, RosterOpt, WriteOpt, stream};
-use crate::engine::Classification;
+use crate::engine::{Classification, Finding};
 use crate::error::Error;
 use crate::output::{RecordWriter, RowRenderer};
 use crate::pipeline::{Item, Sink};
@@ -22,19 +22,48 @@ pub(crate) struct AuditArgs {
     /// List every record with its finding, not only those that need a person.
     #[arg(long)]
     all: bool,
-    /// Which findings make the exit status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Mismatch)]
-    fail_on: FailOn,
+    /// Which findings make the exit status 1 (comma-separated or repeated). `unconfirmed`
+    /// includes `mismatch`, as it always has; `never` always exits 0 when the roster could be
+    /// read.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "mismatch")]
+    fail_on: Vec<FailOn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOn {
-    /// Exit 1 when a declared role disagrees with a classified one.
+    /// A declared role is ruled out by the evidence.
     Mismatch,
-    /// Exit 1 on mismatches and on declared roles the evidence cannot confirm.
+    /// A declared role is still possible but not shown (and mismatches).
     Unconfirmed,
-    /// Always exit 0 when the roster could be read.
+    /// The declared roles are held or refined by held ones (declared reseller, held VAR).
+    #[value(name = "less_specific", alias = "less-specific")]
+    LessSpecific,
+    /// The declared roles are held, and the partner also holds others.
+    Incomplete,
+    /// The declared roles are the held ones.
+    Agree,
+    /// No known role is declared.
+    Undeclared,
+    /// A row could not be read.
+    Error,
+    /// Never exit 1.
     Never,
+}
+
+impl FailOn {
+    /// The findings this choice fails on.
+    fn findings(self) -> &'static [Finding] {
+        match self {
+            FailOn::Mismatch => &[Finding::Mismatch],
+            FailOn::Unconfirmed => &[Finding::Mismatch, Finding::Unconfirmed],
+            FailOn::LessSpecific => &[Finding::LessSpecific],
+            FailOn::Incomplete => &[Finding::Incomplete],
+            FailOn::Agree => &[Finding::Agree],
+            FailOn::Undeclared => &[Finding::Undeclared],
+            FailOn::Error => &[Finding::Error],
+            FailOn::Never => &[],
+        }
+    }
 }
 
 /// Passes on only the records that need a person (or all, with `--all`).
@@ -88,11 +117,13 @@ pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
     if !args.write.quiet {
         eprintln!("{}", summary.audit_line());
     }
-    let failed = match args.fail_on {
-        FailOn::Mismatch => summary.mismatches > 0,
-        FailOn::Unconfirmed => summary.mismatches + summary.unconfirmed > 0,
-        FailOn::Never => false,
-    };
+    let never = args.fail_on.contains(&FailOn::Never);
+    let failed = !never
+        && args
+            .fail_on
+            .iter()
+            .flat_map(|f| f.findings())
+            .any(|&f| summary.finding(f) > 0);
     Ok(if failed {
         Outcome::Findings
     } else {

@@ -142,7 +142,7 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
     line("status", paint(r.status.as_str(), status_colour));
     line(
         "role",
-        match (r.role, r.category) {
+        match (&r.role, &r.category) {
             (Some(role), Some(cat)) => format!("{role} ({cat})"),
             (Some(role), None) => role.to_string(),
             (None, _) => "-".into(),
@@ -152,12 +152,16 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
         line(&umbrella.id, r.channel_partner.to_string());
     }
     line("confidence", format!("{:.2}", r.confidence));
-    if let Some(declared) = r.declared_role {
-        let verdict = match r.matches_declared {
-            Some(true) => paint("agrees", "32"),
-            _ => paint("DISAGREES", "1;31"),
+    if let Some(declared) = &r.declared_role {
+        let colour = match r.matches_declared {
+            Some(true) => "32",
+            _ if r.finding == crate::engine::Finding::Mismatch => "1;31",
+            _ => "33",
         };
-        line("declared", format!("{declared} ({verdict})"));
+        line(
+            "declared",
+            format!("{declared} ({})", paint(r.finding.as_str(), colour)),
+        );
     }
     let candidates: Vec<String> = r
         .candidates

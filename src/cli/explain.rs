@@ -54,10 +54,15 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
         }
         let evaluation = evaluate_record(&rules, &record);
         let result = condense(&rules, &record, &evaluation);
+        let held: &[usize] = if evaluation.status == Status::Classified {
+            &evaluation.chosen
+        } else {
+            &[]
+        };
         let near_misses: Vec<_> = if evaluation.status == Status::Error {
             Vec::new()
         } else {
-            candidate_order(&rules, &evaluation, record.declared_role)
+            candidate_order(&rules, &evaluation, record.declared_roles)
                 .into_iter()
                 .filter(|r| {
                     !(evaluation.status == Status::Classified && evaluation.chosen.contains(r))
@@ -66,7 +71,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
                     evaluation.roles[r].state != Tri::True
                         || evaluation.status != Status::Classified
                 })
-                .map(|r| near_miss(&rules, &record.facts, r))
+                .map(|r| near_miss(&rules, &record.facts, r, held))
                 .collect()
         };
         let reasons: Vec<String> = result.reasons().map(String::from).collect();

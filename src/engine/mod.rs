@@ -59,9 +59,10 @@ pub enum Fit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// One role fits (or one is the most specific of those that fit).
+    /// One role fits, or several that one partner can hold together (a role profile), after
+    /// dropping the roles a more specific fitting role refines.
     Classified,
-    /// Two or more roles fit equally.
+    /// Two or more roles fit that the taxonomy does not let one partner hold together.
     Ambiguous,
     /// No role fits the evidence.
     Unclassified,
@@ -81,16 +82,23 @@ impl Status {
     }
 }
 
-/// What an audit makes of a record: the declared role against the derived one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// What an audit makes of a record: the declared roles against the held ones. When declared
+/// roles stand differently, the most severe finding is the record's (in the order of the
+/// variants, `Mismatch` first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Finding {
-    /// The declared role is the derived role.
-    Agree,
-    /// A role is declared and the record is classified as another.
+    /// A declared role is ruled out by the evidence.
     Mismatch,
-    /// A role is declared but the record is ambiguous or unclassified.
+    /// A declared role is still possible but the evidence does not show it.
     Unconfirmed,
+    /// Every declared role is held or refined by a held role (declared reseller, held
+    /// value_added_reseller): the roster is less specific than the evidence, not wrong.
+    LessSpecific,
+    /// Every declared role is held, and the partner also holds roles the roster does not list.
+    Incomplete,
+    /// The declared roles are the held roles.
+    Agree,
     /// No known role is declared.
     Undeclared,
     /// The row could not be read.
@@ -98,14 +106,37 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// Every finding, most severe first.
+    pub const ALL: [Finding; 7] = [
+        Finding::Mismatch,
+        Finding::Unconfirmed,
+        Finding::LessSpecific,
+        Finding::Incomplete,
+        Finding::Agree,
+        Finding::Undeclared,
+        Finding::Error,
+    ];
+
     /// The finding as written in outputs.
     pub fn as_str(self) -> &'static str {
         match self {
             Finding::Agree => "agree",
             Finding::Mismatch => "mismatch",
             Finding::Unconfirmed => "unconfirmed",
+            Finding::LessSpecific => "less_specific",
+            Finding::Incomplete => "incomplete",
             Finding::Undeclared => "undeclared",
             Finding::Error => "error",
+        }
+    }
+
+    /// Whether the declared roles agree with the held ones (agree, less specific, incomplete);
+    /// `None` when nothing is declared or the row could not be read.
+    pub fn matches_declared(self) -> Option<bool> {
+        match self {
+            Finding::Agree | Finding::LessSpecific | Finding::Incomplete => Some(true),
+            Finding::Mismatch | Finding::Unconfirmed => Some(false),
+            Finding::Undeclared | Finding::Error => None,
         }
     }
 
@@ -128,6 +159,10 @@ pub struct Candidate<'r> {
     pub score: f64,
     /// Fits, possible or ruled out.
     pub fit: Fit,
+    /// For a held role: the known share of the facts it needs (see the decision policy in
+    /// ARCHITECTURE.md). Absent for the other candidates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// The part of a classification that depends only on a record's facts and declared role. The
@@ -139,10 +174,13 @@ pub struct Decided<'r> {
     pub id: u64,
     /// classified, ambiguous, unclassified or error.
     pub status: Status,
-    /// The role id when classified.
-    pub role: Option<&'r str>,
-    /// The role's category (for ambiguous records, when every tied role shares it).
-    pub category: Option<&'r str>,
+    /// The held roles when classified, in taxonomy order; empty otherwise.
+    pub roles: Vec<&'r str>,
+    /// The held role, or the held roles joined by `+` (a profile), when classified.
+    pub role: Option<String>,
+    /// The held roles' categories joined by `+` (each once, in the order of the roles); for
+    /// ambiguous records, the category every tied role shares.
+    pub category: Option<String>,
     /// The umbrella flag.
     pub channel_partner: bool,
     /// 0.0 to 1.0: how much of the evidence the decision needed was known.
@@ -152,20 +190,23 @@ pub struct Decided<'r> {
     /// The reasons shared by every record with this pattern (a record may add its own, about
     /// values it ignored: see [`Classification::reasons`]).
     pub base_reasons: Vec<String>,
-    /// The role the roster claims, normalized to its id.
-    pub declared_role: Option<&'r str>,
-    /// Whether the derived role is the declared one (null when none was declared).
+    /// The roles the roster claims, normalized to their ids and joined by `;`.
+    pub declared_role: Option<String>,
+    /// The roles the roster claims, as a mask (bit `r` for role `r`).
+    pub declared: u64,
+    /// Whether the held roles agree with the declared ones (true for agree, less specific and
+    /// incomplete; null when none was declared).
     pub matches_declared: Option<bool>,
-    /// Declared against derived: agree, mismatch, unconfirmed, undeclared or error.
+    /// Declared against held, the most severe: see [`Finding`].
     pub finding: Finding,
-    /// The chosen role (classified) or the tied roles (ambiguous).
+    /// The held roles (classified) or the tied roles (ambiguous).
     pub chosen: Vec<RoleId>,
     /// The rules that fit, for coverage.
     pub fired: Vec<RuleId>,
 }
 
 /// The classification of one record: the wire format of `--format json|jsonl`. Its fields, in
-/// order: `partner_id`, `partner_name`, `status`, `role`, `category`, `channel_partner`,
+/// order: `partner_id`, `partner_name`, `status`, `roles`, `role`, `category`, `channel_partner`,
 /// `confidence`, `candidates` (each `{role, score, fit}`), `reasons`, `declared_role`,
 /// `matches_declared`, `warnings`, `line`, `finding` (writers add `extra`, the unknown
 /// columns). The decision fields are reached through `Deref` to [`Decided`].
@@ -224,10 +265,11 @@ impl<'r> Classification<'r> {
 impl Serialize for Classification<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("Classification", 14)?;
+        let mut out = s.serialize_struct("Classification", 15)?;
         out.serialize_field("partner_id", &self.partner_id)?;
         out.serialize_field("partner_name", &self.partner_name)?;
         out.serialize_field("status", &self.status)?;
+        out.serialize_field("roles", &self.roles)?;
         out.serialize_field("role", &self.role)?;
         out.serialize_field("category", &self.category)?;
         out.serialize_field("channel_partner", &self.channel_partner)?;
@@ -260,10 +302,14 @@ pub struct Evaluation {
     pub(crate) trace: Vec<Tri>,
     pub(crate) roles: Vec<RoleResult>,
     pub(crate) status: Status,
-    /// The winner (classified) or the tied roles (ambiguous).
+    /// The held roles (classified) or the tied roles (ambiguous), in taxonomy order.
     pub(crate) chosen: Vec<RoleId>,
     /// Roles that fit but that a chosen role refines.
     pub(crate) refined: Vec<RoleId>,
+    /// Pairs of tied roles one partner cannot hold together (what makes it ambiguous).
+    pub(crate) conflicts: Vec<(RoleId, RoleId)>,
+    /// The confidence of each chosen role, in the order of `chosen`.
+    pub(crate) role_confidence: Vec<f64>,
     pub(crate) confidence: f64,
 }
 
@@ -348,22 +394,41 @@ fn decide(
     let (chosen, refined): (Vec<RoleId>, Vec<RoleId>) = fits
         .iter()
         .partition(|&&r| !fits.iter().any(|&other| rules.refines[other][r]));
+    let mut conflicts = Vec::new();
+    for (i, &a) in chosen.iter().enumerate() {
+        for &b in &chosen[i + 1..] {
+            if !rules.compatible[a][b] {
+                conflicts.push((a, b));
+            }
+        }
+    }
     let status = if error {
         Status::Error
+    } else if chosen.is_empty() {
+        Status::Unclassified
+    } else if conflicts.is_empty() {
+        Status::Classified
     } else {
-        match chosen.len() {
-            0 => Status::Unclassified,
-            1 => Status::Classified,
-            _ => Status::Ambiguous,
-        }
+        Status::Ambiguous
     };
-    let confidence = match status {
+    let known = facts.known_mask();
+    let share =
+        |needed: u64| (needed & known).count_ones() as f64 / needed.count_ones().max(1) as f64;
+    let (role_confidence, confidence) = match status {
         Status::Classified | Status::Ambiguous => {
-            let needed = needed_facts(rules, &trace, &roles, &chosen, facts.known_mask());
-            let known = (needed & facts.known_mask()).count_ones();
-            round2(known as f64 / needed.count_ones().max(1) as f64 / chosen.len() as f64)
+            let each = chosen
+                .iter()
+                .map(|&r| round2(share(needed_facts(rules, &trace, &roles, &[r], known))))
+                .collect();
+            let needed = needed_facts(rules, &trace, &roles, &chosen, known);
+            let ties = if status == Status::Ambiguous {
+                chosen.len() as f64
+            } else {
+                1.0
+            };
+            (each, round2(share(needed) / ties))
         }
-        Status::Unclassified | Status::Error => 0.0,
+        Status::Unclassified | Status::Error => (Vec::new(), 0.0),
     };
     Evaluation {
         trace,
@@ -371,6 +436,8 @@ fn decide(
         status,
         chosen: if error { Vec::new() } else { chosen },
         refined,
+        conflicts,
+        role_confidence,
         confidence,
     }
 }
@@ -428,39 +495,141 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
     }
 }
 
+/// How one declared role stands against the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeclaredStanding {
+    /// A held role, or refined by another declared role that is held.
+    Held,
+    /// Refined by this held role, which the roster does not declare.
+    RefinedBy(RoleId),
+    /// Ruled out by the evidence.
+    RuledOut,
+    /// Neither shown nor ruled out.
+    NotShown,
+}
+
+/// How declared role `d` stands against `eval` (with `declared`, the mask of every declared
+/// role).
+pub(crate) fn declared_standing(
+    rules: &RuleSet,
+    eval: &Evaluation,
+    declared: u64,
+    d: RoleId,
+) -> DeclaredStanding {
+    let classified = eval.status == Status::Classified;
+    if classified && eval.chosen.contains(&d) {
+        return DeclaredStanding::Held;
+    }
+    if classified && let Some(&h) = eval.chosen.iter().find(|&&h| rules.refines[h][d]) {
+        return if declared & (1u64 << h) != 0 {
+            DeclaredStanding::Held
+        } else {
+            DeclaredStanding::RefinedBy(h)
+        };
+    }
+    if eval.roles[d].state == Tri::False {
+        DeclaredStanding::RuledOut
+    } else {
+        DeclaredStanding::NotShown
+    }
+}
+
+/// The held roles that are not declared and neither refine nor are refined by a declared role.
+pub(crate) fn undeclared_held(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec<RoleId> {
+    if eval.status != Status::Classified {
+        return Vec::new();
+    }
+    eval.chosen
+        .iter()
+        .copied()
+        .filter(|&h| {
+            declared & (1u64 << h) == 0
+                && !crate::rules::roles_in(declared)
+                    .any(|d| rules.refines[h][d] || rules.refines[d][h])
+        })
+        .collect()
+}
+
+/// The audit finding of a decision against the declared roles (a mask).
+pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Finding {
+    if eval.status == Status::Error {
+        return Finding::Error;
+    }
+    if declared == 0 {
+        return Finding::Undeclared;
+    }
+    let mut worst = Finding::Agree;
+    for d in crate::rules::roles_in(declared) {
+        let f = match declared_standing(rules, eval, declared, d) {
+            DeclaredStanding::Held => Finding::Agree,
+            DeclaredStanding::RefinedBy(_) => Finding::LessSpecific,
+            DeclaredStanding::RuledOut => Finding::Mismatch,
+            DeclaredStanding::NotShown => Finding::Unconfirmed,
+        };
+        worst = worst.min(f);
+    }
+    if worst == Finding::Agree && !undeclared_held(rules, eval, declared).is_empty() {
+        worst = Finding::Incomplete;
+    }
+    worst
+}
+
 fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decided<'r> {
-    let role = (eval.status == Status::Classified).then(|| eval.chosen[0]);
+    let classified = eval.status == Status::Classified;
+    let roles: Vec<&'r str> = if classified {
+        eval.chosen
+            .iter()
+            .map(|&r| rules.roles[r].id.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let role = classified.then(|| roles.join("+"));
     let category = match eval.status {
-        Status::Classified | Status::Ambiguous => {
+        Status::Classified => {
+            let mut cats: Vec<usize> = Vec::new();
+            for &r in &eval.chosen {
+                if !cats.contains(&rules.roles[r].category) {
+                    cats.push(rules.roles[r].category);
+                }
+            }
+            Some(
+                cats.iter()
+                    .map(|&c| rules.categories[c].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            )
+        }
+        Status::Ambiguous => {
             let first = rules.roles[eval.chosen[0]].category;
             eval.chosen
                 .iter()
                 .all(|&r| rules.roles[r].category == first)
-                .then(|| rules.categories[first].id.as_str())
+                .then(|| rules.categories[first].id.clone())
         }
         _ => None,
     };
-    let channel_partner = matches!(eval.status, Status::Classified | Status::Ambiguous)
-        && eval.chosen.iter().all(|&r| rules.roles[r].umbrella);
-    let declared = record.declared_role;
-    let finding = match (eval.status, declared) {
-        (Status::Error, _) => Finding::Error,
-        (_, None) => Finding::Undeclared,
-        (Status::Classified, Some(d)) if role == Some(d) => Finding::Agree,
-        (Status::Classified, Some(_)) => Finding::Mismatch,
-        (_, Some(_)) => Finding::Unconfirmed,
+    let channel_partner = match eval.status {
+        Status::Classified => eval.chosen.iter().any(|&r| rules.roles[r].umbrella),
+        Status::Ambiguous => eval.chosen.iter().all(|&r| rules.roles[r].umbrella),
+        _ => false,
     };
+    let declared = record.declared_roles;
+    let finding = finding(rules, eval, declared);
     Decided {
         id: NEXT_DECISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         status: eval.status,
-        role: role.map(|r| rules.roles[r].id.as_str()),
+        roles,
+        role,
         category,
         channel_partner,
         confidence: eval.confidence,
         candidates: candidates(rules, eval, declared),
         base_reasons: reasons::reasons(rules, record, eval),
-        declared_role: declared.map(|r| rules.roles[r].id.as_str()),
-        matches_declared: declared.map(|d| role == Some(d)),
+        declared_role: (declared != 0)
+            .then(|| rules.role_ids_of(declared).collect::<Vec<_>>().join(";")),
+        declared,
+        matches_declared: finding.matches_declared(),
         finding,
         chosen: eval.chosen.clone(),
         fired: if eval.status == Status::Error {
@@ -491,7 +660,7 @@ pub struct Classifier<'r> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct CacheKey {
     facts: Box<[Option<u64>]>,
-    declared: Option<RoleId>,
+    declared: u64,
     declared_text: Option<Box<str>>,
 }
 
@@ -545,14 +714,14 @@ impl<'r> Classifier<'r> {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
             record.facts.values.hash(&mut h);
-            record.declared_role.hash(&mut h);
+            record.declared_roles.hash(&mut h);
             record.declared_text.hash(&mut h);
             h.finish()
         };
         let found = self.cache.get(&hash).and_then(|bucket| {
             bucket.iter().find(|(key, _)| {
                 *key.facts == *record.facts.values
-                    && key.declared == record.declared_role
+                    && key.declared == record.declared_roles
                     && key.declared_text.as_deref() == record.declared_text.as_deref()
             })
         });
@@ -577,7 +746,7 @@ impl<'r> Classifier<'r> {
                 self.cache.entry(hash).or_default().push((
                     CacheKey {
                         facts: record.facts.values.clone().into_boxed_slice(),
-                        declared: record.declared_role,
+                        declared: record.declared_roles,
                         declared_text: record.declared_text.as_deref().map(Into::into),
                     },
                     Arc::clone(&decided),
@@ -598,18 +767,14 @@ fn fit_of(state: Tri) -> Fit {
 
 /// The roles worth showing, best first: the chosen ones, the others that fit, the possible
 /// ones, the near misses (ruled out by a single condition) and the declared role.
-pub fn candidate_order(
-    rules: &RuleSet,
-    eval: &Evaluation,
-    declared: Option<RoleId>,
-) -> Vec<RoleId> {
+pub fn candidate_order(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec<RoleId> {
     if eval.status == Status::Error {
         return Vec::new();
     }
     let mut order: Vec<RoleId> = (0..rules.roles.len())
         .filter(|&r| {
             let res = eval.roles[r];
-            res.state != Tri::False || Some(r) == declared || is_near_miss(rules, eval, r)
+            res.state != Tri::False || declared & (1u64 << r) != 0 || is_near_miss(rules, eval, r)
         })
         .collect();
     order.sort_by(|&a, &b| {
@@ -636,17 +801,20 @@ pub(crate) fn is_near_miss(rules: &RuleSet, eval: &Evaluation, role: RoleId) -> 
     result.state == Tri::False && false_parts == 1 && result.score > 0.5
 }
 
-fn candidates<'r>(
-    rules: &'r RuleSet,
-    eval: &Evaluation,
-    declared: Option<RoleId>,
-) -> Vec<Candidate<'r>> {
+fn candidates<'r>(rules: &'r RuleSet, eval: &Evaluation, declared: u64) -> Vec<Candidate<'r>> {
+    let held = |r: RoleId| {
+        (eval.status == Status::Classified)
+            .then(|| eval.chosen.iter().position(|&c| c == r))
+            .flatten()
+            .map(|i| eval.role_confidence[i])
+    };
     candidate_order(rules, eval, declared)
         .into_iter()
         .map(|r| Candidate {
             role: rules.roles[r].id.as_str(),
             score: round2(eval.roles[r].score),
             fit: fit_of(eval.roles[r].state),
+            confidence: held(r),
         })
         .collect()
 }

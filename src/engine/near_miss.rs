@@ -72,13 +72,17 @@ impl Change {
     }
 }
 
-/// The smallest ways found to make a record one role.
+/// The smallest ways found to make a record hold one role.
 #[derive(Debug, Clone)]
 pub struct NearMiss {
     /// The role.
     pub role: RoleId,
     /// Each way is a set of changes (one or two); empty when nothing within two changes works.
+    /// Ways that keep the roles the record holds now come first.
     pub ways: Vec<Vec<Change>>,
+    /// How many of the first `ways` keep every role the record holds now (the record would
+    /// hold `role` as well, in a profile).
+    pub also: usize,
 }
 
 /// Most ways reported per role.
@@ -116,29 +120,35 @@ fn single_changes(rules: &RuleSet, facts: &Facts) -> Vec<Change> {
     out
 }
 
-fn classified_as(
+/// Whether `facts` are classified with `role` among the held roles; `Some(true)` when every
+/// role of `held` is held too.
+fn holds(
     rules: &RuleSet,
     facts: &Facts,
     role: RoleId,
+    held: &[RoleId],
     trace: &mut Vec<super::Tri>,
-) -> bool {
+) -> Option<bool> {
     let roles = evaluate(rules, facts, trace);
     let eval = decide(rules, facts, std::mem::take(trace), roles, false);
-    let hit = eval.status == Status::Classified && eval.chosen == [role];
+    let hit = (eval.status == Status::Classified && eval.chosen.contains(&role))
+        .then(|| held.iter().all(|h| eval.chosen.contains(h)));
     *trace = eval.trace;
     hit
 }
 
-/// The smallest changes (one fact, else two) that make `facts` classified as `role`.
-pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId) -> NearMiss {
+/// The smallest changes (one fact, else two) that make `facts` classified with `role` held;
+/// `held` are the roles the record holds now (empty unless it is classified).
+pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) -> NearMiss {
     let singles = single_changes(rules, facts);
     let mut trace = Vec::new();
-    let mut ways = Vec::new();
+    // (way, keeps the held roles)
+    let mut ways: Vec<(Vec<Change>, bool)> = Vec::new();
     for &change in &singles {
         let mut edited = facts.clone();
         change.apply(&mut edited);
-        if classified_as(rules, &edited, role, &mut trace) {
-            ways.push(vec![change]);
+        if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
+            ways.push((vec![change], keeps));
             if ways.len() == MAX_WAYS {
                 break;
             }
@@ -161,8 +171,8 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId) -> NearMiss {
                 let mut edited = facts.clone();
                 a.apply(&mut edited);
                 b.apply(&mut edited);
-                if classified_as(rules, &edited, role, &mut trace) {
-                    ways.push(vec![a, b]);
+                if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
+                    ways.push((vec![a, b], keeps));
                     if ways.len() == MAX_WAYS {
                         break 'pairs;
                     }
@@ -170,5 +180,15 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId) -> NearMiss {
             }
         }
     }
-    NearMiss { role, ways }
+    // Ways that keep the current roles first; stable, so search order is kept within each.
+    ways.sort_by_key(|(_, keeps)| !keeps);
+    NearMiss {
+        role,
+        also: if held.is_empty() {
+            0
+        } else {
+            ways.iter().filter(|(_, keeps)| *keeps).count()
+        },
+        ways: ways.into_iter().map(|(way, _)| way).collect(),
+    }
 }

@@ -2,9 +2,12 @@
 //! (each condition's `says`, each fact's phrase, each role's definition and source), so a rule
 //! author who changes the YAML changes the explanation with it.
 
-use super::{Evaluation, Status, Tri, candidate_order, unknown_reads};
+use super::{
+    DeclaredStanding, Evaluation, Status, Tri, candidate_order, declared_standing, undeclared_held,
+    unknown_reads,
+};
 use crate::facts::Record;
-use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet};
+use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
 
 /// How many alternatives are explained one by one before the rest are summarized.
 const MAX_ALTERNATIVES: usize = 4;
@@ -17,18 +20,28 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
     }
     match eval.status {
         Status::Classified => {
-            let role = eval.chosen[0];
-            out.push(definition(rules, role, "Classified as"));
-            let rule = &rules.rules[eval.roles[role].rule];
-            out.push(format!(
-                "Decided by rule {}: {}.",
-                rule.id,
-                held(rules, record, eval, role)
-            ));
+            if eval.chosen.len() > 1 {
+                out.push(profile(rules, eval));
+            }
+            for &role in &eval.chosen {
+                out.push(definition(rules, role, "Classified as"));
+                let rule = &rules.rules[eval.roles[role].rule];
+                out.push(format!(
+                    "Decided by rule {}: {}.",
+                    rule.id,
+                    held(rules, record, eval, role)
+                ));
+            }
             for &r in &eval.refined {
+                let by = eval
+                    .chosen
+                    .iter()
+                    .copied()
+                    .find(|&c| rules.refines[c][r])
+                    .unwrap_or(eval.chosen[0]);
                 out.push(format!(
                     "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
-                    rules.roles[r].id, rules.roles[role].id, rules.roles[r].id
+                    rules.roles[r].id, rules.roles[by].id, rules.roles[r].id
                 ));
             }
         }
@@ -38,9 +51,15 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                 .iter()
                 .map(|&r| rules.roles[r].id.as_str())
                 .collect();
+            let pairs: Vec<String> = eval
+                .conflicts
+                .iter()
+                .map(|&(a, b)| format!("{} with {}", rules.roles[a].id, rules.roles[b].id))
+                .collect();
             out.push(format!(
-                "Ambiguous between {}: each fits the evidence and neither's conditions include the other's.",
-                join_or(&ids, "and")
+                "Ambiguous between {}: each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold {}.",
+                join_or(&ids, "and"),
+                join_or(&pairs.iter().map(String::as_str).collect::<Vec<_>>(), "or")
             ));
             for &r in &eval.chosen {
                 out.push(format!(
@@ -49,6 +68,7 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                     held(rules, record, eval, r)
                 ));
             }
+            out.push(tell_apart(rules, record, eval));
         }
         Status::Unclassified => {
             if record.facts.known_count() == 0 {
@@ -62,6 +82,50 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
     alternatives(rules, record, eval, &mut out);
     declared(rules, record, eval, &mut out);
     out
+}
+
+/// The sentence that introduces a role profile: its roles and why the taxonomy lets one partner
+/// hold each pair.
+fn profile(rules: &RuleSet, eval: &Evaluation) -> String {
+    let ids: Vec<&str> = eval
+        .chosen
+        .iter()
+        .map(|&r| rules.roles[r].id.as_str())
+        .collect();
+    let mut why = Vec::new();
+    for (i, &a) in eval.chosen.iter().enumerate() {
+        for &b in &eval.chosen[i + 1..] {
+            let pair = (a.min(b), a.max(b));
+            if let Some(c) = rules.combinations.iter().find(|c| c.roles == pair) {
+                why.push(format!(
+                    "{} with {}: {} [glossary: {}]",
+                    rules.roles[pair.0].id, rules.roles[pair.1].id, c.because, c.source
+                ));
+            }
+        }
+    }
+    format!(
+        "Holds {} roles at once, {}; the taxonomy lets one partner hold them together ({}).",
+        ids.len(),
+        join_or(&ids, "and"),
+        why.join("; ")
+    )
+}
+
+/// For an ambiguous record: the unknown facts that would tell the tied roles apart, or that
+/// none are left.
+fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation) -> String {
+    let known = record.facts.known_mask();
+    let reads = eval
+        .chosen
+        .iter()
+        .fold(0u64, |acc, &r| acc | rules.rules[eval.roles[r].rule].reads)
+        & !known;
+    if reads == 0 {
+        "Every fact these roles read is known; a person must decide which one describes the partner.".into()
+    } else {
+        format!("Knowing {} would tell them apart.", fact_list(rules, reads))
+    }
 }
 
 fn definition(rules: &RuleSet, role: RoleId, lead: &str) -> String {
@@ -109,7 +173,9 @@ fn value_text(rules: &RuleSet, fact: usize, bits: u64) -> String {
 }
 
 fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
-    let order = candidate_order(rules, eval, record.declared_role);
+    let declared = record.declared_roles;
+    let is_declared = |r: RoleId| declared & (1u64 << r) != 0;
+    let order = candidate_order(rules, eval, declared);
     let others: Vec<RoleId> = order
         .into_iter()
         .filter(|r| !eval.chosen.contains(r) && !eval.refined.contains(r))
@@ -125,13 +191,9 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
         .iter()
         .copied()
         .filter(|&r| eval.roles[r].state == Tri::False)
-        .filter(|&r| {
-            Some(r) == record.declared_role
-                || possible.is_empty()
-                || eval.status != Status::Unclassified
-        })
+        .filter(|&r| is_declared(r) || possible.is_empty() || eval.status != Status::Unclassified)
         .collect();
-    ruled_out.sort_by_key(|&r| Some(r) != record.declared_role);
+    ruled_out.sort_by_key(|&r| !is_declared(r));
 
     if possible.len() > MAX_ALTERNATIVES {
         let ids: Vec<&str> = possible
@@ -209,23 +271,85 @@ fn ruled_out_sentence(rules: &RuleSet, record: &Record, eval: &Evaluation, r: Ro
     format!("Not {} {id}: {}.", article_word(id), parts.join("; "))
 }
 
+/// One sentence per declared role that does not simply agree, naming the finding and the
+/// roles concerned; one sentence when every declared role agrees.
 fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
-    let (Some(text), Some(d)) = (&record.declared_text, record.declared_role) else {
+    let declared = record.declared_roles;
+    let Some(text) = record.declared_text.as_deref().filter(|_| declared != 0) else {
         return;
     };
-    let id = &rules.roles[d].id;
-    let sentence = match eval.status {
-        Status::Classified if eval.chosen[0] == d => {
-            format!("Agrees with the declared role {text:?} ({id}).")
+    let id = |r: RoleId| rules.roles[r].id.as_str();
+    let held: Vec<&str> = eval.chosen.iter().map(|&r| id(r)).collect();
+    let held = join_or(&held, "and");
+    let mut agreed = Vec::new();
+    for d in roles_in(declared) {
+        match declared_standing(rules, eval, declared, d) {
+            DeclaredStanding::Held => agreed.push(id(d)),
+            DeclaredStanding::RefinedBy(h) => out.push(format!(
+                "Less specific than the evidence: declared {text:?} ({}), and it holds {}, which refines {}: {} {} is {} {} that meets more conditions.",
+                id(d),
+                id(h),
+                id(d),
+                article_word(id(h)),
+                id(h),
+                article_word(id(d)),
+                id(d)
+            )),
+            DeclaredStanding::RuledOut => out.push(match eval.status {
+                Status::Classified => format!(
+                    "Disagrees with the declared role {text:?} ({}): the evidence rules it out and makes it {} {held}.",
+                    id(d),
+                    article_word(id(eval.chosen[0]))
+                ),
+                _ => format!(
+                    "Disagrees with the declared role {text:?} ({}): the evidence rules it out.",
+                    id(d)
+                ),
+            }),
+            DeclaredStanding::NotShown if eval.roles[d].state == Tri::True => out.push(format!(
+                "Declared as {text:?} ({}); the evidence does not confirm it: it fits, but so does {}, and one partner is not both.",
+                id(d),
+                join_or(
+                    &eval
+                        .chosen
+                        .iter()
+                        .filter(|&&r| r != d)
+                        .map(|&r| id(r))
+                        .collect::<Vec<_>>(),
+                    "and"
+                )
+            )),
+            DeclaredStanding::NotShown => out.push(format!(
+                "Declared as {text:?} ({}); the evidence does not confirm it: it is still possible but not shown.",
+                id(d)
+            )),
         }
-        Status::Classified => format!(
-            "Disagrees with the declared role {text:?} ({id}): the evidence makes it {} {}.",
-            article_word(&rules.roles[eval.chosen[0]].id),
-            rules.roles[eval.chosen[0]].id
-        ),
-        _ => format!("Declared as {text:?} ({id}); the evidence does not confirm it."),
-    };
-    out.push(sentence);
+    }
+    let extra: Vec<&str> = undeclared_held(rules, eval, declared)
+        .into_iter()
+        .map(id)
+        .collect();
+    let all_agree = agreed.len() == roles_in(declared).count();
+    if !agreed.is_empty() && !all_agree {
+        out.push(format!(
+            "Of the roles declared in {text:?}, {} {} held.",
+            join_or(&agreed, "and"),
+            if agreed.len() == 1 { "is" } else { "are" }
+        ));
+    } else if !agreed.is_empty() {
+        out.push(if extra.is_empty() {
+            format!(
+                "Agrees with the declared role {text:?} ({}).",
+                agreed.join(", ")
+            )
+        } else {
+            format!(
+                "Incomplete: the declared role {text:?} ({}) is held, and the partner also holds {}, which the roster does not list.",
+                agreed.join(", "),
+                join_or(&extra, "and")
+            )
+        });
+    }
 }
 
 /// The known or unknown facts a condition reads, as sentences.

@@ -15,8 +15,9 @@ use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
 
-const RESULT_COLUMNS: [&str; 11] = [
+const RESULT_COLUMNS: [&str; 12] = [
     "status",
+    "roles",
     "role",
     "category",
     "channel_partner",
@@ -34,7 +35,7 @@ const MEMO_LIMIT: usize = 4096;
 
 /// The rendered columns of one decision.
 struct Rendered {
-    /// `,status,role,category,channel_partner,confidence,candidates`
+    /// `,status,roles,role,category,channel_partner,confidence,candidates`
     head: Vec<u8>,
     /// The shared reasons joined with ` | `, unquoted.
     reasons: String,
@@ -116,8 +117,9 @@ fn render(r: &Classification, raw: bool) -> Rendered {
     let mut head = Vec::new();
     for text in [
         r.status.as_str(),
-        r.role.unwrap_or(""),
-        r.category.unwrap_or(""),
+        &r.roles.join(";"),
+        r.role.as_deref().unwrap_or(""),
+        r.category.as_deref().unwrap_or(""),
         if r.channel_partner { "true" } else { "false" },
         &format!("{:.2}", r.confidence),
         &candidates_cell(r),
@@ -130,7 +132,7 @@ fn render(r: &Classification, raw: bool) -> Rendered {
     field(&mut reasons_field, &reasons, raw);
     let mut tail = Vec::new();
     for text in [
-        r.declared_role.unwrap_or(""),
+        r.declared_role.as_deref().unwrap_or(""),
         opt_bool(r.matches_declared),
         r.finding.as_str(),
     ] {

@@ -109,11 +109,13 @@ impl Explanation<'_> {
             let _ = writeln!(out, "  {:<12} {value:<28}{how}", fact.name);
         }
         if let Some(text) = &record.declared_text {
-            let role = record
-                .declared_role
-                .map(|r| rules.roles[r].id.as_str())
-                .unwrap_or("no known role");
-            let _ = writeln!(out, "  {:<12} {text:?} -> {role}", "declared");
+            let roles: Vec<&str> = rules.role_ids_of(record.declared_roles).collect();
+            let roles = if roles.is_empty() {
+                "no known role".to_string()
+            } else {
+                roles.join(", ")
+            };
+            let _ = writeln!(out, "  {:<12} {text:?} -> {roles}", "declared");
         }
 
         out.push_str("\nRules (every condition with its outcome)\n");
@@ -159,12 +161,28 @@ impl Explanation<'_> {
                         .join(" and ")
                 })
                 .collect();
-            let _ = writeln!(
-                out,
-                "  would be {} {id} if {}",
-                article(id),
-                ways.join(", or if ")
-            );
+            let (also, instead) = ways.split_at(miss.also);
+            if !also.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  would also be {} {id} if {}",
+                    article(id),
+                    also.join(", or if ")
+                );
+            }
+            if !instead.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  would be {} {id}{} if {}",
+                    article(id),
+                    if also.is_empty() {
+                        ""
+                    } else {
+                        " (giving up a role it holds)"
+                    },
+                    instead.join(", or if ")
+                );
+            }
         }
 
         out.push_str("\nReasons\n");
@@ -259,14 +277,24 @@ impl Explanation<'_> {
             );
             step += 1;
         }
+        let chosen = ids(&mut eval.chosen.iter().copied());
         let verdict = match eval.status {
+            Status::Classified if eval.chosen.len() == 1 => {
+                format!("One role is left: classified as {chosen}.")
+            }
             Status::Classified => format!(
-                "One role is left: classified as {}.",
-                rules.roles[eval.chosen[0]].id
+                "{} roles are left ({chosen}), and the taxonomy lets one partner hold each pair of them: classified as the profile {}.",
+                eval.chosen.len(),
+                ids(&mut eval.chosen.iter().copied()).replace(", ", "+")
             ),
             Status::Ambiguous => format!(
-                "{} roles are left and none refines another: ambiguous.",
-                eval.chosen.len()
+                "{} roles are left ({chosen}), none refines another, and the taxonomy lets no partner hold {}: ambiguous.",
+                eval.chosen.len(),
+                eval.conflicts
+                    .iter()
+                    .map(|&(a, b)| format!("{} with {}", rules.roles[a].id, rules.roles[b].id))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
             Status::Unclassified => "No role fits: unclassified.".into(),
             Status::Error => "error".into(),
@@ -298,6 +326,19 @@ impl Explanation<'_> {
                 names.len(),
                 names.join(", ")
             );
+            if eval.chosen.len() > 1 {
+                let each: Vec<String> = eval
+                    .chosen
+                    .iter()
+                    .zip(&eval.role_confidence)
+                    .map(|(&r, c)| format!("{} {c:.2}", rules.roles[r].id))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "     Each role on its own (its rule's facts and those still open): {}.",
+                    each.join(", ")
+                );
+            }
         } else {
             let _ = writeln!(out, "  {step}. Confidence 0.00: no role was decided.");
         }

@@ -86,10 +86,17 @@ fn render(r: &Classification) -> Rendered {
     let mut head = Vec::new();
     head.extend_from_slice(b",\"status\":");
     string(&mut head, r.status.as_str());
-    head.extend_from_slice(b",\"role\":");
-    opt_string(&mut head, r.role);
+    head.extend_from_slice(b",\"roles\":[");
+    for (i, role) in r.roles.iter().enumerate() {
+        if i > 0 {
+            head.push(b',');
+        }
+        string(&mut head, role);
+    }
+    head.extend_from_slice(b"],\"role\":");
+    opt_string(&mut head, r.role.as_deref());
     head.extend_from_slice(b",\"category\":");
-    opt_string(&mut head, r.category);
+    opt_string(&mut head, r.category.as_deref());
     head.extend_from_slice(if r.channel_partner {
         b",\"channel_partner\":true"
     } else {
@@ -109,7 +116,7 @@ fn render(r: &Classification) -> Rendered {
     }
     let mut middle = Vec::new();
     middle.extend_from_slice(b"],\"declared_role\":");
-    opt_string(&mut middle, r.declared_role);
+    opt_string(&mut middle, r.declared_role.as_deref());
     middle.extend_from_slice(b",\"matches_declared\":");
     middle.extend_from_slice(match r.matches_declared {
         Some(true) => b"true",

@@ -71,10 +71,10 @@ impl RecordWriter for MarkdownWriter<'_> {
             self.cell(&r.partner_id),
             self.cell(r.partner_name.as_deref().unwrap_or("")),
             r.status.as_str(),
-            code(r.role),
-            code(r.category),
+            code(r.role.as_deref()),
+            code(r.category.as_deref()),
             r.confidence,
-            code(r.declared_role),
+            code(r.declared_role.as_deref()),
             match r.finding {
                 Finding::Mismatch => "**mismatch**",
                 Finding::Undeclared => "",

@@ -107,19 +107,31 @@ pub fn writer_with<'w>(
     }
 }
 
-/// The reason that says most about a record: for a mismatch, the sentence that rules out the
-/// declared role (or says the derived role refines it); else what decided it.
+/// The reason that says most about a record: for a mismatch, the sentence that rules out a
+/// declared role (`declared` holds the declared ids joined by `;`); for a less specific or
+/// incomplete declaration, the sentence that says so; else what decided it.
 pub fn key_reason<'a>(declared: Option<&str>, finding: Finding, reasons: &[&'a str]) -> &'a str {
-    let about_declared = declared.and_then(|d| {
-        let not = format!(" {d}: ");
-        let also = format!("Also fits {d},");
-        reasons
-            .iter()
-            .find(|s| (s.starts_with("Not a") && s.contains(&not)) || s.starts_with(&also))
-    });
-    match (finding, about_declared) {
-        (Finding::Mismatch, Some(s)) => s,
-        _ => reasons.get(1).or(reasons.first()).copied().unwrap_or(""),
+    let about_declared = || {
+        declared
+            .into_iter()
+            .flat_map(|d| d.split(';'))
+            .find_map(|d| {
+                let not = format!(" {d}: ");
+                reasons
+                    .iter()
+                    .find(|s| s.starts_with("Not a") && s.contains(&not))
+            })
+    };
+    let starting = |lead: &str| reasons.iter().find(|s| s.starts_with(lead));
+    let found = match finding {
+        Finding::Mismatch => about_declared(),
+        Finding::LessSpecific => starting("Less specific"),
+        Finding::Incomplete => starting("Incomplete"),
+        _ => None,
+    };
+    match found {
+        Some(s) => s,
+        None => reasons.get(1).or(reasons.first()).copied().unwrap_or(""),
     }
 }
 

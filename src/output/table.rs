@@ -33,7 +33,7 @@ const WHY_CHARS: usize = 180;
 /// The sentence that says most about a record, shortened for a glance.
 fn why(r: &Classification) -> String {
     let reasons: Vec<&str> = r.reasons().collect();
-    let text = key_reason(r.declared_role, r.finding, &reasons);
+    let text = key_reason(r.declared_role.as_deref(), r.finding, &reasons);
     if text.chars().count() <= WHY_CHARS {
         return text.to_string();
     }
@@ -63,10 +63,10 @@ impl RecordWriter for TableWriter<'_> {
             r.partner_id.clone(),
             r.partner_name.clone().unwrap_or_default(),
             r.status.as_str().to_string(),
-            r.role.unwrap_or("-").to_string(),
-            r.category.unwrap_or("-").to_string(),
+            r.role.clone().unwrap_or_else(|| "-".into()),
+            r.category.clone().unwrap_or_else(|| "-".into()),
             format!("{:.2}", r.confidence),
-            r.declared_role.unwrap_or("").to_string(),
+            r.declared_role.clone().unwrap_or_default(),
             match r.finding {
                 Finding::Mismatch => "MISMATCH",
                 Finding::Undeclared => "",

@@ -30,13 +30,15 @@ pub struct Entry {
     pub line: u64,
     /// classified, ambiguous, unclassified or error.
     pub status: &'static str,
-    /// The derived role id, or empty.
+    /// The held role id or profile (`a+b`), or empty.
     pub role: String,
-    /// The category id, or empty.
+    /// The category id (or ids joined by `+`), or empty.
     pub category: String,
-    /// The normalized declared role, or empty.
+    /// The normalized declared roles joined by `;`, or empty.
     pub declared: String,
-    /// agree, mismatch, unconfirmed, undeclared or error.
+    /// The declared cell as the roster has it, or empty.
+    pub declared_text: String,
+    /// The audit finding (see [`Finding`]).
     pub finding: &'static str,
     /// The same, as the type.
     pub finding_kind: crate::engine::Finding,
@@ -72,24 +74,36 @@ pub struct Report {
     pub total: usize,
     /// Count per status, in the order classified, ambiguous, unclassified, error.
     pub by_status: Vec<(&'static str, usize)>,
-    /// Count per finding, in the order agree, mismatch, unconfirmed, undeclared, error.
+    /// Count per finding, most severe first (see [`Finding::ALL`]).
     pub by_finding: Vec<(&'static str, usize)>,
-    /// Classified records per role, in taxonomy order (roles with none included).
+    /// Classified records per held role or profile: each role of the taxonomy holding it
+    /// alone (in taxonomy order, roles with none included), then each profile of several
+    /// roles that occurs. Every classified record is counted once.
     pub by_role: Vec<(String, usize)>,
-    /// Classified records per category.
+    /// Classified records per category or combination of categories, counted the same way.
     pub by_category: Vec<(String, usize)>,
-    /// Row labels of the matrix: declared roles (and `none declared`).
+    /// Records holding several roles, per profile.
+    pub profiles: Vec<(String, usize)>,
+    /// Row labels of the matrix: each declared role, or set of declared roles joined by `;`,
+    /// that occurs (and `none declared`).
     pub matrix_rows: Vec<String>,
-    /// Column labels of the matrix: derived roles, then ambiguous, unclassified, error.
+    /// Column labels of the matrix: held roles and profiles, then ambiguous, unclassified,
+    /// error.
     pub matrix_cols: Vec<String>,
-    /// `matrix[row][col]` counts.
+    /// `matrix[row][col]` counts; they add up to the records.
     pub matrix: Vec<Vec<usize>>,
+    /// `matrix_findings[row][col]`: the most severe finding among the cell's records.
+    pub matrix_findings: Vec<Vec<Finding>>,
     /// How many of the last matrix columns are ambiguous, unclassified or error.
     pub undecided_columns: usize,
     /// Records that need a person: mismatches, unconfirmed declarations and errors (capped).
     pub findings: Vec<Entry>,
     /// Ambiguous and unclassified records (capped).
     pub undecided: Vec<Entry>,
+    /// Records that hold several roles (capped).
+    pub hybrids: Vec<Entry>,
+    /// Records holding several roles left out of `hybrids`.
+    pub hybrids_left_out: usize,
     /// Per role, in taxonomy order: how often it was derived and how often each rule fit.
     pub coverage: Vec<Coverage>,
     /// Per-partner details, the first `cap` records.
@@ -109,10 +123,32 @@ pub struct ReportBuilder<'r> {
     rules: &'r RuleSet,
     report: Report,
     status_counts: [usize; 4],
-    finding_counts: [usize; 5],
+    finding_counts: [usize; Finding::ALL.len()],
+    /// Records holding each role, alone or in a profile.
     role_counts: Vec<usize>,
+    /// Classified records per held profile (one role or several, in taxonomy order).
+    profile_counts: BTreeMap<Column, usize>,
     rule_fired: Vec<usize>,
-    matrix: BTreeMap<(usize, usize), usize>,
+    matrix: BTreeMap<(Declared, Column), (usize, Finding)>,
+}
+
+/// A matrix row: the declared roles, ordered as rows are shown (single roles in taxonomy
+/// order, then sets of two, ..., then none declared).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Declared {
+    none: bool,
+    count: usize,
+    roles: Vec<usize>,
+}
+
+/// A matrix column: a held profile (ordered by size, then taxonomy order), then the undecided
+/// statuses.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Column {
+    Held(usize, Vec<usize>),
+    Ambiguous,
+    Unclassified,
+    Error,
 }
 
 impl<'r> ReportBuilder<'r> {
@@ -136,9 +172,13 @@ impl<'r> ReportBuilder<'r> {
                 matrix_rows: Vec::new(),
                 matrix_cols: Vec::new(),
                 matrix: Vec::new(),
+                matrix_findings: Vec::new(),
+                profiles: Vec::new(),
                 undecided_columns: 0,
                 findings: Vec::new(),
                 undecided: Vec::new(),
+                hybrids: Vec::new(),
+                hybrids_left_out: 0,
                 coverage: Vec::new(),
                 details: Vec::new(),
                 cap,
@@ -147,8 +187,9 @@ impl<'r> ReportBuilder<'r> {
                 details_left_out: 0,
             },
             status_counts: [0; 4],
-            finding_counts: [0; 5],
+            finding_counts: [0; Finding::ALL.len()],
             role_counts: vec![0; rules.roles.len()],
+            profile_counts: BTreeMap::new(),
             rule_fired: vec![0; rules.rules.len()],
             matrix: BTreeMap::new(),
         }
@@ -160,62 +201,106 @@ impl<'r> ReportBuilder<'r> {
         let mut report = self.report;
         let statuses = ["classified", "ambiguous", "unclassified", "error"];
         report.by_status = statuses.iter().copied().zip(self.status_counts).collect();
-        let findings = ["agree", "mismatch", "unconfirmed", "undeclared", "error"];
-        report.by_finding = findings.iter().copied().zip(self.finding_counts).collect();
-        report.by_role = rules
-            .roles
+        report.by_finding = Finding::ALL
             .iter()
-            .map(|r| r.id.clone())
-            .zip(self.role_counts.iter().copied())
+            .map(|f| f.as_str())
+            .zip(self.finding_counts)
             .collect();
-        report.by_category = rules
-            .categories
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| {
-                let n = rules
-                    .roles
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.category == ci)
-                    .map(|(ri, _)| self.role_counts[ri])
-                    .sum();
-                (c.id.clone(), n)
-            })
-            .collect();
-        // Matrix: rows are declared roles that occur (taxonomy order) then "none declared";
-        // columns are derived roles that occur, then the undecided statuses that occur.
-        let n = rules.roles.len();
-        let used_rows: Vec<usize> = (0..=n)
-            .filter(|r| self.matrix.keys().any(|(row, _)| row == r))
-            .collect();
-        let used_cols: Vec<usize> = (0..n + 3)
-            .filter(|c| self.matrix.keys().any(|(_, col)| col == c))
-            .collect();
-        let label = |i: usize, extra: &[&str]| {
-            if i < n {
-                rules.roles[i].id.clone()
-            } else {
-                extra[i - n].to_string()
-            }
+        let ids = |roles: &[usize], sep: &str| {
+            roles
+                .iter()
+                .map(|&r| rules.roles[r].id.as_str())
+                .collect::<Vec<_>>()
+                .join(sep)
         };
-        report.matrix_rows = used_rows
-            .iter()
-            .map(|&r| label(r, &[NONE_DECLARED]))
-            .collect();
-        report.undecided_columns = used_cols.iter().filter(|&&c| c >= n).count();
-        report.matrix_cols = used_cols
-            .iter()
-            .map(|&c| label(c, &["ambiguous", "unclassified", "error"]))
-            .collect();
-        report.matrix = used_rows
-            .iter()
-            .map(|&r| {
-                used_cols
-                    .iter()
-                    .map(|&c| self.matrix.get(&(r, c)).copied().unwrap_or(0))
-                    .collect()
+        let count_of = |roles: &[usize]| {
+            self.profile_counts
+                .get(&Column::Held(roles.len(), roles.to_vec()))
+                .copied()
+                .unwrap_or(0)
+        };
+        let several = || {
+            self.profile_counts.iter().filter_map(|(c, &n)| match c {
+                Column::Held(len, roles) if *len > 1 => Some((roles, n)),
+                _ => None,
             })
+        };
+        report.by_role = (0..rules.roles.len())
+            .map(|r| (rules.roles[r].id.clone(), count_of(&[r])))
+            .chain(several().map(|(roles, n)| (ids(roles, "+"), n)))
+            .collect();
+        report.profiles = several().map(|(roles, n)| (ids(roles, "+"), n)).collect();
+        // Categories: each category alone, then each combination that occurs.
+        let mut by_category: BTreeMap<(usize, Vec<usize>), usize> = BTreeMap::new();
+        for ci in 0..rules.categories.len() {
+            by_category.insert((1, vec![ci]), 0);
+        }
+        for (column, &n) in &self.profile_counts {
+            if let Column::Held(_, roles) = column {
+                let mut cats: Vec<usize> = Vec::new();
+                for &r in roles {
+                    if !cats.contains(&rules.roles[r].category) {
+                        cats.push(rules.roles[r].category);
+                    }
+                }
+                *by_category.entry((cats.len(), cats)).or_insert(0) += n;
+            }
+        }
+        report.by_category = by_category
+            .into_iter()
+            .map(|((_, cats), n)| {
+                let label = cats
+                    .iter()
+                    .map(|&c| rules.categories[c].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+");
+                (label, n)
+            })
+            .collect();
+        // Matrix: rows are the declared sets that occur, then "none declared"; columns are the
+        // held profiles that occur, then the undecided statuses that occur.
+        let mut rows: Vec<&Declared> = self.matrix.keys().map(|(r, _)| r).collect();
+        rows.sort();
+        rows.dedup();
+        let mut cols: Vec<&Column> = self.matrix.keys().map(|(_, c)| c).collect();
+        cols.sort();
+        cols.dedup();
+        report.matrix_rows = rows
+            .iter()
+            .map(|r| {
+                if r.none {
+                    NONE_DECLARED.to_string()
+                } else {
+                    ids(&r.roles, ";")
+                }
+            })
+            .collect();
+        report.undecided_columns = cols
+            .iter()
+            .filter(|c| !matches!(c, Column::Held(..)))
+            .count();
+        report.matrix_cols = cols
+            .iter()
+            .map(|c| match c {
+                Column::Held(_, roles) => ids(roles, "+"),
+                Column::Ambiguous => "ambiguous".into(),
+                Column::Unclassified => "unclassified".into(),
+                Column::Error => "error".into(),
+            })
+            .collect();
+        let cell = |r: &Declared, c: &Column| {
+            self.matrix
+                .get(&(r.clone(), c.clone()))
+                .copied()
+                .unwrap_or((0, Finding::Undeclared))
+        };
+        report.matrix = rows
+            .iter()
+            .map(|r| cols.iter().map(|c| cell(r, c).0).collect())
+            .collect();
+        report.matrix_findings = rows
+            .iter()
+            .map(|r| cols.iter().map(|c| cell(r, c).1).collect())
             .collect();
         report.coverage = rules
             .roles
@@ -242,9 +327,10 @@ fn entry(item: &Item) -> Entry {
         partner_name: r.partner_name.clone().unwrap_or_default(),
         line: r.line,
         status: r.status.as_str(),
-        role: r.role.unwrap_or("").to_string(),
-        category: r.category.unwrap_or("").to_string(),
-        declared: r.declared_role.unwrap_or("").to_string(),
+        role: r.role.clone().unwrap_or_default(),
+        category: r.category.clone().unwrap_or_default(),
+        declared: r.declared_role.clone().unwrap_or_default(),
+        declared_text: item.record.declared_text.clone().unwrap_or_default(),
         finding: r.finding.as_str(),
         finding_kind: r.finding,
         confidence: r.confidence,
@@ -258,7 +344,7 @@ impl Sink for ReportBuilder<'_> {
     }
 
     fn item(&mut self, item: &Item) -> std::io::Result<()> {
-        let (rules, r) = (self.rules, item.result);
+        let r = item.result;
         let report = &mut self.report;
         report.total += 1;
         let status_index = match r.status {
@@ -268,27 +354,43 @@ impl Sink for ReportBuilder<'_> {
             Status::Error => 3,
         };
         self.status_counts[status_index] += 1;
-        let finding_index = match r.finding {
-            Finding::Agree => 0,
-            Finding::Mismatch => 1,
-            Finding::Unconfirmed => 2,
-            Finding::Undeclared => 3,
-            Finding::Error => 4,
-        };
+        let finding_index = Finding::ALL
+            .iter()
+            .position(|&f| f == r.finding)
+            .expect("every finding is listed");
         self.finding_counts[finding_index] += 1;
-        let n = rules.roles.len();
         let derived = match r.status {
             Status::Classified => {
-                let role = r.chosen[0];
-                self.role_counts[role] += 1;
-                role
+                for &role in &r.chosen {
+                    self.role_counts[role] += 1;
+                }
+                let column = Column::Held(r.chosen.len(), r.chosen.clone());
+                *self.profile_counts.entry(column.clone()).or_insert(0) += 1;
+                column
             }
-            Status::Ambiguous => n,
-            Status::Unclassified => n + 1,
-            Status::Error => n + 2,
+            Status::Ambiguous => Column::Ambiguous,
+            Status::Unclassified => Column::Unclassified,
+            Status::Error => Column::Error,
         };
-        let declared = item.record.declared_role.unwrap_or(n);
-        *self.matrix.entry((declared, derived)).or_insert(0) += 1;
+        let roles: Vec<usize> = crate::rules::roles_in(r.declared).collect();
+        let declared = Declared {
+            none: roles.is_empty(),
+            count: roles.len(),
+            roles,
+        };
+        let cell = self
+            .matrix
+            .entry((declared, derived))
+            .or_insert((0, r.finding));
+        cell.0 += 1;
+        cell.1 = cell.1.min(r.finding);
+        if r.status == Status::Classified && r.chosen.len() > 1 {
+            if report.hybrids.len() < report.cap {
+                report.hybrids.push(entry(item));
+            } else {
+                report.hybrids_left_out += 1;
+            }
+        }
         for &rule in &r.fired {
             self.rule_fired[rule] += 1;
         }

@@ -5,6 +5,7 @@
 use askama::Template;
 
 use super::{Entry, Report};
+use crate::engine::Finding;
 use crate::error::Error;
 use crate::output::{key_reason, markdown_escape};
 
@@ -15,7 +16,12 @@ struct Bar {
     /// Bar length in SVG units (0 to 300).
     width: usize,
     y: usize,
+    /// Where the label ends and the bar starts (labels of role profiles are long).
+    label_x: usize,
+    bar_x: usize,
     text_x: usize,
+    /// The chart's width in SVG units.
+    view_width: usize,
 }
 
 /// One cell of the declared x derived heat-map.
@@ -38,6 +44,7 @@ struct HtmlReport<'a> {
     r: &'a Report,
     status_bars: Vec<Bar>,
     role_bars: Vec<Bar>,
+    role_width: usize,
     chart_height: usize,
     status_height: usize,
     matrix: Vec<(String, Vec<Cell>)>,
@@ -45,12 +52,20 @@ struct HtmlReport<'a> {
     rules_never: Vec<String>,
     findings: Vec<Row<'a>>,
     undecided: Vec<Row<'a>>,
+    hybrids: Vec<Row<'a>>,
     details: Vec<Row<'a>>,
     role_options: Vec<String>,
 }
 
 fn bars(items: &[(String, usize)]) -> Vec<Bar> {
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    // About 7 units a character at the chart's font size; at least the old 184.
+    let longest = items
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_x = (longest * 7).max(184);
     items
         .iter()
         .enumerate()
@@ -59,7 +74,10 @@ fn bars(items: &[(String, usize)]) -> Vec<Bar> {
             count: *n,
             width: n * 300 / max,
             y: i * 22,
-            text_x: 190 + n * 300 / max + 6,
+            label_x,
+            bar_x: label_x + 6,
+            text_x: label_x + 6 + n * 300 / max + 6,
+            view_width: label_x + 6 + 300 + 50,
         })
         .collect()
 }
@@ -108,31 +126,31 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
     let matrix = r
         .matrix_rows
         .iter()
-        .zip(&r.matrix)
-        .map(|(row, counts)| {
+        .zip(r.matrix.iter().zip(&r.matrix_findings))
+        .map(|(row, (counts, findings))| {
             let cells = counts
                 .iter()
-                .zip(&r.matrix_cols)
-                .enumerate()
-                .map(|(ci, (&count, col))| {
-                    let diagonal = row == col;
+                .zip(findings)
+                .map(|(&count, &finding)| {
                     let alpha = if count == 0 {
                         0.0
                     } else {
                         0.15 + 0.85 * count as f64 / max_cell as f64
                     };
-                    // Green agrees, red disagrees, amber cannot be confirmed, grey declares nothing.
-                    let undecided = ci >= r.matrix_cols.len() - r.undecided_columns;
-                    let hue = match (diagonal, row == super::NONE_DECLARED, undecided) {
-                        (true, _, _) => "34, 139, 84",
-                        (false, true, _) => "120, 130, 140",
-                        (false, false, true) => "214, 158, 46",
-                        (false, false, false) => "200, 60, 50",
+                    // By the cell's most severe finding: green agrees, blue is right but less
+                    // specific or incomplete, red disagrees, amber cannot be confirmed, grey
+                    // declares nothing.
+                    let hue = match finding {
+                        Finding::Agree => "34, 139, 84",
+                        Finding::LessSpecific | Finding::Incomplete => "31, 111, 139",
+                        Finding::Mismatch => "200, 60, 50",
+                        Finding::Unconfirmed => "214, 158, 46",
+                        Finding::Undeclared | Finding::Error => "120, 130, 140",
                     };
                     Cell {
                         count,
                         style: format!("background: rgba({hue}, {alpha:.2})"),
-                        diagonal,
+                        diagonal: count > 0 && finding == Finding::Agree,
                     }
                 })
                 .collect();
@@ -149,6 +167,7 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
         r,
         status_bars: bars(&status_items),
         role_bars: bars(&r.by_role),
+        role_width: bars(&r.by_role).first().map_or(560, |b| b.view_width),
         chart_height: r.by_role.len() * 22 + 4,
         status_height: status_items.len() * 22 + 4,
         matrix,
@@ -156,6 +175,7 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
         rules_never,
         findings: rows(&r.findings),
         undecided: rows(&r.undecided),
+        hybrids: rows(&r.hybrids),
         details: rows(&r.details),
         role_options: r.by_role.iter().map(|(id, _)| id.clone()).collect(),
     };
@@ -170,6 +190,7 @@ struct MdEntry {
     status: &'static str,
     role: String,
     declared: String,
+    declared_text: String,
     finding: &'static str,
     confidence: String,
     why: String,
@@ -188,6 +209,7 @@ struct MarkdownReport<'a> {
     rules_never: Vec<String>,
     findings: Vec<MdEntry>,
     undecided: Vec<MdEntry>,
+    hybrids: Vec<MdEntry>,
     details: Vec<MdEntry>,
 }
 
@@ -200,6 +222,7 @@ fn md_entries(entries: &[Entry]) -> Vec<MdEntry> {
             status: e.status,
             role: e.role.clone(),
             declared: e.declared.clone(),
+            declared_text: markdown_escape(&e.declared_text),
             finding: e.finding,
             confidence: format!("{:.2}", e.confidence),
             why: markdown_escape(why(e)),
@@ -231,12 +254,12 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
         matrix: r
             .matrix_rows
             .iter()
-            .zip(&r.matrix)
-            .map(|(row, counts)| {
+            .zip(r.matrix.iter().zip(&r.matrix_findings))
+            .map(|(row, (counts, findings))| {
                 let cells: Vec<String> = counts
                     .iter()
-                    .zip(&r.matrix_cols)
-                    .map(|(n, col)| match (n, col == row) {
+                    .zip(findings)
+                    .map(|(n, &finding)| match (n, finding == Finding::Agree) {
                         (0, _) => "".to_string(),
                         (n, true) => format!("**{n}**"),
                         (n, false) => n.to_string(),
@@ -249,6 +272,7 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
         rules_never,
         findings: md_entries(&r.findings),
         undecided: md_entries(&r.undecided),
+        hybrids: md_entries(&r.hybrids),
         details: md_entries(&r.details),
     };
     view.render()

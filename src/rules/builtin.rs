@@ -21,6 +21,10 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = &[
         "confusable.yaml",
         include_str!("../../rules/tests/confusable.yaml"),
     ),
+    (
+        "profiles.yaml",
+        include_str!("../../rules/tests/profiles.yaml"),
+    ),
 ];
 
 /// Writes the built-in rule files (and their tests, under `tests/`) into `dir` (created if needed) as a starting point for a

@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::model::{ColumnKind, ConditionDef, RuleDef, RuleFile, TaxonomyDef, VocabularyDef};
+use super::model::{
+    ColumnKind, CombinationDef, ConditionDef, RuleDef, RuleFile, TaxonomyDef, VocabularyDef,
+};
 use super::{
     Category, Column, Declared, Fact, FactId, Node, NodeId, NodeKind, Op, Role, Rule, RuleSet,
     Umbrella, Value, implies, problem,
@@ -17,6 +19,8 @@ use crate::yaml;
 const MAX_VALUES: usize = 64;
 /// Most facts a rule set may define: each is one bit of a `u64` read-mask.
 const MAX_FACTS: usize = 64;
+/// Most roles a rule set may define: each is one bit of a `u64` role mask.
+const MAX_ROLES: usize = 64;
 /// Deepest nesting of conditions accepted.
 const MAX_DEPTH: usize = 32;
 
@@ -188,6 +192,9 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         umbrella: None,
         roles: Vec::new(),
         declared_index: HashMap::new(),
+        declared_separators: Vec::new(),
+        combinations: Vec::new(),
+        compatible: Vec::new(),
         rules: Vec::new(),
         nodes: Vec::new(),
         refines: Vec::new(),
@@ -331,6 +338,22 @@ fn compile_vocabulary(
                 None
             }
         };
+        if !col.separators.is_empty() {
+            if col.kind == ColumnKind::DeclaredRole {
+                set.declared_separators = col
+                    .separators
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.trim().to_string())
+                    .collect();
+            } else {
+                problems.push(problem(
+                    file,
+                    format!("{at}.separators"),
+                    "only the `declared_role` column takes `separators`",
+                ));
+            }
+        }
         set.columns.push(Column {
             name,
             kind: col.kind,
@@ -432,7 +455,83 @@ fn compile_fact(
     fact
 }
 
-fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &mut Vec<Problem>) {
+fn compile_taxonomy(
+    set: &mut RuleSet,
+    mut tax: TaxonomyDef,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let combinations = std::mem::take(&mut tax.combinations);
+    compile_roles(set, tax, file, problems);
+    compile_combinations(set, combinations, file, problems);
+}
+
+/// The pairs of roles one partner can hold at once, as a symmetric table.
+fn compile_combinations(
+    set: &mut RuleSet,
+    defs: Vec<CombinationDef>,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let n = set.roles.len();
+    set.compatible = vec![vec![false; n]; n];
+    for (i, def) in defs.into_iter().enumerate() {
+        let at = format!("taxonomy.combinations[{i}]");
+        let mut ids = Vec::new();
+        for name in &def.roles {
+            match set.roles.iter().position(|r| r.id == *name) {
+                Some(r) => ids.push(r),
+                None => {
+                    let mut p = problem(
+                        file,
+                        format!("{at}.roles"),
+                        format!("unknown role `{name}`"),
+                    );
+                    p.help = did_you_mean(name, set.role_ids(), "role ids of the taxonomy");
+                    problems.push(p);
+                }
+            }
+        }
+        if def.roles.len() != 2 {
+            let mut p = problem(
+                file,
+                format!("{at}.roles"),
+                format!("a combination names two roles, not {}", def.roles.len()),
+            );
+            p.help = "list each pair of roles that can be held together; a profile of three roles is allowed when each of its pairs is".into();
+            problems.push(p);
+            continue;
+        }
+        let [a, b] = ids[..] else { continue };
+        if a == b {
+            problems.push(problem(
+                file,
+                format!("{at}.roles"),
+                format!("`{}` is paired with itself", set.roles[a].id),
+            ));
+            continue;
+        }
+        if set.compatible[a][b] {
+            problems.push(problem(
+                file,
+                format!("{at}.roles"),
+                format!(
+                    "{} and {} are already a combination",
+                    set.roles[a].id, set.roles[b].id
+                ),
+            ));
+        }
+        set.compatible[a][b] = true;
+        set.compatible[b][a] = true;
+        set.combinations.push(super::Combination {
+            roles: (a.min(b), a.max(b)),
+            because: def.because.trim().to_string(),
+            source: def.source.trim().to_string(),
+        });
+    }
+}
+
+fn compile_roles(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &mut Vec<Problem>) {
     for (i, cat) in tax.categories.into_iter().enumerate() {
         if set.categories.iter().any(|c| c.id == cat.id) {
             problems.push(problem(
@@ -461,6 +560,10 @@ fn compile_taxonomy(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &
     for role in tax.roles {
         let rid = set.roles.len();
         let at = format!("taxonomy.roles[{rid}]");
+        if rid == MAX_ROLES {
+            problems.push(problem(file, &at, format!("more than {MAX_ROLES} roles")));
+            break;
+        }
         if normalize_token(&role.id) != role.id || role.id.is_empty() {
             problems.push(problem(
                 file,

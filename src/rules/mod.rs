@@ -49,6 +49,12 @@ pub struct RuleSet {
     pub(crate) umbrella: Option<Umbrella>,
     pub(crate) roles: Vec<Role>,
     pub(crate) declared_index: HashMap<String, Declared>,
+    /// Texts that separate several roles in one `declared_role` cell.
+    pub(crate) declared_separators: Vec<String>,
+    /// The pairs of roles one partner can hold at once, as the taxonomy lists them.
+    pub(crate) combinations: Vec<Combination>,
+    /// `compatible[a][b]`: one partner can hold roles `a` and `b` at once (symmetric).
+    pub(crate) compatible: Vec<Vec<bool>>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) nodes: Vec<Node>,
     /// `refines[a][b]`: role `a`'s conditions imply role `b`'s and not the other way round.
@@ -63,6 +69,15 @@ pub(crate) struct Accept {
     pub kind: String,
     pub roles: Vec<String>,
     pub because: String,
+}
+
+/// Two roles one partner can hold at once, with the rule author's reason.
+#[derive(Debug, Clone)]
+pub(crate) struct Combination {
+    /// The two roles, the lower index first.
+    pub roles: (RoleId, RoleId),
+    pub because: String,
+    pub source: String,
 }
 
 /// A roster column the vocabulary knows.
@@ -117,6 +132,22 @@ pub(crate) struct Role {
     pub definition: String,
     pub source: String,
     pub rules: Vec<RuleId>,
+}
+
+/// The roles in a mask of roles (bit `r` for role `r`), in taxonomy order.
+pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> {
+    (0..64).filter(move |r| mask & (1u64 << r) != 0)
+}
+
+/// What one `declared_role` cell names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DeclaredCell {
+    /// The roles named, as a mask (bit `r` for role `r`).
+    pub roles: u64,
+    /// Whether the umbrella term is named.
+    pub umbrella: bool,
+    /// Parts that name nothing known, as written.
+    pub unknown: Vec<String>,
 }
 
 /// What a `declared_role` text names.
@@ -292,6 +323,35 @@ impl RuleSet {
     /// The role named by a `declared_role` text (an id or any of its names), if any.
     pub(crate) fn declared(&self, text: &str) -> Option<Declared> {
         self.declared_index.get(&normalize_token(text)).copied()
+    }
+
+    /// The roles a `declared_role` cell names: the whole cell when it is one name, else each
+    /// part between the vocabulary's separators (`VAR/MSP`, `Reseller;Managed Service
+    /// Provider`). Parts that name no role are kept, to be reported.
+    pub(crate) fn declared_cell(&self, text: &str) -> DeclaredCell {
+        let mut cell = DeclaredCell::default();
+        let add = |cell: &mut DeclaredCell, part: &str| match self.declared(part) {
+            Some(Declared::Role(r)) => cell.roles |= 1u64 << r,
+            Some(Declared::Umbrella) => cell.umbrella = true,
+            None => cell.unknown.push(part.to_string()),
+        };
+        if self.declared(text).is_some() || self.declared_separators.is_empty() {
+            add(&mut cell, text);
+            return cell;
+        }
+        let mut parts = vec![text];
+        for sep in &self.declared_separators {
+            parts = parts.iter().flat_map(|p| p.split(sep.as_str())).collect();
+        }
+        for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+            add(&mut cell, part);
+        }
+        cell
+    }
+
+    /// The role ids of a mask of roles, in taxonomy order.
+    pub(crate) fn role_ids_of(&self, mask: u64) -> impl Iterator<Item = &str> {
+        roles_in(mask).map(|r| self.roles[r].id.as_str())
     }
 
     /// The column a roster header means, if the vocabulary knows it.

@@ -107,6 +107,10 @@ pub struct ColumnDef {
     /// The values of a `one` or `list` column.
     #[serde(default)]
     pub values: Vec<ValueDef>,
+    /// In a `declared_role` column: the texts that separate several roles in one cell
+    /// (`VAR/MSP`, `Reseller;Managed Service Provider`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub separators: Vec<String>,
 }
 
 /// One value of a fact.
@@ -140,6 +144,23 @@ pub struct TaxonomyDef {
     pub umbrella: Option<UmbrellaDef>,
     /// The roles, in the order used to break ties in listings.
     pub roles: Vec<RoleDef>,
+    /// Pairs of roles one partner can hold at once (a role profile). Two roles that both fit a
+    /// record and are not listed here make it ambiguous. A profile of three or more roles is
+    /// allowed when every pair in it is.
+    #[serde(default)]
+    pub combinations: Vec<CombinationDef>,
+}
+
+/// Two roles one partner can hold at once.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CombinationDef {
+    /// The two role ids.
+    pub roles: Vec<String>,
+    /// Why one partner can be both, in the rule author's words.
+    pub because: String,
+    /// The glossary entry the reason rests on.
+    pub source: String,
 }
 
 /// A role category.

@@ -43,7 +43,7 @@ fn lists_exactly_the_known_wrong_and_unconfirmed_declarations() {
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
     assert!(
         stderr.contains(
-            "42 records read: 24 agree, 13 mismatch, 2 unconfirmed, 3 undeclared, 0 errors"
+            "42 records read: 24 agree, 12 mismatch, 0 unconfirmed, 1 less_specific, 2 incomplete, 3 undeclared, 0 errors"
         ),
         "{stderr}"
     );
@@ -63,7 +63,9 @@ fn fail_on_changes_the_exit_status() {
         .assert()
         .code(1);
     // A roster whose only finding is an unconfirmed declaration.
-    let unconfirmed = "partner_id,declared_role,transacts,earns,activities\nU1,Referral Partner,vendor,commission,leads;content\n";
+    // (A reseller on the evidence; whether it also supplies resellers is not recorded.)
+    let unconfirmed =
+        "partner_id,declared_role,transacts,earns\nU1,Distributor,partner,resale_margin;volume\n";
     bin()
         .args(["audit", "-", "-q"])
         .write_stdin(unconfirmed)
@@ -83,6 +85,62 @@ fn fail_on_changes_the_exit_status() {
         .assert()
         .code(1)
         .stdout(contains("\"finding\":\"unconfirmed\""));
+}
+
+#[test]
+fn each_finding_can_fail_the_run() {
+    // V1 is less specific (declared reseller, held VAR), V2 incomplete (declared VAR, held VAR
+    // and MSP), V3 agrees.
+    let roster = "partner_id,declared_role,transacts,sells_to,delivers,earns\n\
+        V1,Reseller,partner,end_customers,implementation,margin\n\
+        V2,VAR,partner,end_customers,implementation;operations,margin;recurring_fees\n\
+        V3,VAR/MSP,partner,end_customers,implementation;operations,margin;recurring_fees\n";
+    let run = |fail_on: &str| {
+        bin()
+            .args(["audit", "-", "-q", "--fail-on", fail_on])
+            .write_stdin(roster)
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    assert_eq!(run("mismatch"), Some(0), "no declared role is wrong");
+    assert_eq!(run("unconfirmed"), Some(0));
+    assert_eq!(run("less_specific"), Some(1));
+    assert_eq!(run("incomplete"), Some(1));
+    assert_eq!(run("mismatch,incomplete"), Some(1));
+    assert_eq!(run("undeclared"), Some(0));
+    assert_eq!(run("agree"), Some(1));
+    assert_eq!(run("incomplete,never"), Some(0), "never wins");
+    let out = bin()
+        .args(["audit", "-", "--all", "--format", "jsonl"])
+        .write_stdin(roster)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let findings: Vec<(String, bool)> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .map(|r| {
+            (
+                r["finding"].as_str().expect("finding").to_string(),
+                r["matches_declared"].as_bool().expect("declared"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("less_specific".to_string(), true),
+            ("incomplete".to_string(), true),
+            ("agree".to_string(), true)
+        ]
+    );
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("3 records read: 1 agree, 0 mismatch, 0 unconfirmed, 1 less_specific, 1 incomplete, 0 undeclared, 0 errors"),
+        "{stderr}"
+    );
 }
 
 #[test]

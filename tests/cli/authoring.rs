@@ -122,15 +122,16 @@ fn diff_reports_the_impact_of_a_rule_change() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
-        text.starts_with("42 records, 6 change role or status"),
+        text.starts_with("42 records, 10 change role or status"),
+        "{text}"
+    );
+    // A change of role profile is a change.
+    assert!(
+        text.contains("reseller              ->  reseller+distributor     6"),
         "{text}"
     );
     assert!(
-        text.contains("reseller  ->  ambiguous                6"),
-        "{text}"
-    );
-    assert!(
-        text.contains("P020 (line 21): reseller -> ambiguous"),
+        text.contains("P020 (line 21): reseller -> reseller+distributor"),
         "{text}"
     );
     assert!(
@@ -138,7 +139,7 @@ fn diff_reports_the_impact_of_a_rule_change() {
         "{text}"
     );
     assert!(
-        text.contains("after:\n      - Ambiguous between reseller and distributor"),
+        text.contains("after:\n      - Holds 2 roles at once, reseller and distributor"),
         "{text}"
     );
 }

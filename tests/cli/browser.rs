@@ -180,6 +180,21 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// How many records of `roster` hold several roles (`classify --format jsonl`).
+fn classify_profiles(roster: &Path) -> u64 {
+    let out = bin()
+        .args(["classify", "-f", "jsonl", "-q"])
+        .arg(roster)
+        .output()
+        .expect("classify runs");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .filter(|r| r["roles"].as_array().is_some_and(|a| a.len() > 1))
+        .count() as u64
+}
+
 /// Numbers from the audit's summary line: "N records read: A agree, M mismatch, ...".
 fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
     let out = bin()
@@ -218,9 +233,19 @@ fn html_report_in_headless_chromium() {
     };
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-test");
     std::fs::create_dir_all(&out_dir).expect("output folder");
-    // The sample roster plus a partner whose name is an HTML injection attempt.
+    // The sample roster, the hybrid roster (partners holding several roles, multi-valued
+    // declarations), and a partner whose name is an HTML injection attempt.
     let roster = out_dir.join("roster.csv");
     let mut text = std::fs::read_to_string(fixture("sample-roster.csv")).expect("sample");
+    let hybrids = std::fs::read_to_string(fixture("hybrid-roster.csv")).expect("hybrids");
+    let (header, hybrid_rows) = hybrids.split_once('\n').expect("header line");
+    assert_eq!(
+        header,
+        text.lines().next().expect("sample header"),
+        "same columns"
+    );
+    let hybrid_count = hybrid_rows.lines().count() as u64;
+    text.push_str(hybrid_rows);
     text.push_str(&format!("X001,\"{HOSTILE}\",Reseller,partner,end_customers,none,margin,,software,single,one_off,hostile name\n"));
     std::fs::write(&roster, text).expect("roster written");
     let report = out_dir.join("report.html");
@@ -264,6 +289,8 @@ fn html_report_in_headless_chromium() {
         ("finding-agree", "agree"),
         ("finding-mismatch", "mismatch"),
         ("finding-unconfirmed", "unconfirmed"),
+        ("finding-less_specific", "less_specific"),
+        ("finding-incomplete", "incomplete"),
         ("finding-undeclared", "undeclared"),
         ("finding-error", "errors"),
     ] {
@@ -285,7 +312,28 @@ fn html_report_in_headless_chromium() {
     // Typing in the filter narrows the list.
     let visible = "return Array.prototype.filter.call(document.querySelectorAll('#partners tbody tr'), function (tr) { return !tr.hidden; }).length;";
     let before = driver.script(visible).as_u64().expect("count");
-    assert_eq!(before, 43);
+    assert_eq!(before, 43 + hybrid_count);
+    // Partners holding several roles have their own section, one row each.
+    let profiles: u64 = classify_profiles(&roster);
+    assert!(profiles >= 15, "{profiles} records hold several roles");
+    let tables = driver.script("return document.querySelectorAll('#hybrids table').length;");
+    assert_eq!(tables, 2, "a count per profile and a list of partners");
+    let per_profile = driver.script(
+        "var n = 0; document.querySelectorAll('#hybrids table:nth-of-type(1) td.num').forEach(function (td) { n += Number(td.textContent); }); return n;",
+    );
+    assert_eq!(
+        per_profile.as_u64(),
+        Some(profiles),
+        "profile counts add up"
+    );
+    let listed = driver
+        .script("return document.querySelectorAll('#hybrids table:nth-of-type(2) tr').length - 1;");
+    assert_eq!(listed.as_u64(), Some(profiles), "every hybrid listed");
+    // The role filter offers each profile, and selecting one shows its partners.
+    driver.script("document.getElementById('f-role').value = 'managed_service_provider+value_added_reseller'; document.getElementById('f-role').dispatchEvent(new Event('change')); return 0;");
+    let var_msp = driver.script(visible).as_u64().expect("count");
+    assert!(var_msp >= 3, "{var_msp} VAR+MSP partners shown");
+    driver.script("document.getElementById('f-role').value = ''; document.getElementById('f-role').dispatchEvent(new Event('change')); return 0;");
     let q = driver.element("#q");
     driver.post(&format!("/element/{q}/value"), json!({"text": "Pinnacle"}));
     let after = driver.script(visible).as_u64().expect("count");

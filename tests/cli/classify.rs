@@ -1,5 +1,7 @@
 //! Table-driven: every roster under `fixtures/` that has an expectation file under
-//! `fixtures/expected/` is classified, and each output record is compared in order.
+//! `fixtures/expected/` is classified, and each output record is compared in order: `line`,
+//! `partner_id`, `status` and `role` always, and `roles` (`;`-joined), `finding` and
+//! `matches_declared` when the expectation file has those columns.
 
 use std::path::Path;
 
@@ -17,20 +19,41 @@ fn check_roster(name: &str) {
     for (want, rec) in expected.iter().zip(&got) {
         let role = rec["role"].as_str().unwrap_or("");
         let line = rec["line"].as_u64().unwrap_or(0).to_string();
+        let roles: Vec<&str> = rec["roles"]
+            .as_array()
+            .expect("roles is a list")
+            .iter()
+            .map(|r| r.as_str().expect("role ids"))
+            .collect();
+        let matches = match rec["matches_declared"].as_bool() {
+            Some(b) => b.to_string(),
+            None => String::new(),
+        };
+        let optional = [
+            ("roles", roles.join(";")),
+            ("finding", rec["finding"].as_str().unwrap_or("").to_string()),
+            ("matches_declared", matches),
+        ];
+        let optional_differ = optional
+            .iter()
+            .any(|(k, v)| want.get(*k).is_some_and(|w| w != v));
         if rec["partner_id"] != want["partner_id"].as_str()
             || rec["status"] != want["status"].as_str()
             || role != want["role"]
             || line != want["line"]
+            || optional_differ
         {
             failures.push(format!(
-                "line {}: want {} {} {:?}, got {} {} {:?}; reasons: {}",
+                "line {}: want {} {} {:?} {:?}, got {} {} {:?} {:?}; reasons: {}",
                 want["line"],
                 want["partner_id"],
                 want["status"],
                 want["role"],
+                want,
                 rec["partner_id"],
                 rec["status"],
                 role,
+                optional,
                 rec["reasons"]
             ));
         }
@@ -124,19 +147,29 @@ fn records_carry_the_contract_fields() {
             "ambiguous" | "unclassified" => assert!(rec["role"].is_null(), "{rec}"),
             other => panic!("unexpected status {other}"),
         }
-        let first = &rec["candidates"][0];
+        let roles = rec["roles"].as_array().expect("roles is a list");
         if rec["status"] == "classified" {
-            assert_eq!(
-                first["role"], rec["role"],
-                "the winner is the first candidate"
-            );
+            let joined: Vec<&str> = roles.iter().map(|r| r.as_str().expect("id")).collect();
+            assert_eq!(rec["role"], joined.join("+"), "role joins the held roles");
+            for (i, role) in roles.iter().enumerate() {
+                assert_eq!(
+                    rec["candidates"][i]["role"], *role,
+                    "the held roles are the first candidates"
+                );
+                assert!(rec["candidates"][i]["confidence"].is_f64(), "{rec}");
+            }
+        } else {
+            assert!(roles.is_empty(), "{rec}");
         }
+        let finding = rec["finding"].as_str().expect("finding");
         if rec["declared_role"].is_null() {
             assert!(rec["matches_declared"].is_null());
+            assert_eq!(finding, "undeclared");
         } else {
             assert_eq!(
                 rec["matches_declared"].as_bool(),
-                Some(rec["declared_role"] == rec["role"])
+                Some(matches!(finding, "agree" | "less_specific" | "incomplete")),
+                "{rec}"
             );
         }
     }
@@ -184,7 +217,7 @@ fn unknown_columns_are_carried_through() {
         "{header}"
     );
     assert!(
-        header.contains("Region,Comments,status,role,category"),
+        header.contains("Region,Comments,status,roles,role,category"),
         "{header}"
     );
 }

@@ -63,12 +63,49 @@ fn near_misses_are_true_when_checked() {
         .assert()
         .success()
         .stdout(contains("\"role\": \"value_added_reseller\""));
-    let text = explain(&["--id", "P035"]);
+    // A role profile's near miss keeps the roles held: H016 resells and earns recurring fees,
+    // with its services not recorded.
+    let out = bin()
+        .arg("explain")
+        .arg(fixture("hybrid-roster.csv"))
+        .args(["--id", "H016"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
-        text.contains("would be a referral_partner if activities did not include content"),
+        text.contains(
+            "would also be a managed_service_provider if delivers were given as operations"
+        ),
         "{text}"
     );
-    assert!(text.contains("ambiguous"));
+    bin()
+        .args(["check", "--format", "json", "--transacts", "partner"])
+        .args([
+            "--sells-to",
+            "end_customers",
+            "--earns",
+            "resale_margin,recurring_fees",
+        ])
+        .args(["--delivers", "operations"])
+        .assert()
+        .success()
+        .stdout(contains("\"role\": \"managed_service_provider+reseller\""));
+    // Two roles one partner cannot hold: ambiguous, each with the change that decides it.
+    let out = bin()
+        .arg("explain")
+        .arg(fixture("hybrid-roster.csv"))
+        .args(["--id", "H031"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("lets no partner hold distributor with oem_partner: ambiguous"),
+        "{text}"
+    );
+    assert!(
+        text.contains("would be a distributor if delivers did not include embedding"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -155,7 +155,7 @@ fn rows_read_through_the_pattern_cache_equal_fresh_reads() {
         assert_eq!(record.partner_id, fresh.partner_id, "{what}");
         assert_eq!(record.partner_name, fresh.partner_name, "{what}");
         assert_eq!(record.declared_text, fresh.declared_text, "{what}");
-        assert_eq!(record.declared_role, fresh.declared_role, "{what}");
+        assert_eq!(record.declared_roles, fresh.declared_roles, "{what}");
         assert_eq!(record.facts, fresh.facts, "{what}");
         assert_eq!(record.warnings, fresh.warnings, "{what}");
         assert_eq!(record.ignored, fresh.ignored, "{what}");
