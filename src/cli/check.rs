@@ -5,9 +5,10 @@
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, RulesOpt};
-use crate::engine::{Classification, classify};
+use crate::engine::{Classification, condense, evaluate_record, near_misses};
 use crate::error::Error;
 use crate::facts::{Given, record_from_given};
+use crate::output::near_miss_lines;
 use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
@@ -99,14 +100,19 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
         },
     )
     .map_err(|message| Error::Usage { message })?;
-    let result = classify(&rules, &record);
+    let eval = evaluate_record(&rules, &record);
+    let result = condense(&rules, &record, &eval);
     match args.format {
         CheckFormat::Json => {
             let text =
                 serde_json::to_string_pretty(&result).map_err(|e| Error::Output(e.to_string()))?;
             println!("{text}");
         }
-        CheckFormat::Text => print!("{}", render_text(&rules, &result)),
+        CheckFormat::Text => {
+            let misses =
+                near_miss_lines(&rules, &record.facts, &near_misses(&rules, &record, &eval));
+            print!("{}", render_text(&rules, &result, &misses));
+        }
     }
     Ok(Outcome::Success)
 }
@@ -120,7 +126,7 @@ fn paint(text: &str, code: &str) -> String {
     }
 }
 
-fn render_text(rules: &RuleSet, r: &Classification) -> String {
+fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> String {
     let mut out = String::new();
     let mut line = |label: &str, value: String| out.push_str(&format!("{label:<16}{value}\n"));
     line(
@@ -152,6 +158,29 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
         line(&umbrella.id, r.channel_partner.to_string());
     }
     line("confidence", format!("{:.2}", r.confidence));
+    // One section per held role: its category, its own confidence and its definition.
+    for (i, id) in r.roles.iter().enumerate() {
+        let Some(role) = rules.role_by_id(id).map(|ri| &rules.roles[ri]) else {
+            continue;
+        };
+        let confidence = r
+            .candidates
+            .iter()
+            .find(|c| c.role == *id)
+            .and_then(|c| c.confidence)
+            .unwrap_or(r.confidence);
+        line(
+            if i == 0 { "holds" } else { "" },
+            format!(
+                "{id} ({}), confidence {confidence:.2}",
+                rules.categories[role.category].id
+            ),
+        );
+        line(
+            "",
+            format!("  {} [glossary: {}]", role.definition, role.source),
+        );
+    }
     if let Some(declared) = &r.declared_role {
         let colour = match r.matches_declared {
             Some(true) => "32",
@@ -179,6 +208,9 @@ fn render_text(rules: &RuleSet, r: &Classification) -> String {
         })
         .collect();
     line("candidates", candidates.join(", "));
+    for (i, miss) in near_misses.iter().enumerate() {
+        line(if i == 0 { "near misses" } else { "" }, miss.clone());
+    }
     out.push_str("reasons\n");
     for reason in r.reasons() {
         out.push_str(&format!("  - {reason}\n"));

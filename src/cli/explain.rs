@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{Outcome, RosterOpt, open_input};
-use crate::engine::{Status, Tri, candidate_order, condense, evaluate_record, near_miss};
+use crate::engine::{condense, evaluate_record, near_misses};
 use crate::error::Error;
 use crate::facts::{SeenIds, read_record_traced};
 use crate::output::Explanation;
@@ -54,26 +54,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
         }
         let evaluation = evaluate_record(&rules, &record);
         let result = condense(&rules, &record, &evaluation);
-        let held: &[usize] = if evaluation.status == Status::Classified {
-            &evaluation.chosen
-        } else {
-            &[]
-        };
-        let near_misses: Vec<_> = if evaluation.status == Status::Error {
-            Vec::new()
-        } else {
-            candidate_order(&rules, &evaluation, record.declared_roles)
-                .into_iter()
-                .filter(|r| {
-                    !(evaluation.status == Status::Classified && evaluation.chosen.contains(r))
-                })
-                .filter(|&r| {
-                    evaluation.roles[r].state != Tri::True
-                        || evaluation.status != Status::Classified
-                })
-                .map(|r| near_miss(&rules, &record.facts, r, held))
-                .collect()
-        };
+        let near_misses = near_misses(&rules, &record, &evaluation);
         let reasons: Vec<String> = result.reasons().map(String::from).collect();
         let explanation = Explanation {
             rules: &rules,

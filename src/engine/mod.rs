@@ -10,6 +10,22 @@ mod reasons;
 
 pub use near_miss::{Change, NearMiss, near_miss};
 
+/// The near misses worth showing for a record: one for each candidate role it does not hold
+/// (nor hold through a role that refines it), best first; none for an unreadable row.
+pub fn near_misses(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Vec<NearMiss> {
+    if eval.status == Status::Error {
+        return Vec::new();
+    }
+    let classified = eval.status == Status::Classified;
+    let held: &[RoleId] = if classified { &eval.chosen } else { &[] };
+    candidate_order(rules, eval, record.declared_roles)
+        .into_iter()
+        .filter(|r| !held.contains(r))
+        .filter(|&r| eval.roles[r].state != Tri::True || !classified)
+        .map(|r| near_miss(rules, &record.facts, r, held))
+        .collect()
+}
+
 use std::sync::Arc;
 
 use serde::Serialize;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::{Evaluation, NearMiss, Status, Tri, needed_facts};
-use crate::facts::Record;
+use crate::facts::{Facts, Record};
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
 use crate::rules::{NodeId, NodeKind, RuleSet};
@@ -140,49 +140,14 @@ impl Explanation<'_> {
 
         out.push_str("\nDecision\n");
         self.decision(&mut out);
+        self.held_roles(&mut out);
 
         out.push_str("\nNear misses (the smallest change of facts that would make it each close alternative)\n");
         if self.near_misses.is_empty() {
             out.push_str("  none: no other role is close\n");
         }
-        for miss in self.near_misses {
-            let id = &rules.roles[miss.role].id;
-            if miss.ways.is_empty() {
-                let _ = writeln!(out, "  {id}: no change of one or two facts makes it one");
-                continue;
-            }
-            let ways: Vec<String> = miss
-                .ways
-                .iter()
-                .map(|way| {
-                    way.iter()
-                        .map(|c| c.describe(rules, &record.facts))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                })
-                .collect();
-            let (also, instead) = ways.split_at(miss.also);
-            if !also.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  would also be {} {id} if {}",
-                    article(id),
-                    also.join(", or if ")
-                );
-            }
-            if !instead.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  would be {} {id}{} if {}",
-                    article(id),
-                    if also.is_empty() {
-                        ""
-                    } else {
-                        " (giving up a role it holds)"
-                    },
-                    instead.join(", or if ")
-                );
-            }
+        for line in near_miss_lines(rules, &record.facts, self.near_misses) {
+            let _ = writeln!(out, "  {line}");
         }
 
         out.push_str("\nReasons\n");
@@ -232,6 +197,25 @@ impl Explanation<'_> {
                 };
                 let _ = writeln!(out, "{indent}{outcome} {text}{says}");
             }
+        }
+    }
+
+    /// One section per held role: category, its own confidence, the rule that fits, the
+    /// definition.
+    fn held_roles(&self, out: &mut String) {
+        let (rules, eval) = (self.rules, self.evaluation);
+        if eval.status != Status::Classified {
+            return;
+        }
+        out.push_str("\nHeld roles\n");
+        for (&r, confidence) in eval.chosen.iter().zip(&eval.role_confidence) {
+            let role = &rules.roles[r];
+            let _ = writeln!(
+                out,
+                "  {} ({}): confidence {confidence:.2}, by rule {}",
+                role.id, rules.categories[role.category].id, rules.rules[eval.roles[r].rule].id
+            );
+            let _ = writeln!(out, "    {} [glossary: {}]", role.definition, role.source);
         }
     }
 
@@ -314,7 +298,7 @@ impl Explanation<'_> {
                 .map(|f| rules.facts[f].name.as_str())
                 .collect();
             let known = (needed & self.record.facts.known_mask()).count_ones();
-            let tie = if eval.chosen.len() > 1 {
+            let tie = if eval.status == Status::Ambiguous {
                 format!(", divided by the {} tied roles", eval.chosen.len())
             } else {
                 String::new()
@@ -343,6 +327,50 @@ impl Explanation<'_> {
             let _ = writeln!(out, "  {step}. Confidence 0.00: no role was decided.");
         }
     }
+}
+
+/// The near misses in words, one line each: "would also be a managed_service_provider if
+/// earns included recurring_fees" (the roles held now are kept), "would be a reseller if ...".
+pub fn near_miss_lines(rules: &RuleSet, facts: &Facts, misses: &[NearMiss]) -> Vec<String> {
+    let mut out = Vec::new();
+    for miss in misses {
+        let id = &rules.roles[miss.role].id;
+        if miss.ways.is_empty() {
+            out.push(format!("{id}: no change of one or two facts makes it one"));
+            continue;
+        }
+        let ways: Vec<String> = miss
+            .ways
+            .iter()
+            .map(|way| {
+                way.iter()
+                    .map(|c| c.describe(rules, facts))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect();
+        let (also, instead) = ways.split_at(miss.also);
+        if !also.is_empty() {
+            out.push(format!(
+                "would also be {} {id} if {}",
+                article(id),
+                also.join(", or if ")
+            ));
+        }
+        if !instead.is_empty() {
+            out.push(format!(
+                "would be {} {id}{} if {}",
+                article(id),
+                if also.is_empty() {
+                    ""
+                } else {
+                    " (giving up a role it holds)"
+                },
+                instead.join(", or if ")
+            ));
+        }
+    }
+    out
 }
 
 fn article(id: &str) -> &'static str {

@@ -488,6 +488,10 @@ impl RuleSet {
         if !refined_by.is_empty() {
             out.push_str(&format!("    refined by: {}\n", refined_by.join(", ")));
         }
+        let held_with = list(&|b| self.compatible[ri][b]);
+        if !held_with.is_empty() {
+            out.push_str(&format!("    can be held with: {}\n", held_with.join(", ")));
+        }
         out
     }
 

@@ -183,3 +183,92 @@ proptest! {
         }
     }
 }
+
+/// The pairs of roles the built-in taxonomy lets one partner hold, read from its YAML.
+fn combinations() -> &'static Vec<(String, String)> {
+    static PAIRS: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/taxonomy.yaml"),
+        )
+        .expect("taxonomy");
+        let doc: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+        doc["taxonomy"]["combinations"]
+            .as_array()
+            .expect("combinations")
+            .iter()
+            .map(|c| {
+                let roles = c["roles"].as_array().expect("roles");
+                (
+                    roles[0].as_str().expect("id").to_string(),
+                    roles[1].as_str().expect("id").to_string(),
+                )
+            })
+            .collect()
+    })
+}
+
+fn combined(a: &str, b: &str) -> bool {
+    combinations()
+        .iter()
+        .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A classified record holds roles that the taxonomy lets one partner hold together, and
+    /// an ambiguous one has two fitting roles that it does not.
+    #[test]
+    fn profiles_follow_the_taxonomy(rows in proptest::collection::vec(row(), 1..30)) {
+        let rows: Vec<(usize, Vec<String>)> = rows.into_iter().enumerate().collect();
+        let columns: Vec<usize> = (0..COLUMNS.len()).collect();
+        for (_, rec) in classify(&to_csv(&columns, &rows)) {
+            let roles: Vec<&str> = rec["roles"].as_array().expect("roles").iter().map(|r| r.as_str().expect("id")).collect();
+            match rec["status"].as_str().expect("status") {
+                "classified" => {
+                    prop_assert!(!roles.is_empty(), "{}", rec);
+                    for (i, a) in roles.iter().enumerate() {
+                        for b in &roles[i + 1..] {
+                            prop_assert!(combined(a, b), "{} with {} in {}", a, b, rec);
+                        }
+                    }
+                }
+                "ambiguous" => {
+                    prop_assert!(roles.is_empty());
+                    let fits: Vec<&str> = rec["candidates"].as_array().expect("candidates").iter()
+                        .filter(|c| c["fit"] == "fits")
+                        .map(|c| c["role"].as_str().expect("id"))
+                        .collect();
+                    let conflict = fits.iter().enumerate().any(|(i, a)| fits[i + 1..].iter().any(|b| !combined(a, b)));
+                    prop_assert!(conflict, "{}", rec);
+                }
+                _ => prop_assert!(roles.is_empty()),
+            }
+        }
+    }
+
+    /// Declaring exactly the roles a record holds, written as the `role` column writes them,
+    /// makes the audit agree.
+    #[test]
+    fn declaring_the_held_profile_agrees(rows in proptest::collection::vec(row(), 1..20)) {
+        let rows: Vec<(usize, Vec<String>)> = rows.into_iter().enumerate().collect();
+        let columns: Vec<usize> = (0..COLUMNS.len()).collect();
+        let csv = to_csv(&columns, &rows);
+        let first = classify(&csv);
+        let mut declared = String::new();
+        for (line, (_, rec)) in csv.lines().zip(std::iter::once((String::new(), serde_json::Value::Null)).chain(first.iter().cloned())) {
+            if rec.is_null() {
+                declared.push_str(&format!("{line},declared_role\n"));
+            } else {
+                declared.push_str(&format!("{line},{}\n", rec["role"].as_str().unwrap_or("")));
+            }
+        }
+        for ((_, before), (_, after)) in first.iter().zip(classify(&declared)) {
+            prop_assert_eq!(&before["roles"], &after["roles"]);
+            if before["status"] == "classified" {
+                prop_assert_eq!(after["finding"].as_str(), Some("agree"), "{}", after);
+            }
+        }
+    }
+}
