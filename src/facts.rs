@@ -81,30 +81,27 @@ pub struct Record {
     pub(crate) pattern: Option<u64>,
 }
 
-/// Keeps the ids seen so far, to flag duplicates, in about 5 bytes an id: the only memory of a
-/// run that grows with the roster, and it grows a little at a time (no table doubling).
+/// Keeps the ids seen so far, to flag duplicates: the only memory of a run that grows with the
+/// roster, a little at a time (no table doubling), about the id's length plus 3 bytes an id.
 ///
-/// Each id is reduced to a 56-bit hash. The top 16 bits pick one of 65,536 buckets; the other
-/// 40 bits are appended, 5 bytes each, to the bucket, which is searched from the end. Two
-/// different ids share a hash with odds of about one in 150,000 in a roster of a million
-/// distinct ids (n²/2⁵⁷), and one in 15 million at 100,000.
+/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets, and the id is
+/// appended to its bucket as two more bytes of its hash, its length (one byte, or three for
+/// ids of 255 bytes or more) and its bytes. A duplicate is confirmed by comparing the ids
+/// themselves, so two different ids with the same hash are never called duplicates.
 #[derive(Debug, Default)]
 pub struct SeenIds {
     buckets: Vec<Vec<u8>>,
 }
 
-/// Bytes kept per id in a bucket.
-const ID_BYTES: usize = 5;
-
 impl SeenIds {
     /// Records `id`; returns true if an earlier row had it.
     pub fn check(&mut self, id: &str) -> bool {
-        self.check_hash(Self::hash(id))
+        self.check_hashed(Self::hash(id), id)
     }
 
     /// The hash `check` keeps of `id`: FxHash of the bytes, then the 64-bit finalizer of
     /// MurmurHash3 so that every output bit depends on every input bit (the buckets use the top
-    /// bits, the entries the bottom ones).
+    /// bits, the entries the next ones).
     pub fn hash(id: &str) -> u64 {
         use std::hash::Hasher;
         let mut hasher = rustc_hash::FxHasher::default();
@@ -118,15 +115,13 @@ impl SeenIds {
         h ^ (h >> 33)
     }
 
-    /// Records the ids whose hashes are `hashes`, in order (`None`: a row without id), and
-    /// sets `duplicate[i]` when an earlier id has hash `i`. The buckets are read ahead for the
-    /// whole slice first, so the memory waits overlap instead of adding up.
-    pub fn check_many(&mut self, hashes: &[Option<u64>], duplicate: &mut Vec<bool>) {
+    /// Records the ids `ids`, in order (`None`: a row without id), and sets `duplicate[i]`
+    /// when an earlier id equals id `i`. The buckets are read ahead for the whole slice first,
+    /// so the memory waits overlap instead of adding up.
+    pub fn check_many(&mut self, ids: &[Option<&str>], duplicate: &mut Vec<bool>) {
         self.ensure_buckets();
+        let hashes: Vec<Option<u64>> = ids.iter().map(|id| id.map(Self::hash)).collect();
         let mut touched = 0u8;
-        for hash in hashes.iter().flatten() {
-            touched ^= self.buckets[(hash >> 48) as usize].len() as u8;
-        }
         for hash in hashes.iter().flatten() {
             touched ^= self.buckets[(hash >> 48) as usize]
                 .first()
@@ -135,7 +130,9 @@ impl SeenIds {
         }
         std::hint::black_box(touched);
         duplicate.clear();
-        duplicate.extend(hashes.iter().map(|h| h.is_some_and(|h| self.check_hash(h))));
+        duplicate.extend(ids.iter().zip(&hashes).map(
+            |(id, hash)| matches!((id, hash), (Some(id), Some(h)) if self.check_hashed(*h, id)),
+        ));
     }
 
     fn ensure_buckets(&mut self) {
@@ -144,24 +141,40 @@ impl SeenIds {
         }
     }
 
-    fn check_hash(&mut self, hash: u64) -> bool {
+    fn check_hashed(&mut self, hash: u64, id: &str) -> bool {
         self.ensure_buckets();
         let bucket = &mut self.buckets[(hash >> 48) as usize];
-        let bytes = hash.to_le_bytes();
-        let key = &bytes[..ID_BYTES];
-        let wanted = hash & 0xff_ffff_ffff;
-        let entry_value = |e: &[u8]| u64::from_le_bytes([e[0], e[1], e[2], e[3], e[4], 0, 0, 0]);
-        if bucket
-            .chunks_exact(ID_BYTES)
-            .any(|entry| entry_value(entry) == wanted)
-        {
-            return true;
+        let tag = [(hash >> 40) as u8, (hash >> 32) as u8];
+        let id = id.as_bytes();
+        let mut at = 0;
+        while at < bucket.len() {
+            let (len, head) = if bucket[at + 2] == 0xff {
+                let b = &bucket[at + 3..at + 5];
+                (usize::from(u16::from_le_bytes([b[0], b[1]])), 5)
+            } else {
+                (usize::from(bucket[at + 2]), 3)
+            };
+            let body = at + head;
+            if bucket[at..at + 2] == tag && &bucket[body..body + len] == id {
+                return true;
+            }
+            at = body + len;
         }
-        if bucket.len() == bucket.capacity() {
-            // Grow by half (at least 8 ids): some slack, few reallocations.
-            bucket.reserve_exact(ID_BYTES * (bucket.len() / ID_BYTES / 2).max(8));
+        // Ids longer than 65,534 bytes are kept by their first 65,534 bytes and hash.
+        let len = id.len().min(0xfffe);
+        let head: &[u8] = if len < 0xff {
+            &[tag[0], tag[1], len as u8]
+        } else {
+            let l = (len as u16).to_le_bytes();
+            &[tag[0], tag[1], 0xff, l[0], l[1]]
+        };
+        let need = head.len() + len;
+        if bucket.capacity() - bucket.len() < need {
+            // Grow by half (at least 64 bytes): some slack, few reallocations.
+            bucket.reserve_exact((bucket.len() / 2).max(64).max(need));
         }
-        bucket.extend_from_slice(key);
+        bucket.extend_from_slice(head);
+        bucket.extend_from_slice(&id[..len]);
         false
     }
 }
@@ -280,9 +293,18 @@ fn declared_warnings(text: &str, declared: &DeclaredCell, warnings: &mut Vec<Str
             )
         });
     }
-    if declared.umbrella && declared.roles == 0 {
-        warnings.push(format!(
+    match &declared.umbrella {
+        Some(part) if declared.roles == 0 && part == text => warnings.push(format!(
             "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"
+        )),
+        Some(part) if declared.roles == 0 => warnings.push(format!(
+            "declared_role: {part:?} in {text:?} is the umbrella term, not a role; nothing to compare against"
+        )),
+        _ => {}
+    }
+    if declared.roles == 0 && declared.umbrella.is_none() && declared.unknown.is_empty() {
+        warnings.push(format!(
+            "declared_role: {text:?} names no role, only separators; write a role id or name"
         ));
     }
 }
@@ -614,17 +636,23 @@ fn fill(
         }
     }
     let cell_warnings = record.warnings.len();
-    if row.len() != header.names.len() && row.problem.is_none() {
-        record.warnings.push(format!(
-            "the row has {} cells and the header {}; {}",
-            row.len(),
-            header.names.len(),
-            if row.len() < header.names.len() {
-                "the missing cells are read as unknown"
-            } else {
-                "the extra cells are carried through unread"
-            }
-        ));
+    let width = header.names.len();
+    if row.len() > width || (row.len() < width && row.problem.is_none()) {
+        record.warnings.push(if row.len() < width {
+            format!(
+                "the row has {} cells and the header {width}; the missing cells are read as unknown",
+                row.len()
+            )
+        } else {
+            let extra: Vec<String> = (width..row.len())
+                .map(|i| format!("{:?}", row.cell(i).unwrap_or("")))
+                .collect();
+            format!(
+                "the row has {} cells and the header {width}; the extra cells are kept here, unread: {}",
+                row.len(),
+                extra.join(", ")
+            )
+        });
     }
     if !header.missing_facts.is_empty() {
         let names: Vec<&str> = header

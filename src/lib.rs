@@ -31,6 +31,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod files;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;

@@ -158,7 +158,12 @@ pub struct RunOptions {
     pub delimiter: Option<u8>,
     /// Classifying threads; `0` picks one per core.
     pub workers: usize,
+    /// Bounds on one record of the roster.
+    pub limits: crate::roster::Limits,
 }
+
+/// Most classifying threads a run starts, whatever `RunOptions::workers` asks.
+pub const MAX_WORKERS: usize = 64;
 
 /// Rows handed from the reading thread to a classifying one at a time.
 const BATCH: usize = 512;
@@ -211,7 +216,8 @@ pub fn run<S: Sink + ?Sized>(
         let mut summary = Summary::default();
         let workers = match options.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-            n => n,
+            // However many are asked for, spawning never fails.
+            n => n.min(MAX_WORKERS),
         };
         let renderers: Option<Vec<Box<dyn RowRenderer>>> =
             (0..workers).map(|_| out.renderer()).collect();
@@ -245,6 +251,7 @@ pub fn run<S: Sink + ?Sized>(
             let (batch_rx, buf_rx) = (Arc::clone(&batch_rx), Arc::clone(&buf_rx));
             let (free_tx, done_tx, header) =
                 (free_tx.clone(), done_tx.clone(), Arc::clone(&header));
+            let buf_tx = buf_tx.clone();
             scope.spawn(move || {
                 let mut worker = Worker::new(rules);
                 loop {
@@ -258,7 +265,13 @@ pub fn run<S: Sink + ?Sized>(
                         .lock()
                         .map_err(drop)
                         .and_then(|rx| rx.recv().map_err(drop));
-                    let Ok(batch) = batch else { return };
+                    let Ok(batch) = batch else {
+                        // No more batches: hand the buffer on, so that a thread still waiting
+                        // for one wakes up and finds the end too (there may be more threads
+                        // than buffers).
+                        let _ = buf_tx.send(buf);
+                        return;
+                    };
                     buf.clear();
                     let mut counts = Summary::default();
                     for row in &batch.rows {
@@ -301,13 +314,14 @@ fn read_batches(
     batch_tx: std::sync::mpsc::SyncSender<Batch>,
     free_rx: std::sync::mpsc::Receiver<Vec<Row>>,
 ) {
-    let mut reader = match RosterReader::new(input, source, rules, options.delimiter) {
-        Ok(reader) => reader,
-        Err(e) => {
-            let _ = header_tx.send(Err(e));
-            return;
-        }
-    };
+    let mut reader =
+        match RosterReader::with_limits(input, source, rules, options.delimiter, options.limits) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = header_tx.send(Err(e));
+                return;
+            }
+        };
     if header_tx
         .send(Ok(std::sync::Arc::new(reader.header().clone())))
         .is_err()
@@ -346,17 +360,20 @@ fn check_ids(
 ) {
     let mut seen = SeenIds::default();
     let mut scratch = String::new();
-    let (mut hashes, mut duplicate) = (Vec::new(), Vec::new());
+    let mut duplicate = Vec::new();
     for mut batch in batches {
-        hashes.clear();
-        hashes.extend(batch.rows.iter().map(|row| {
-            header
-                .id_column
-                .and_then(|i| row.cell(i))
-                .and_then(|cell| id_key(rules, cell, &mut scratch))
-                .map(SeenIds::hash)
-        }));
-        seen.check_many(&hashes, &mut duplicate);
+        let ids: Vec<Option<&str>> = batch
+            .rows
+            .iter()
+            .map(|row| {
+                header
+                    .id_column
+                    .and_then(|i| row.cell(i))
+                    .and_then(|cell| id_key(rules, cell, &mut scratch))
+            })
+            .collect();
+        seen.check_many(&ids, &mut duplicate);
+        drop(ids);
         for (row, &duplicate) in batch.rows.iter_mut().zip(&duplicate) {
             row.duplicate_id = Some(duplicate);
         }

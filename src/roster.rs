@@ -107,6 +107,7 @@ impl Header {
                 matches!(rules.columns[col].kind, ColumnKind::Id | ColumnKind::Name)
             })
             .collect();
+        let names = unique_names(names, &mut warnings);
         Header {
             names,
             read_order,
@@ -122,6 +123,43 @@ impl Header {
     }
 }
 
+/// Header names made unique for outputs (a JSON object cannot have two keys `x`, a CSV reader
+/// keyed by header loses one of two columns `x`): an empty name becomes `column_N`, a repeated
+/// one `x_2`, `x_3`, ..., each with a warning. The names were mapped to the vocabulary before.
+fn unique_names(names: Vec<String>, warnings: &mut Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for (i, name) in names.into_iter().enumerate() {
+        let base = if name.is_empty() {
+            let fresh = format!("column_{}", i + 1);
+            warnings.push(format!(
+                "column {} has no header name; outputs call it {fresh}",
+                i + 1
+            ));
+            fresh
+        } else {
+            name
+        };
+        let taken = |candidate: &str, out: &[String]| out.iter().any(|n| n == candidate);
+        if !taken(&base, &out) {
+            out.push(base);
+            continue;
+        }
+        let mut n = 2;
+        let mut candidate = format!("{base}_{n}");
+        while taken(&candidate, &out) {
+            n += 1;
+            candidate = format!("{base}_{n}");
+        }
+        warnings.push(format!(
+            "column {} repeats the header {:?}; outputs call it {candidate}",
+            i + 1,
+            crate::output::visible(&base)
+        ));
+        out.push(candidate);
+    }
+    out
+}
+
 /// One data row of the roster.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
@@ -132,7 +170,8 @@ pub struct Row {
     text: String,
     /// Where each cell ends in `text`; a cell starts one byte after the end of the one before.
     ends: Vec<usize>,
-    /// No cell holds a comma, a double quote or a line break.
+    /// No cell holds a comma, a double quote, a line break or a control or bidirectional
+    /// character (see `output::visible`).
     simple: bool,
     /// The byte between cells in `text`.
     separator: u8,
@@ -167,10 +206,9 @@ impl Parsed {
             self.bytes.extend_from_slice(cell);
             self.ends.push(self.bytes.len());
         }
-        let simple = self.cells().all(|cell| {
-            memchr::memchr3(b',', b'"', b'\n', cell).is_none()
-                && memchr::memchr(b'\r', cell).is_none()
-        });
+        let simple = self
+            .cells()
+            .all(|cell| memchr::memchr3(b',', b'"', b'\n', cell).is_none() && plain_bytes(cell));
         self.simple = simple;
         self.separator = separator;
         let split = self.cells().all(|cell| !cell.contains(&separator));
@@ -230,8 +268,9 @@ impl Row {
         (0..self.ends.len()).filter_map(|i| self.cell(i))
     }
 
-    /// Whether no cell holds a comma, a double quote or a line break, known from parsing: a CSV
-    /// writer can then copy every cell as it is.
+    /// Whether no cell holds a comma, a double quote, a line break or a control or
+    /// bidirectional character, known from parsing: a CSV writer can then copy every cell as it
+    /// is (but for a formula's first character).
     pub fn simple(&self) -> bool {
         self.simple
     }
@@ -326,16 +365,58 @@ pub fn sniff_delimiter(start: &[u8]) -> u8 {
         .0
 }
 
+/// Bounds on one record of a roster, so that a stray quote or a file with no line breaks costs
+/// an `error` record, not the memory of the whole file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most bytes one record (the header row included) may take.
+    pub record_bytes: usize,
+    /// Most physical lines one record may span (a quoted cell with line breaks).
+    pub record_lines: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            record_bytes: 1 << 20,
+            record_lines: 100,
+        }
+    }
+}
+
 /// The next record of the input.
 enum Next {
     Record(Parsed, u64),
-    Failed(u64, String),
+    /// A record that cannot be read: its line, why, and the cells of its first line when they
+    /// are worth showing (they hold the id and name of the row a stray quote broke).
+    Failed(u64, String, Option<Parsed>),
     End,
 }
 
-/// The bytes of the roster not parsed yet, in a buffer that grows to hold the longest line.
+/// A UTF-16 roster decoded to UTF-8: the bytes read to sniff its encoding, then the rest.
+type Utf16Reader<R> =
+    encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>;
+
+/// Where the roster's bytes come from: as they are, or decoded from UTF-16 to UTF-8 (a roster
+/// that starts with a UTF-16 byte-order mark, as some spreadsheet exports are).
+enum Source<R> {
+    Plain(R),
+    Utf16(Box<Utf16Reader<R>>),
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::Plain(r) => r.read(buf),
+            Source::Utf16(r) => r.read(buf),
+        }
+    }
+}
+
+/// The bytes of the roster not parsed yet, in a buffer that grows (by doubling) to hold the
+/// longest record, at most [`Limits::record_bytes`] and a read.
 struct Input<R> {
-    inner: R,
+    inner: Source<R>,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -348,7 +429,8 @@ impl<R: Read> Input<R> {
         &self.buf[self.start..self.end]
     }
 
-    /// Reads more bytes after the unparsed ones. Returns false at the end of the input.
+    /// Reads more bytes after the unparsed ones (which keep their offsets from `start`).
+    /// Returns false at the end of the input.
     fn fill(&mut self) -> std::io::Result<bool> {
         if self.eof {
             return Ok(false);
@@ -376,34 +458,136 @@ impl<R: Read> Input<R> {
             }
         }
     }
+
+    /// The byte at offset `i` of the unparsed data, reading more if needed; `None` at the end.
+    fn byte_at(&mut self, i: usize) -> std::io::Result<Option<u8>> {
+        while i >= self.end - self.start {
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf[self.start + i]))
+    }
+
+    /// Drops bytes up to and including the next line break (LF, CRLF or a lone CR), reading
+    /// and dropping as it goes so that a line of any length costs no memory. Returns false when
+    /// the input ended first.
+    fn skip_line(&mut self) -> std::io::Result<bool> {
+        loop {
+            if let Some(p) = memchr::memchr2(b'\n', b'\r', self.data()) {
+                let cr = self.data()[p] == b'\r';
+                self.start += p + 1;
+                if cr && self.byte_at(0)? == Some(b'\n') {
+                    self.start += 1;
+                }
+                return Ok(true);
+            }
+            self.start = self.end;
+            if !self.fill()? {
+                return Ok(false);
+            }
+        }
+    }
 }
 
-/// Streams the rows of a roster. It reads one record ahead, to tell when the last record holds
-/// the rest of the file because a quote was never closed.
+/// Where a record ends, found before it is parsed.
+enum Scan {
+    /// A record of `len` bytes, then a terminator of `term` bytes (0 at the end of the input),
+    /// with `breaks` physical line breaks inside it. `quoted`: some cell is quoted.
+    Record {
+        len: usize,
+        term: usize,
+        breaks: u64,
+        quoted: bool,
+    },
+    /// A quoted cell that does not end where a record should: never closed, open over too many
+    /// lines, or open over lines that read like rows. The record is reported and reading
+    /// resumes on the line after the one the quote opened on (`first_line` bytes from here).
+    OpenQuote {
+        column: usize,
+        first_line: usize,
+        why: String,
+    },
+    /// The record holds more than [`Limits::record_bytes`] before it ends.
+    TooLong { first_line: Option<usize> },
+}
+
+/// The states of the record scanner, as csv-core's: RFC 4180 quoting, a quote inside an
+/// unquoted cell is a character, and anything after a closing quote joins the cell.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    CellStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Streams the rows of a roster.
 ///
-/// A line with no quote and no lone carriage return (most lines) is split at the delimiter
-/// directly; any other record is parsed by csv-core, with the same rules as the csv crate
+/// Each record is first scanned to where it ends (quotes, line breaks, the limits), then a line
+/// with no quote is split at the delimiter directly and any other record is parsed by csv-core
 /// (RFC 4180 quoting; CR, LF and CRLF end a record; blank lines are skipped). Physical line
-/// numbers are counted as the bytes are consumed.
+/// numbers, lone CRs included, are counted as the bytes are consumed. A quoted cell that does
+/// not close where a record should becomes an `error` record, and reading resumes on the next
+/// line, so one stray quote loses no other row.
 pub struct RosterReader<R: Read> {
     input: Input<R>,
     core: csv_core::Reader,
     delimiter: u8,
+    limits: Limits,
     /// The physical line of the next unparsed byte.
     line: u64,
-    /// Quote characters parsed so far: an odd count at the end means a quote was never closed.
-    quotes: u64,
-    /// The last line with content parsed so far.
-    last_content_line: u64,
     /// Field bytes and ends of a record csv-core parses.
     fields: Vec<u8>,
     ends: Vec<usize>,
-    ahead: Option<Next>,
     /// A record buffer to read the next record into (the previous row's), when there is one.
     spare: Option<Parsed>,
     header: Header,
     failed: bool,
     done: bool,
+}
+
+/// `input` decoded to UTF-8 when it starts with a UTF-16 byte-order mark (and not a UTF-32 one,
+/// which is refused later); else `input` as it is.
+fn decode_utf16<R: Read>(input: Input<R>) -> Input<R> {
+    let data = input.data();
+    let utf16 = (data.starts_with(&[0xff, 0xfe]) && !data.starts_with(&[0xff, 0xfe, 0, 0]))
+        || data.starts_with(&[0xfe, 0xff]);
+    let Source::Plain(inner) = input.inner else {
+        return input;
+    };
+    if !utf16 {
+        return Input {
+            inner: Source::Plain(inner),
+            ..input
+        };
+    }
+    let read = std::io::Cursor::new(input.buf[input.start..input.end].to_vec());
+    let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .bom_sniffing(true)
+        .strip_bom(true)
+        .build(read.chain(inner));
+    Input {
+        inner: Source::Utf16(Box::new(decoder)),
+        buf: vec![0; 1 << 16],
+        start: 0,
+        end: 0,
+        eof: false,
+    }
+}
+
+/// How the first bytes of a roster say it is encoded.
+fn encoding_problem(start: &[u8]) -> Option<&'static str> {
+    if start.starts_with(&[0xff, 0xfe, 0, 0]) || start.starts_with(&[0, 0, 0xfe, 0xff]) {
+        return Some("the roster is UTF-32 (it starts with a UTF-32 byte-order mark)");
+    }
+    let line = start.split(|&b| b == b'\n').next().unwrap_or(start);
+    if line.contains(&0) {
+        return Some(
+            "the header row holds NUL bytes: the roster is binary, or UTF-16 or UTF-32 without a byte-order mark",
+        );
+    }
+    None
 }
 
 impl<R: Read> RosterReader<R> {
@@ -415,64 +599,115 @@ impl<R: Read> RosterReader<R> {
         rules: &RuleSet,
         delimiter: Option<u8>,
     ) -> Result<Self, Error> {
-        let cannot_read = |e: std::io::Error| Error::Roster {
+        Self::with_limits(input, source, rules, delimiter, Limits::default())
+    }
+
+    /// Like [`RosterReader::new`], with `limits` on one record.
+    pub fn with_limits(
+        input: R,
+        source: &str,
+        rules: &RuleSet,
+        delimiter: Option<u8>,
+        limits: Limits,
+    ) -> Result<Self, Error> {
+        let failure = |message: String, help: &str| Error::Roster {
             file: source.to_string(),
-            message: format!("cannot read the roster: {e}"),
-            help: "check that the file exists and can be read".into(),
+            message,
+            help: help.to_string(),
+        };
+        let header_help = "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns";
+        let cannot_read = |e: std::io::Error| {
+            failure(
+                format!("cannot read the roster: {e}"),
+                "check that the file exists and can be read",
+            )
         };
         let mut input = Input {
-            inner: input,
+            inner: Source::Plain(input),
             buf: vec![0; 1 << 16],
             start: 0,
             end: 0,
             eof: false,
         };
-        // Enough bytes for the header line (or the whole input).
-        while !input.eof && memchr::memchr(b'\n', input.data()).is_none() {
+        while !input.eof && input.end < 4 {
+            input.fill().map_err(cannot_read)?;
+        }
+        input = decode_utf16(input);
+        // Enough bytes for the header line (or the whole input, or the record limit).
+        while !input.eof
+            && input.end < limits.record_bytes
+            && memchr::memchr(b'\n', input.data()).is_none()
+        {
             input.fill().map_err(cannot_read)?;
         }
         if input.data().starts_with(b"\xef\xbb\xbf") {
             input.start += 3;
+        }
+        if let Some(problem) = encoding_problem(input.data()) {
+            return Err(failure(
+                problem.to_string(),
+                "save the roster as CSV UTF-8 (in Excel: Save As > CSV UTF-8) and run again",
+            ));
         }
         let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(input.data()));
         let mut reader = RosterReader {
             input,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             delimiter,
+            limits,
             line: 1,
-            quotes: 0,
-            last_content_line: 1,
             fields: Vec::new(),
             ends: Vec::new(),
-            ahead: None,
             spare: None,
             header: Header::new(Vec::new(), rules),
             failed: false,
             done: false,
         };
         let mut record = Parsed::default();
-        let got = reader.next_record(&mut record).map_err(|e| Error::Roster {
-            file: source.to_string(),
-            message: format!("cannot read the header row: {e}"),
-            help: "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns".into(),
-        })?;
-        if got.is_none() {
-            return Err(Error::Roster {
-                file: source.to_string(),
-                message: "the roster is empty: there is no header row".into(),
-                help: "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns".into(),
-            });
+        let got = match reader.next_record(&mut record) {
+            Ok(got) => got,
+            Err(e) => {
+                return Err(failure(
+                    format!("cannot read the header row: {e}"),
+                    header_help,
+                ));
+            }
+        };
+        let line = match got {
+            None => {
+                return Err(failure(
+                    "the roster is empty: there is no header row".into(),
+                    header_help,
+                ));
+            }
+            Some(Err(message)) => {
+                return Err(failure(
+                    format!("the header row cannot be read: {message}"),
+                    header_help,
+                ));
+            }
+            Some(Ok(line)) => line,
+        };
+        let mut names = Vec::new();
+        let mut warnings = Vec::new();
+        for (i, cell) in record.cells().enumerate() {
+            let name = String::from_utf8_lossy(cell);
+            if matches!(name, std::borrow::Cow::Owned(_)) {
+                warnings.push(format!(
+                    "line {line}, column {}: the header is not valid UTF-8 and is read as {:?}; save the roster as UTF-8",
+                    i + 1,
+                    crate::output::visible(&name)
+                ));
+            }
+            names.push(name.trim().to_string());
         }
-        let mut names: Vec<String> = record
-            .cells()
-            .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
-            .collect();
         if let Some(first) = names.first_mut()
             && let Some(stripped) = first.strip_prefix('\u{feff}')
         {
             *first = stripped.trim().to_string();
         }
         reader.header = Header::new(names, rules);
+        reader.header.warnings.extend(warnings);
         reader.spare = Some(record);
         Ok(reader)
     }
@@ -482,102 +717,262 @@ impl<R: Read> RosterReader<R> {
         &self.header
     }
 
-    /// Parses the next record into `record`; its line, or `None` at the end of the input.
-    fn next_record(&mut self, record: &mut Parsed) -> std::io::Result<Option<u64>> {
-        // Skip record terminators and blank lines, counting the line feeds.
+    /// Skips record terminators and blank lines, counting the line breaks. Returns false at the
+    /// end of the input.
+    fn skip_blank_lines(&mut self) -> std::io::Result<bool> {
         loop {
             let data = self.input.data();
-            match data.iter().position(|&b| b != b'\n' && b != b'\r') {
-                Some(k) => {
-                    self.line += memchr::memchr_iter(b'\n', &data[..k]).count() as u64;
-                    self.input.start += k;
-                    break;
+            let (k, done) = match data.iter().position(|&b| b != b'\n' && b != b'\r') {
+                Some(k) => (k, true),
+                None => (data.len(), false),
+            };
+            // A CR at the end of the bytes read so far may start a CRLF: leave it for later.
+            let k = if !done && k > 0 && data[k - 1] == b'\r' && !self.input.eof {
+                k - 1
+            } else {
+                k
+            };
+            self.line += line_breaks(&data[..k]);
+            self.input.start += k;
+            if done {
+                return Ok(true);
+            }
+            if !self.input.fill()? && self.input.data().is_empty() {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Finds where the record at the start of the input ends, reading as needed, without
+    /// consuming it.
+    fn scan(&mut self) -> std::io::Result<Scan> {
+        let delimiter = self.delimiter;
+        let width = self.header.names.len();
+        let mut state = State::CellStart;
+        let (mut column, mut quote_column) = (0usize, 0usize);
+        let mut breaks = 0u64;
+        let mut quoted = false;
+        let mut first_line: Option<usize> = None;
+        // Inside a quoted cell: whether the current physical line started inside it, and the
+        // delimiters on that line (a whole line inside a quote that has as many delimiters as
+        // a row reads like a row: the quote is probably missing its end).
+        let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
+        let mut i = 0;
+        loop {
+            if i >= self.limits.record_bytes {
+                return Ok(Scan::TooLong { first_line });
+            }
+            let Some(b) = self.input.byte_at(i)? else {
+                return Ok(match state {
+                    State::Quoted => Scan::OpenQuote {
+                        column: quote_column,
+                        first_line: first_line.unwrap_or(i),
+                        why: "is never closed: the file ends inside it".into(),
+                    },
+                    _ => Scan::Record {
+                        len: i,
+                        term: 0,
+                        breaks,
+                        quoted,
+                    },
+                });
+            };
+            let is_break = b == b'\n' || b == b'\r';
+            match state {
+                State::CellStart | State::Unquoted | State::QuoteInQuoted if is_break => {
+                    let crlf = b == b'\r' && self.input.byte_at(i + 1)? == Some(b'\n');
+                    return Ok(Scan::Record {
+                        len: i,
+                        term: if crlf { 2 } else { 1 },
+                        breaks,
+                        quoted,
+                    });
                 }
-                None => {
-                    self.line += memchr::memchr_iter(b'\n', data).count() as u64;
-                    self.input.start = self.input.end;
-                    if !self.input.fill()? {
-                        return Ok(None);
+                State::CellStart | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
+                    state = State::CellStart;
+                    column += 1;
+                    // The line no longer lies wholly inside one quoted cell.
+                    line_in_quote = false;
+                }
+                State::CellStart if b == b'"' => {
+                    state = State::Quoted;
+                    quoted = true;
+                    quote_column = column;
+                }
+                State::QuoteInQuoted if b == b'"' => state = State::Quoted,
+                State::CellStart | State::QuoteInQuoted => {
+                    state = State::Unquoted;
+                    line_in_quote = false;
+                }
+                State::Unquoted => {}
+                State::Quoted if b == b'"' => state = State::QuoteInQuoted,
+                State::Quoted if is_break => {
+                    if b == b'\r' && self.input.byte_at(i + 1)? == Some(b'\n') {
+                        i += 1;
+                    }
+                    breaks += 1;
+                    first_line.get_or_insert(i + 1);
+                    if line_in_quote && width >= 3 && line_delimiters + 1 >= width {
+                        return Ok(Scan::OpenQuote {
+                            column: quote_column,
+                            first_line: first_line.unwrap_or(i + 1),
+                            why: format!(
+                                "is still open on line {}, which reads like a row of its own ({line_delimiters} delimiters): the quote probably lacks its closing \"",
+                                self.line + breaks - 1
+                            ),
+                        });
+                    }
+                    if breaks >= self.limits.record_lines {
+                        return Ok(Scan::OpenQuote {
+                            column: quote_column,
+                            first_line: first_line.unwrap_or(i + 1),
+                            why: format!(
+                                "is still open after {} lines (the limit of one record, --max-record-lines)",
+                                self.limits.record_lines
+                            ),
+                        });
+                    }
+                    line_in_quote = true;
+                    line_delimiters = 0;
+                }
+                State::Quoted => {
+                    if b == delimiter && line_in_quote {
+                        line_delimiters += 1;
                     }
                 }
             }
+            i += 1;
+        }
+    }
+
+    /// Parses the next record into `record`: its line, an error message for a record that
+    /// cannot be read (the input then resumes on the next line), or `None` at the end.
+    fn next_record(&mut self, record: &mut Parsed) -> std::io::Result<Option<Result<u64, String>>> {
+        if !self.skip_blank_lines()? {
+            return Ok(None);
         }
         let line = self.line;
-        self.last_content_line = line;
-        // The whole line in the buffer.
-        let newline = loop {
-            match memchr::memchr(b'\n', self.input.data()) {
-                Some(p) => break Some(p),
-                None if !self.input.fill()? => break None,
-                None => {}
+        match self.scan()? {
+            Scan::Record {
+                len,
+                term,
+                breaks,
+                quoted,
+            } => {
+                if quoted {
+                    self.parse_quoted(len, record);
+                } else {
+                    self.split_line(len, record);
+                }
+                self.input.start += len + term;
+                self.line += breaks + u64::from(term > 0);
+                Ok(Some(Ok(line)))
             }
-        };
-        let data = self.input.data();
-        let len = newline.unwrap_or(data.len());
-        let mut text = &data[..len];
-        if let [rest @ .., b'\r'] = text {
-            text = rest;
+            Scan::OpenQuote {
+                column,
+                first_line,
+                why,
+            } => {
+                // The cells of the line the quote opened on, as the row's (for its id and name).
+                let text = &self.input.data()[..first_line];
+                let len = text.len() - line_end_len(text);
+                self.split_line(len, record);
+                self.input.start += first_line;
+                self.line += 1;
+                let name = self
+                    .header
+                    .names
+                    .get(column)
+                    .map(|n| format!(" ({})", crate::output::visible(n)))
+                    .unwrap_or_default();
+                Ok(Some(Err(format!(
+                    "line {line}, column {}{name}: a quoted cell opens here and {why}. The row is not read; reading resumes on line {}. Close the quote, or remove the stray \", and run again",
+                    column + 1,
+                    line + 1
+                ))))
+            }
+            Scan::TooLong { first_line } => {
+                match first_line {
+                    Some(n) => self.input.start += n,
+                    None => {
+                        self.input.skip_line()?;
+                    }
+                }
+                self.line += 1;
+                Ok(Some(Err(format!(
+                    "line {line}: the record is longer than {} bytes (the limit of one record, --max-record-bytes); it is not read, and reading resumes on line {}",
+                    self.limits.record_bytes,
+                    line + 1
+                ))))
+            }
         }
-        if memchr::memchr2(b'"', b'\r', text).is_some() {
-            self.parse_quoted(record)?;
-            return Ok(Some(line));
-        }
-        // The line as it is, and where its cells end.
+    }
+
+    /// A record of `len` bytes with no quote: the line as it is, and where its cells end.
+    fn split_line(&mut self, len: usize, record: &mut Parsed) {
+        let text = &self.input.data()[..len];
         record.bytes.clear();
         record.bytes.extend_from_slice(text);
         record.ends.clear();
         push_positions(text, self.delimiter, &mut record.ends);
         record.ends.push(text.len());
-        record.simple = self.delimiter == b',' || memchr::memchr(b',', text).is_none();
+        record.simple =
+            (self.delimiter == b',' || memchr::memchr(b',', text).is_none()) && plain_bytes(text);
         record.separator = self.delimiter;
         record.split = true;
-        self.input.start += newline.map_or(len, |p| p + 1);
-        if newline.is_some() {
-            self.line += 1;
-        }
-        Ok(Some(line))
     }
 
-    /// Parses one record with csv-core, from its first byte, across lines and buffer refills.
-    fn parse_quoted(&mut self, record: &mut Parsed) -> std::io::Result<()> {
+    /// Parses the `len` bytes of one record with csv-core.
+    fn parse_quoted(&mut self, len: usize, record: &mut Parsed) {
         use csv_core::ReadRecordResult;
         self.core.reset();
-        if self.fields.is_empty() {
-            self.fields.resize(1024, 0);
+        if self.fields.len() < len + 1 {
+            self.fields.resize(len + 1, 0);
+        }
+        if self.ends.is_empty() {
             self.ends.resize(64, 0);
         }
-        let (mut nout, mut nend) = (0, 0);
+        let data = &self.input.buf[self.input.start..self.input.start + len];
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
         loop {
-            let data = &self.input.buf[self.input.start..self.input.end];
-            let (result, nin, out, ends) =
-                self.core
-                    .read_record(data, &mut self.fields[nout..], &mut self.ends[nend..]);
-            let used = &data[..nin];
-            self.quotes += memchr::memchr_iter(b'"', used).count() as u64;
-            if let Some(last) = used.iter().rposition(|&b| b != b'\n' && b != b'\r') {
-                self.last_content_line =
-                    self.line + memchr::memchr_iter(b'\n', &used[..last]).count() as u64;
-            }
-            self.line += memchr::memchr_iter(b'\n', used).count() as u64;
-            self.input.start += nin;
+            // The record's bytes, then an empty input that tells csv-core it ended.
+            let (result, read, out, ends) = self.core.read_record(
+                &data[nin..],
+                &mut self.fields[nout..],
+                &mut self.ends[nend..],
+            );
+            nin += read;
             nout += out;
             nend += ends;
             match result {
-                ReadRecordResult::InputEmpty => {
-                    // At the end, an empty input tells csv-core to finish the record.
-                    self.input.fill()?;
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
                 }
                 ReadRecordResult::OutputFull => {
                     let n = self.fields.len() * 2;
                     self.fields.resize(n, 0);
                 }
-                ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
+                ReadRecordResult::InputEmpty if nin < data.len() => {}
+                ReadRecordResult::InputEmpty => {
+                    let (result, _, out, ends) = self.core.read_record(
+                        &[],
+                        &mut self.fields[nout..],
+                        &mut self.ends[nend..],
+                    );
+                    nout += out;
+                    nend += ends;
+                    if matches!(result, ReadRecordResult::OutputEndsFull) {
+                        let n = self.ends.len() * 2;
+                        self.ends.resize(n, 0);
+                        continue;
+                    }
+                    break;
                 }
                 ReadRecordResult::Record | ReadRecordResult::End => break,
             }
         }
+        let _ = nout;
         let fields = &self.fields;
         let mut from = 0;
         let cells = self.ends[..nend].iter().map(|&end| {
@@ -586,7 +981,6 @@ impl<R: Read> RosterReader<R> {
             cell
         });
         record.set(cells, self.delimiter);
-        Ok(())
     }
 
     fn fetch(&mut self) -> Next {
@@ -595,13 +989,21 @@ impl<R: Read> RosterReader<R> {
         }
         let mut record = self.spare.take().unwrap_or_default();
         match self.next_record(&mut record) {
-            Ok(Some(line)) => Next::Record(record, line),
+            Ok(Some(Ok(line))) => Next::Record(record, line),
+            Ok(Some(Err(message))) => {
+                let cells = (!record.ends.is_empty()).then_some(record);
+                Next::Failed(self.line - 1, message, cells)
+            }
             Ok(None) => Next::End,
             Err(e) => {
                 // A reader that failed will not make progress: this row, then the end.
                 self.failed = true;
                 let line = self.line;
-                Next::Failed(line, format!("line {line}: the row cannot be read: {e}"))
+                Next::Failed(
+                    line,
+                    format!("line {line}: the row cannot be read: {e}"),
+                    None,
+                )
             }
         }
     }
@@ -613,21 +1015,29 @@ impl<R: Read> RosterReader<R> {
         }
         row.problem = None;
         row.duplicate_id = None;
-        let current = match self.ahead.take() {
-            Some(next) => next,
-            None => self.fetch(),
-        };
-        let (record, line) = match current {
+        let (record, line) = match self.fetch() {
             Next::End => {
                 self.done = true;
                 return false;
             }
-            Next::Failed(line, message) => {
+            Next::Failed(line, message, cells) => {
                 row.line = line;
                 row.text.clear();
                 row.ends.clear();
                 row.simple = true;
                 row.split = true;
+                if let Some(record) = cells {
+                    let cells: Vec<String> = record
+                        .cells()
+                        .map(|cell| String::from_utf8_lossy(cell).into_owned())
+                        .collect();
+                    let broken = Row::new(line, &cells);
+                    row.text = broken.text;
+                    row.ends = broken.ends;
+                    row.simple = broken.simple;
+                    row.separator = broken.separator;
+                    row.split = broken.split;
+                }
                 row.problem = Some(message);
                 return true;
             }
@@ -664,8 +1074,8 @@ impl<R: Read> RosterReader<R> {
                     .header
                     .names
                     .get(bad)
-                    .map(String::as_str)
-                    .unwrap_or("?");
+                    .map(|n| crate::output::visible(n).into_owned())
+                    .unwrap_or_else(|| "?".into());
                 row.problem = Some(format!(
                     "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",
                     row.line,
@@ -683,17 +1093,35 @@ impl<R: Read> RosterReader<R> {
                 row.split = lossy.split;
             }
         }
-        let next = self.fetch();
-        let last = matches!(next, Next::End);
-        self.ahead = Some(next);
-        let (quotes, end_line) = (self.quotes, self.last_content_line);
-        if last && quotes % 2 == 1 && row.cells().any(|cell| cell.contains('\n')) {
-            row.problem = Some(format!(
-                "line {line}: a quoted cell opened in this row is never closed, so the rest of the file (to line {end_line}) was read into it; close the quote, or remove the stray \", and run again"
-            ));
-        }
         true
     }
+}
+
+/// Whether `bytes` hold no control character (CR included) and none of the lead bytes of the
+/// C1 controls and bidirectional marks (so a writer can copy them as they are); a false
+/// answer only sends a row down the careful path.
+fn plain_bytes(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&b| b >= 0x20 && b != 0x7f && b != 0xc2 && b != 0xd8 && b != 0xe2)
+}
+
+/// The length of the line break `text` ends with: 2 for CRLF, 1 for LF or CR, else 0.
+fn line_end_len(text: &[u8]) -> usize {
+    match text {
+        [.., b'\r', b'\n'] => 2,
+        [.., b'\n' | b'\r'] => 1,
+        _ => 0,
+    }
+}
+
+/// Physical line breaks in `bytes`: each LF, and each CR not followed by an LF.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&p| bytes.get(p + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u64
 }
 
 #[cfg(test)]

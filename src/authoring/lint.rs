@@ -705,6 +705,28 @@ pub fn lint(rules: &RuleSet) -> Report {
         }
     }
 
+    // Accepted overlaps that no longer occur (the rules changed, or the pair became a
+    // combination): the acceptance is stale.
+    for accept in rules.lint_accepts.iter().filter(|a| a.kind == "overlap") {
+        let found = report
+            .findings
+            .iter()
+            .any(|f| f.kind == "overlap" && accept.roles.iter().all(|r| f.roles.contains(r)));
+        if !found {
+            report.findings.push(Finding {
+                severity: Severity::Warning,
+                kind: "stale_accept",
+                message: format!(
+                    "lint.accept lists an overlap of {} that no longer occurs; remove the entry",
+                    accept.roles.join(" and ")
+                ),
+                roles: accept.roles.clone(),
+                accepted_because: None,
+                witnesses: Vec::new(),
+            });
+        }
+    }
+
     // Combinations the taxonomy allows that no record can hold.
     for combination in &rules.combinations {
         combination_reach(rules, &space, combination.roles, &mut report);
@@ -789,6 +811,24 @@ pub fn lint(rules: &RuleSet) -> Report {
 fn combination_reach(rules: &RuleSet, space: &Space, (a, b): (usize, usize), report: &mut Report) {
     let nroles = rules.roles.len();
     let (ida, idb) = (&rules.roles[a].id, &rules.roles[b].id);
+    if rules.refines[a][b] || rules.refines[b][a] {
+        let (specific, general) = if rules.refines[a][b] {
+            (ida, idb)
+        } else {
+            (idb, ida)
+        };
+        report.findings.push(Finding {
+            severity: Severity::Warning,
+            kind: "unreachable_combination",
+            message: format!(
+                "the taxonomy lets one partner hold {ida} and {idb}, but {specific} refines {general}: a record that fits both holds only {specific}; remove the combination"
+            ),
+            roles: vec![ida.clone(), idb.clone()],
+            accepted_because: None,
+            witnesses: Vec::new(),
+        });
+        return;
+    }
     let mut gave_up = false;
     for &ra in &rules.roles[a].rules {
         for &rb in &rules.roles[b].rules {

@@ -167,20 +167,46 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
     let got = condense(rules, &record, &eval);
     let mut failures = Vec::new();
     let got_role = got.role.as_deref().unwrap_or("");
-    let want_role = match (&case.expect.role, &case.expect.roles) {
-        (Some(role), _) => role.clone(),
-        (None, Some(roles)) => {
-            let mut ids: Vec<&str> = roles.iter().map(String::as_str).collect();
-            ids.sort_by_key(|id| rules.role_by_id(id).unwrap_or(usize::MAX));
-            ids.join("+")
+    // `role` (ids joined by `+`) and `roles` (a list, any order) each say the held profile; a
+    // case may give either, both, or neither (then only the status is checked).
+    let from_roles = case.expect.roles.as_ref().map(|roles| {
+        let mut ids: Vec<&str> = roles.iter().map(String::as_str).collect();
+        ids.sort_by_key(|id| rules.role_by_id(id).unwrap_or(usize::MAX));
+        ids.join("+")
+    });
+    let wanted: Vec<String> = case.expect.role.iter().cloned().chain(from_roles).collect();
+    for id in wanted
+        .iter()
+        .flat_map(|w| w.split('+'))
+        .filter(|id| !id.is_empty())
+    {
+        if rules.role_by_id(id).is_none() {
+            failures.push(format!(
+                "the case expects role {id:?}, which the rule set does not have (its roles: {})",
+                rules.role_ids().collect::<Vec<_>>().join(", ")
+            ));
         }
-        (None, None) => String::new(),
-    };
-    if got.status.as_str() != case.expect.status || got_role != want_role {
+    }
+    if let Some(want) = &case.expect.finding
+        && !crate::engine::Finding::ALL
+            .iter()
+            .any(|f| f.as_str() == want)
+    {
+        failures.push(format!(
+            "the case expects finding {want:?}, which is none of: {}",
+            crate::engine::Finding::ALL
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let role_differs = wanted.iter().any(|w| w != got_role);
+    if got.status.as_str() != case.expect.status || role_differs {
         failures.push(format!(
             "expected: {} {}\n     got:      {} {}",
             case.expect.status,
-            want_role,
+            wanted.join(" and "),
             got.status.as_str(),
             got_role
         ));

@@ -112,6 +112,11 @@ impl RowRenderer for NeedsReview {
 }
 
 pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
+    if args.fail_on.contains(&FailOn::Never) && args.fail_on.len() > 1 {
+        return Err(Error::Usage {
+            message: "--fail-on never cannot be combined with findings: it turns the gate off; pass either never or the findings that should fail the run".into(),
+        });
+    }
     let all = args.all;
     let summary = stream(&args.input, &args.write, |out| AuditSink { out, all })?;
     if !args.write.quiet {

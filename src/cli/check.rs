@@ -8,7 +8,7 @@ use super::{Outcome, RulesOpt};
 use crate::engine::{Classification, condense, evaluate_record, near_misses};
 use crate::error::Error;
 use crate::facts::{Given, record_from_given};
-use crate::output::near_miss_lines;
+use crate::output::{near_miss_lines, visible};
 use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
@@ -131,14 +131,15 @@ fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> S
     let mut line = |label: &str, value: String| out.push_str(&format!("{label:<16}{value}\n"));
     line(
         "partner",
-        format!(
+        visible(&format!(
             "{}{}",
             r.partner_id,
             r.partner_name
                 .as_ref()
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default()
-        ),
+        ))
+        .into_owned(),
     );
     let status_colour = match r.status {
         crate::engine::Status::Classified => "32",
@@ -213,12 +214,12 @@ fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> S
     }
     out.push_str("reasons\n");
     for reason in r.reasons() {
-        out.push_str(&format!("  - {reason}\n"));
+        out.push_str(&format!("  - {}\n", visible(reason)));
     }
     if !r.warnings.is_empty() {
         out.push_str("warnings\n");
         for w in &r.warnings {
-            out.push_str(&format!("  - {w}\n"));
+            out.push_str(&format!("  - {}\n", visible(w)));
         }
     }
     out

@@ -27,11 +27,12 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let rules = args.input.rules.load()?;
     let source = args.input.roster.display().to_string();
-    let mut reader = RosterReader::new(
+    let mut reader = RosterReader::with_limits(
         open_input(&args.input.roster)?,
         &source,
         &rules,
         args.input.delimiter,
+        args.input.limits(),
     )?;
     let header = reader.header().clone();
     let mut seen = SeenIds::default();
@@ -66,7 +67,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
             near_misses: &near_misses,
             reasons: &reasons,
         };
-        print!("{}", explanation.render());
+        print!("{}", crate::output::visible(&explanation.render()));
         return Ok(Outcome::Success);
     }
     let what = match (&args.id, args.row) {

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Error;
+use crate::files::Pending;
 use crate::output::{Format, RecordWriter, writer_with};
 use crate::pipeline::{self, RunOptions, Sink, Summary};
 use crate::rules::RuleSet;
@@ -128,10 +129,50 @@ pub(crate) struct RosterOpt {
     /// The roster's field delimiter, one character [default: detected from the header line: comma, semicolon or tab].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub(crate) delimiter: Option<u8>,
-    /// Classifying threads, besides the one reading the roster and the one writing [default: one per core].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Classifying threads, 1 to 64, besides the one reading the roster and the one writing [default: one per core, at most 8].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
+    /// Most bytes one record may take; a longer one becomes an error record [default: 1048576].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..=1 << 30))]
+    pub(crate) max_record_bytes: Option<u64>,
+    /// Most lines one record may span (a quoted cell with line breaks); a quote still open after
+    /// them makes the row an error record, and reading resumes on its next line [default: 100].
+    #[arg(long, value_name = "LINES", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) max_record_lines: Option<u64>,
 }
+
+impl RosterOpt {
+    /// The files this run reads (an `-o` must name none of them).
+    pub(crate) fn inputs(&self) -> Vec<&Path> {
+        let mut inputs = vec![self.roster.as_path()];
+        inputs.extend(self.rules.rules.as_deref());
+        inputs
+    }
+
+    /// The bounds on one record.
+    pub(crate) fn limits(&self) -> crate::roster::Limits {
+        let default = crate::roster::Limits::default();
+        crate::roster::Limits {
+            record_bytes: self
+                .max_record_bytes
+                .map_or(default.record_bytes, |b| b as usize),
+            record_lines: self.max_record_lines.unwrap_or(default.record_lines),
+        }
+    }
+
+    /// The options of a pipeline run.
+    pub(crate) fn run_options(&self) -> RunOptions {
+        RunOptions {
+            delimiter: self.delimiter,
+            workers: self.threads.map_or(0, usize::from),
+            limits: self.limits(),
+        }
+    }
+}
+
+/// Most classifying threads `--threads` accepts: more than any machine this runs on has cores,
+/// few enough that spawning them never fails.
+const MAX_THREADS: i64 = 64;
 
 /// How a command writes records: `--format`, `-o`, `--quiet`, `--raw`.
 #[derive(Debug, Args)]
@@ -155,7 +196,15 @@ pub(crate) struct WriteOpt {
 pub(crate) fn parse_delimiter(text: &str) -> Result<u8, String> {
     match text {
         "\\t" | "tab" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
+        "\n" | "\r" | "\"" => Err(format!(
+            "{text:?} cannot separate cells: line breaks end records and double quotes quote cells; use , or ; or tab"
+        )),
+        _ if text.len() == 1
+            && text.is_ascii()
+            && (text == "\t" || !text.as_bytes()[0].is_ascii_control()) =>
+        {
+            Ok(text.as_bytes()[0])
+        }
         _ => Err(format!(
             "expected one ASCII character such as , or ; or tab, got {text:?}"
         )),
@@ -195,12 +244,9 @@ pub(crate) fn stream<S: Sink>(
         .format
         .unwrap_or_else(|| default_format(write.output.as_deref()));
     let reader = open_input_with_progress(&input.roster, write.quiet)?;
-    let (out, pending) = open_output(write.output.as_deref(), Some(&input.roster))?;
+    let (out, pending) = open_output(write.output.as_deref(), &input.inputs())?;
     let mut sink = wrap(writer_with(format, out, write.raw));
-    let options = RunOptions {
-        delimiter: input.delimiter,
-        workers: input.threads.map_or(0, usize::from),
-    };
+    let options = input.run_options();
     let source = input.roster.display().to_string();
     let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;
     drop(sink);
@@ -247,7 +293,7 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(Error::Output(msg)) if is_broken_pipe(&msg) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::output::visible(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -343,39 +389,11 @@ pub(crate) fn open_input_with_progress(
     }))
 }
 
-/// An output file being written under a temporary name beside it. [`Pending::commit`] renames
-/// it into place once the run succeeded; dropped without a commit (an error, a crash of the
-/// run), it is removed, so a half-written report never takes the place of a good one.
-pub(crate) struct Pending {
-    tmp: PathBuf,
-    target: PathBuf,
-    done: bool,
-}
-
-impl Pending {
-    pub(crate) fn commit(mut self) -> Result<(), Error> {
-        std::fs::rename(&self.tmp, &self.target).map_err(|source| Error::Io {
-            path: self.target.clone(),
-            source,
-        })?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Opens the output: a file for `-o` (written under a temporary name, see [`Pending`]), else
-/// standard output. Refuses to write over `input`, the roster being read.
+/// Opens the output: a file for `-o` (see [`crate::files::create_output`]: written whole under a
+/// temporary name, never over an input), else standard output.
 pub(crate) fn open_output(
     path: Option<&Path>,
-    input: Option<&Path>,
+    inputs: &[&Path],
 ) -> Result<(Box<dyn Write>, Option<Pending>), Error> {
     let Some(p) = path else {
         return Ok((
@@ -386,49 +404,10 @@ pub(crate) fn open_output(
             None,
         ));
     };
-    if let Some(input) = input {
-        let same = match (std::fs::canonicalize(p), std::fs::canonicalize(input)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => p == input,
-        };
-        if same && input != Path::new("-") {
-            return Err(Error::Usage {
-                message: format!(
-                    "-o {} is the roster being read; write the output to another file",
-                    p.display()
-                ),
-            });
-        }
-    }
-    let io = |source| Error::Io {
-        path: p.to_path_buf(),
-        source,
-    };
-    // Devices, pipes and the like (/dev/stdout) are written directly.
-    if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(p)
-            .map_err(io)?;
-        return Ok((
-            Box::new(std::io::BufWriter::with_capacity(1 << 16, file)),
-            None,
-        ));
-    }
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let tmp = p.with_file_name(format!(".{name}.partner-roles-{}.tmp", std::process::id()));
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let pending = Pending {
-        tmp,
-        target: p.to_path_buf(),
-        done: false,
-    };
+    let (file, pending) = crate::files::create_output(p, inputs)?;
     Ok((
         Box::new(std::io::BufWriter::with_capacity(1 << 16, file)),
-        Some(pending),
+        pending,
     ))
 }
 

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::{Outcome, RosterOpt, open_input_with_progress, open_output};
 use crate::error::Error;
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline;
 use crate::report::{ReportBuilder, render_html, render_markdown, report_date};
 
 #[derive(Debug, Args)]
@@ -56,17 +56,14 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     let input = open_input_with_progress(&args.input.roster, args.quiet)?;
     let source = args.input.roster.display().to_string();
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);
-    let options = RunOptions {
-        delimiter: args.input.delimiter,
-        workers: args.input.threads.map_or(0, usize::from),
-    };
+    let options = args.input.run_options();
     let summary = pipeline::run(&rules, input, &source, options, &mut builder)?;
     let report = builder.finish();
     let text = match format {
         ReportFormat::Html => render_html(&report)?,
         ReportFormat::Markdown => render_markdown(&report)?,
     };
-    let (mut out, pending) = open_output(args.output.as_deref(), Some(&args.input.roster))?;
+    let (mut out, pending) = open_output(args.output.as_deref(), &args.input.inputs())?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::Output(e.to_string()))?;

@@ -18,9 +18,10 @@ pub fn near_misses(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Vec<N
     }
     let classified = eval.status == Status::Classified;
     let held: &[RoleId] = if classified { &eval.chosen } else { &[] };
+    let certain = certain_roles(eval);
     candidate_order(rules, eval, record.declared_roles)
         .into_iter()
-        .filter(|r| !held.contains(r))
+        .filter(|r| !certain.contains(r))
         .filter(|&r| eval.roles[r].state != Tri::True || !classified)
         .map(|r| near_miss(rules, &record.facts, r, held))
         .collect()
@@ -427,6 +428,12 @@ fn decide(
     } else {
         Status::Ambiguous
     };
+    // The tied roles: those in a conflicting pair. A chosen role compatible with every other
+    // is held whichever way the tie is decided.
+    let tied = chosen
+        .iter()
+        .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
+        .count();
     let known = facts.known_mask();
     let share =
         |needed: u64| (needed & known).count_ones() as f64 / needed.count_ones().max(1) as f64;
@@ -438,7 +445,7 @@ fn decide(
                 .collect();
             let needed = needed_facts(rules, &trace, &roles, &chosen, known);
             let ties = if status == Status::Ambiguous {
-                chosen.len() as f64
+                tied as f64
             } else {
                 1.0
             };
@@ -524,6 +531,21 @@ pub(crate) enum DeclaredStanding {
     NotShown,
 }
 
+/// The roles held whichever way the decision goes: the held roles when classified; when
+/// ambiguous, the chosen roles in no conflicting pair (compatible with every other).
+pub(crate) fn certain_roles(eval: &Evaluation) -> Vec<RoleId> {
+    match eval.status {
+        Status::Classified => eval.chosen.clone(),
+        Status::Ambiguous => eval
+            .chosen
+            .iter()
+            .copied()
+            .filter(|&r| !eval.conflicts.iter().any(|&(a, b)| a == r || b == r))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// How declared role `d` stands against `eval` (with `declared`, the mask of every declared
 /// role).
 pub(crate) fn declared_standing(
@@ -533,7 +555,7 @@ pub(crate) fn declared_standing(
     d: RoleId,
 ) -> DeclaredStanding {
     let classified = eval.status == Status::Classified;
-    if classified && eval.chosen.contains(&d) {
+    if certain_roles(eval).contains(&d) {
         return DeclaredStanding::Held;
     }
     if classified && let Some(&h) = eval.chosen.iter().find(|&&h| rules.refines[h][d]) {

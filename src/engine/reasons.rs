@@ -3,8 +3,8 @@
 //! author who changes the YAML changes the explanation with it.
 
 use super::{
-    DeclaredStanding, Evaluation, Status, Tri, candidate_order, declared_standing, undeclared_held,
-    unknown_reads,
+    DeclaredStanding, Evaluation, Status, Tri, candidate_order, certain_roles, declared_standing,
+    undeclared_held, unknown_reads,
 };
 use crate::facts::Record;
 use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
@@ -46,9 +46,11 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
             }
         }
         Status::Ambiguous => {
+            let certain = certain_roles(eval);
             let ids: Vec<&str> = eval
                 .chosen
                 .iter()
+                .filter(|r| !certain.contains(r))
                 .map(|&r| rules.roles[r].id.as_str())
                 .collect();
             let pairs: Vec<String> = eval
@@ -66,6 +68,16 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                     "Fits {}: {}.",
                     rules.roles[r].id,
                     held(rules, record, eval, r)
+                ));
+            }
+            let certain: Vec<&str> = certain_roles(eval)
+                .into_iter()
+                .map(|r| rules.roles[r].id.as_str())
+                .collect();
+            if !certain.is_empty() {
+                out.push(format!(
+                    "Either way it holds {}, which can be held with each of the others.",
+                    join_or(&certain, "and")
                 ));
             }
             out.push(tell_apart(rules, record, eval));
@@ -117,9 +129,10 @@ fn profile(rules: &RuleSet, eval: &Evaluation) -> String {
 fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation) -> String {
     let known = record.facts.known_mask();
     let reads = eval
-        .chosen
+        .conflicts
         .iter()
-        .fold(0u64, |acc, &r| acc | rules.rules[eval.roles[r].rule].reads)
+        .flat_map(|&(a, b)| [a, b])
+        .fold(0u64, |acc, r| acc | rules.rules[eval.roles[r].rule].reads)
         & !known;
     if reads == 0 {
         "Every fact these roles read is known; a person must decide which one describes the partner.".into()
@@ -282,9 +295,14 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
     let held: Vec<&str> = eval.chosen.iter().map(|&r| id(r)).collect();
     let held = join_or(&held, "and");
     let mut agreed = Vec::new();
+    let mut covered = 0;
+    let certain = certain_roles(eval);
+    let before = out.len();
     for d in roles_in(declared) {
         match declared_standing(rules, eval, declared, d) {
-            DeclaredStanding::Held => agreed.push(id(d)),
+            // Held, or refined by another declared role that is held (named through that one).
+            DeclaredStanding::Held if certain.contains(&d) => agreed.push(id(d)),
+            DeclaredStanding::Held => covered += 1,
             DeclaredStanding::RefinedBy(h) => out.push(format!(
                 "Less specific than the evidence: declared {text:?} ({}), and it holds {}, which refines {}: {} {} is {} {} that meets more conditions.",
                 id(d),
@@ -311,10 +329,12 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
                 id(d),
                 join_or(
                     &eval
-                        .chosen
+                        .conflicts
                         .iter()
-                        .filter(|&&r| r != d)
-                        .map(|&r| id(r))
+                        .filter_map(|&(a, b)| {
+                            (a == d).then_some(b).or((b == d).then_some(a))
+                        })
+                        .map(id)
                         .collect::<Vec<_>>(),
                     "and"
                 )
@@ -329,13 +349,23 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
         .into_iter()
         .map(id)
         .collect();
-    let all_agree = agreed.len() == roles_in(declared).count();
-    if !agreed.is_empty() && !all_agree {
-        out.push(format!(
-            "Of the roles declared in {text:?}, {} {} held.",
-            join_or(&agreed, "and"),
-            if agreed.len() == 1 { "is" } else { "are" }
-        ));
+    let all_agree = agreed.len() + covered == roles_in(declared).count();
+    if out.len() > before || !all_agree {
+        // Some declared role is refined, ruled out or not shown: say what does hold, and what
+        // else the partner holds, each in its own sentence.
+        if !agreed.is_empty() {
+            out.push(format!(
+                "Of the roles declared in {text:?}, {} {} held.",
+                join_or(&agreed, "and"),
+                if agreed.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        if !extra.is_empty() {
+            out.push(format!(
+                "The partner also holds {}, which the roster does not list.",
+                join_or(&extra, "and")
+            ));
+        }
     } else if !agreed.is_empty() {
         out.push(if extra.is_empty() {
             format!(

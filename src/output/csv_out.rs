@@ -77,21 +77,37 @@ impl<'w> CsvWriter<'w> {
 }
 
 /// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return.
+/// a tab or a carriage return, also after leading spaces or line breaks.
 pub fn looks_like_formula(text: &str) -> bool {
-    matches!(
-        text.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
+    let bytes = text.as_bytes();
+    if matches!(bytes.first(), Some(b'\t' | b'\r')) {
+        return true;
+    }
+    let start = bytes
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        .unwrap_or(bytes.len());
+    matches!(bytes.get(start), Some(b'=' | b'+' | b'-' | b'@'))
 }
+
+/// The first bytes of a cell that send a row down the careful path of the CSV writer (a formula
+/// may start with them).
+pub(crate) const FORMULA_STARTS: &[u8] = b"=+-@\t\r \n";
 
 /// Appends `text` as one CSV field, quoted when it holds a comma, a quote or a line break. Unless
 /// `raw`, a field a spreadsheet would run as a formula gets a leading `'`, so opening the file
-/// shows the text instead of running it.
+/// shows the text instead of running it, and control and bidirectional characters are written
+/// as visible escapes (`\u{1b}`).
 pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
-    if !raw && looks_like_formula(text) {
-        let guarded = format!("'{text}");
-        return field(out, &guarded, true);
+    if !raw {
+        let shown = super::visible(text);
+        if looks_like_formula(&shown) {
+            let guarded = format!("'{shown}");
+            return field(out, &guarded, true);
+        }
+        if let std::borrow::Cow::Owned(shown) = shown {
+            return field(out, &shown, true);
+        }
     }
     let bytes = text.as_bytes();
     if !needs_quotes(bytes) {
@@ -159,11 +175,18 @@ impl RecordWriter for CsvWriter<'_> {
         }
         result.extend(RESULT_COLUMNS);
         for name in result {
-            if taken.iter().any(|t| t == name) {
-                names.push(format!("result_{name}"));
-            } else {
-                names.push(name.to_string());
+            // `result_<name>` when the roster has the name, with a number when it has that too.
+            let mut candidate = name.to_string();
+            let mut n = 1;
+            while taken.iter().any(|t| *t == normalize_token(&candidate)) {
+                candidate = if n == 1 {
+                    format!("result_{name}")
+                } else {
+                    format!("result_{name}_{n}")
+                };
+                n += 1;
             }
+            names.push(candidate);
         }
         for (i, name) in names.iter().enumerate() {
             if i > 0 {
@@ -216,7 +239,7 @@ impl RowRenderer for CsvRows {
         let plain = row.len() == self.width && row.simple();
         let whole = row
             .joined(b',')
-            .filter(|_| plain && (self.raw || !row.any_cell_starts_with(b"=+-@\t\r")));
+            .filter(|_| plain && (self.raw || !row.any_cell_starts_with(FORMULA_STARTS)));
         if let Some(text) = whole {
             buf.extend_from_slice(text.as_bytes());
         } else if plain {

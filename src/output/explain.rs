@@ -336,7 +336,9 @@ pub fn near_miss_lines(rules: &RuleSet, facts: &Facts, misses: &[NearMiss]) -> V
     for miss in misses {
         let id = &rules.roles[miss.role].id;
         if miss.ways.is_empty() {
-            out.push(format!("{id}: no change of one or two facts makes it one"));
+            out.push(format!(
+                "{id}: no single edit of one or two facts (setting a value, adding or removing one) makes it one"
+            ));
             continue;
         }
         let ways: Vec<String> = miss

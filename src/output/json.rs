@@ -24,9 +24,22 @@ pub struct JsonWriter<'w> {
     buf: Vec<u8>,
 }
 
+/// The key of cell `i` (0-based) of a row longer than its header: `cell_N`, with `_` added
+/// until no header has the name.
+fn extra_cell_key(i: usize, names: &[String]) -> String {
+    let mut key = format!("cell_{}", i + 1);
+    while names.contains(&key) {
+        key.push('_');
+    }
+    key
+}
+
 /// Renders records as JSON lines; one per thread.
 struct JsonRows {
     extra: Vec<(usize, String)>,
+    /// The header's width and names, for cells past it.
+    width: usize,
+    names: Vec<String>,
     memo: rustc_hash::FxHashMap<u64, Rendered>,
 }
 
@@ -175,6 +188,15 @@ impl RowRenderer for JsonRows {
             buf.push(b':');
             string(buf, row.cell(*i).unwrap_or(""));
         }
+        // Cells past the header's width, as `cell_N`.
+        for i in self.width..row.len() {
+            if !self.extra.is_empty() || i > self.width {
+                buf.push(b',');
+            }
+            string(buf, &extra_cell_key(i, &self.names));
+            buf.push(b':');
+            string(buf, row.cell(i).unwrap_or(""));
+        }
         buf.extend_from_slice(b"}}\n");
     }
 }
@@ -201,6 +223,8 @@ impl<'w> JsonWriter<'w> {
             count: 0,
             rows: JsonRows {
                 extra: Vec::new(),
+                width: 0,
+                names: Vec::new(),
                 memo: rustc_hash::FxHashMap::default(),
             },
             buf: Vec::with_capacity(1 << 16),
@@ -217,14 +241,22 @@ struct Out<'a, 'r> {
 
 struct Extra<'a> {
     columns: &'a [(usize, String)],
+    width: usize,
+    names: &'a [String],
     row: &'a Row,
 }
 
 impl Serialize for Extra<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.columns.len()))?;
+        let mut map = s.serialize_map(None)?;
         for (i, name) in self.columns {
             map.serialize_entry(name, self.row.cell(*i).unwrap_or(""))?;
+        }
+        for i in self.width..self.row.len() {
+            map.serialize_entry(
+                &extra_cell_key(i, self.names),
+                self.row.cell(i).unwrap_or(""),
+            )?;
         }
         map.end()
     }
@@ -239,6 +271,8 @@ impl RecordWriter for JsonWriter<'_> {
             .filter(|(_, u)| u.is_none())
             .map(|(i, _)| (i, header.names[i].clone()))
             .collect();
+        self.rows.width = header.names.len();
+        self.rows.names = header.names.clone();
         if !self.lines {
             self.out.write_all(b"[")?;
         }
@@ -258,6 +292,8 @@ impl RecordWriter for JsonWriter<'_> {
             record,
             extra: Extra {
                 columns: &self.rows.extra,
+                width: self.rows.width,
+                names: &self.rows.names,
                 row,
             },
         };
@@ -288,6 +324,8 @@ impl RecordWriter for JsonWriter<'_> {
         self.lines.then(|| {
             Box::new(JsonRows {
                 extra: self.rows.extra.clone(),
+                width: self.rows.width,
+                names: self.rows.names.clone(),
                 memo: rustc_hash::FxHashMap::default(),
             }) as Box<dyn RowRenderer>
         })

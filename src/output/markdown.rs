@@ -19,12 +19,17 @@ impl<'w> MarkdownWriter<'w> {
         MarkdownWriter { out, raw }
     }
 
-    /// A roster text as a table cell: escaped, and guarded against formulas unless raw.
+    /// A roster text as a table cell: escaped (control and bidirectional characters shown as
+    /// escapes), and guarded against formulas unless raw.
     fn cell(&self, text: &str) -> String {
-        if !self.raw && super::csv_out::looks_like_formula(text) {
-            escape(&format!("'{text}"))
+        if self.raw {
+            return escape(text);
+        }
+        let shown = super::visible(text);
+        if super::csv_out::looks_like_formula(&shown) {
+            escape(&format!("'{shown}"))
         } else {
-            escape(text)
+            escape(&shown)
         }
     }
 }
@@ -64,7 +69,7 @@ impl RecordWriter for MarkdownWriter<'_> {
     }
 
     fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
-        let reasons: Vec<String> = r.reasons().map(escape).collect();
+        let reasons: Vec<String> = r.reasons().map(|s| self.cell(s)).collect();
         writeln!(
             self.out,
             "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",

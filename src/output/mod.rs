@@ -8,6 +8,7 @@ mod csv_out;
 mod explain;
 mod json;
 mod markdown;
+mod sanitize;
 mod table;
 
 use std::io::Write;
@@ -21,6 +22,7 @@ pub use csv_out::CsvWriter;
 pub use explain::{Explanation, near_miss_lines};
 pub use json::JsonWriter;
 pub use markdown::{MarkdownWriter, escape as markdown_escape};
+pub use sanitize::{is_hostile, visible};
 pub use table::TableWriter;
 
 /// The formats of `classify`.

@@ -59,7 +59,7 @@ impl RecordWriter for TableWriter<'_> {
     }
 
     fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
-        self.builder.push_record([
+        let cells = [
             r.partner_id.clone(),
             r.partner_name.clone().unwrap_or_default(),
             r.status.as_str().to_string(),
@@ -74,7 +74,10 @@ impl RecordWriter for TableWriter<'_> {
             }
             .to_string(),
             why(r),
-        ]);
+        ];
+        // Roster text reaches a terminal: control and bidirectional characters as escapes.
+        self.builder
+            .push_record(cells.map(|cell| super::visible(&cell).into_owned()));
         Ok(())
     }
 

@@ -144,8 +144,8 @@ pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> {
 pub(crate) struct DeclaredCell {
     /// The roles named, as a mask (bit `r` for role `r`).
     pub roles: u64,
-    /// Whether the umbrella term is named.
-    pub umbrella: bool,
+    /// The part that names the umbrella term, if one does.
+    pub umbrella: Option<String>,
     /// Parts that name nothing known, as written.
     pub unknown: Vec<String>,
 }
@@ -332,19 +332,44 @@ impl RuleSet {
         let mut cell = DeclaredCell::default();
         let add = |cell: &mut DeclaredCell, part: &str| match self.declared(part) {
             Some(Declared::Role(r)) => cell.roles |= 1u64 << r,
-            Some(Declared::Umbrella) => cell.umbrella = true,
+            Some(Declared::Umbrella) => cell.umbrella = Some(part.to_string()),
             None => cell.unknown.push(part.to_string()),
         };
         if self.declared(text).is_some() || self.declared_separators.is_empty() {
             add(&mut cell, text);
             return cell;
         }
-        let mut parts = vec![text];
-        for sep in &self.declared_separators {
-            parts = parts.iter().flat_map(|p| p.split(sep.as_str())).collect();
+        // The parts between separators, as byte ranges of `text`.
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        let mut at = 0;
+        while at < text.len() {
+            match self
+                .declared_separators
+                .iter()
+                .find(|sep| text[at..].starts_with(sep.as_str()))
+            {
+                Some(sep) => {
+                    parts.push((start, at));
+                    at += sep.len();
+                    start = at;
+                }
+                None => at += text[at..].chars().next().map_or(1, char::len_utf8),
+            }
         }
-        for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-            add(&mut cell, part);
+        parts.push((start, text.len()));
+        // Longest names first: a role name may hold a separator ("Sales & Service Partner").
+        let mut i = 0;
+        while i < parts.len() {
+            let joined = (i + 1..parts.len())
+                .rev()
+                .find(|&j| self.declared(&text[parts[i].0..parts[j].1]).is_some());
+            let j = joined.unwrap_or(i);
+            let part = text[parts[i].0..parts[j].1].trim();
+            if !part.is_empty() {
+                add(&mut cell, part);
+            }
+            i = j + 1;
         }
         cell
     }

@@ -111,7 +111,11 @@ fn each_finding_can_fail_the_run() {
     assert_eq!(run("mismatch,incomplete"), Some(1));
     assert_eq!(run("undeclared"), Some(0));
     assert_eq!(run("agree"), Some(1));
-    assert_eq!(run("incomplete,never"), Some(0), "never wins");
+    assert_eq!(
+        run("incomplete,never"),
+        Some(2),
+        "never with findings is a usage error, not a silent off switch"
+    );
     let out = bin()
         .args(["audit", "-", "--all", "--format", "jsonl"])
         .write_stdin(roster)

@@ -58,10 +58,26 @@ fn csv_spectrum_yields_every_record() {
         )
         .expect("valid json");
         // A file holding one record is stored as a bare object.
-        let want = expected.as_array().map_or(1, Vec::len);
+        let want: Vec<serde_json::Value> = match expected {
+            serde_json::Value::Array(items) => items,
+            one => vec![one],
+        };
         let records = classify_jsonl(&csv);
-        assert_eq!(records.len(), want, "{stem}: records out = records in");
-        for rec in &records {
+        assert_eq!(
+            records.len(),
+            want.len(),
+            "{stem}: records out = records in"
+        );
+        for (rec, cells) in records.iter().zip(&want) {
+            // No column is one the vocabulary knows, so every cell is carried under `extra`,
+            // by header: the values must be the suite's, cell by cell. One cell of the suite's
+            // JSON disagrees with its own CSV (the phone number of location_coordinates): that
+            // cell is compared with the CSV's text instead.
+            let mut cells = cells.clone();
+            if stem == "location_coordinates" {
+                cells["Contact Phone Number"] = "2095257564".into();
+            }
+            assert_eq!(rec["extra"], cells, "{stem}: cell values");
             let line = rec["line"].as_u64().expect("line");
             assert_eq!(
                 rec["partner_id"],

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use partner_roles::output::{Format, writer_for};
+use partner_roles::output::Format;
 use partner_roles::pipeline;
 use partner_roles::rules::RuleSet;
 use predicates::str::contains;
@@ -62,11 +62,22 @@ fn malformed_rosters_give_a_result_or_an_error_record_per_row() {
         s(&[(2, "classified", "reseller"), (4, "classified", "reseller")]),
         "a quoted line break stays in its cell and line numbers stay physical"
     );
+    // The stray quote costs its own row only: the row after it is read.
     let unterminated = classify_jsonl(&fixture("bad/unterminated-quote.csv"));
-    assert_eq!(unterminated.len(), 2);
+    assert_eq!(unterminated.len(), 3);
     assert_eq!(unterminated[1]["status"], "error");
+    assert_eq!(
+        unterminated[1]["partner_id"], "U2",
+        "the id is read from the line"
+    );
     let reason = unterminated[1]["reasons"][0].as_str().expect("reason");
-    assert!(reason.contains("line 3: a quoted cell opened in this row is never closed, so the rest of the file (to line 4) was read into it"), "{reason}");
+    assert!(
+        reason.contains("line 3, column 7 (notes): a quoted cell opens here and is still open on line 4, which reads like a row of its own"),
+        "{reason}"
+    );
+    assert!(reason.contains("reading resumes on line 4"), "{reason}");
+    assert_eq!(unterminated[2]["partner_id"], "U3");
+    assert_eq!(unterminated[2]["status"], "classified");
     let duplicate = classify_jsonl(&fixture("bad/duplicate-headers.csv"));
     assert!(
         duplicate[0]["warnings"][0]
@@ -239,7 +250,7 @@ fn output_files_are_replaced_whole_and_never_the_roster() {
         .arg(&roster)
         .assert()
         .code(2)
-        .stderr(contains("is the roster being read"));
+        .stderr(contains("an input of this run"));
     assert_eq!(
         std::fs::read(&roster).expect("read"),
         std::fs::read(fixture("small-roster.csv")).expect("read"),
@@ -310,31 +321,128 @@ fn builtin() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().expect("built-in"))
 }
 
+/// Runs `bytes` through the pipeline with raw CSV output and reads that output back with the
+/// csv crate: (the input columns of each record, its status, its warnings, its first reason).
+fn through_csv(bytes: &[u8]) -> Vec<(Vec<String>, String, String, String)> {
+    let mut out = Vec::new();
+    {
+        let mut writer = partner_roles::output::writer_with(Format::Csv, Box::new(&mut out), true);
+        let options = pipeline::RunOptions {
+            delimiter: Some(b','),
+            ..Default::default()
+        };
+        pipeline::run(builtin(), bytes, "prop", options, writer.as_mut())
+            .expect("a header row is there");
+    }
+    let mut reader = csv::ReaderBuilder::new().from_reader(&out[..]);
+    let header = reader.headers().expect("header").clone();
+    let width = header
+        .iter()
+        .position(|h| h == "status")
+        .expect("status column");
+    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let (warnings, reasons) = (col("warnings"), col("reasons"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("our CSV output is valid CSV");
+            (
+                r.iter().take(width).map(String::from).collect(),
+                r[width].to_string(),
+                r[warnings].to_string(),
+                r[reasons].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The records the csv crate reads from `bytes` (after the header), cells decoded lossily.
+fn csv_crate_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        records.push(
+            record
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect(),
+        );
+    }
+    records
+}
+
+/// Our records against the csv crate's, cell by cell: the input columns as read (short rows
+/// padded with empty cells), and cells past the header kept in the warnings.
+fn same_cells(
+    ours: &[(Vec<String>, String, String, String)],
+    theirs: &[Vec<String>],
+    width: usize,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "records out = the csv crate's records"
+    );
+    for ((cells, _, warnings, _), want) in ours.iter().zip(theirs) {
+        for (i, cell) in cells.iter().enumerate().take(width) {
+            prop_assert_eq!(cell, want.get(i).map_or("", String::as_str), "cell {}", i);
+        }
+        for extra in want.iter().skip(width) {
+            prop_assert!(
+                warnings.contains(&format!("{extra:?}")),
+                "extra cell {:?} kept in {:?}",
+                extra,
+                warnings
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// Arbitrary bytes as a roster: never a panic, and one output record per record the CSV
-    /// parser sees after the header.
+    /// Arbitrary bytes as a roster: never a panic, one output record per record, and, whenever
+    /// no quote is left open (then the row is an error record and reading resumes on the next
+    /// line, where the csv crate would run on to the end), the same cells as the csv crate reads.
     #[test]
-    fn arbitrary_bytes_never_panic_and_lose_no_row(body in proptest::collection::vec(
+    fn arbitrary_bytes_read_as_the_csv_crate_reads_them(body in proptest::collection::vec(
         proptest::sample::select(vec![b'a', b'P', b'1', b',', b';', b'"', b'\n', b'\r', b' ', 0xff, 0xc3, b'=', b'|']), 0..400)) {
         let mut bytes = b"partner_id,transacts,earns,delivers\n".to_vec();
         bytes.extend_from_slice(&body);
-        let mut expected = 0usize;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[..]);
-        let mut record = csv::ByteRecord::new();
-        while let Ok(true) = reader.read_byte_record(&mut record) {
-            expected += 1;
+        let ours = through_csv(&bytes);
+        let theirs = csv_crate_records(&bytes);
+        let open_quote = ours.iter().any(|(_, status, _, reason)| status == "error" && reason.contains("a quoted cell opens here"));
+        if open_quote {
+            // Every physical line with content is in some record, so at least one record a
+            // line... and never more records than lines.
+            let lines = bytes.split(|&b| b == b'\n' || b == b'\r').filter(|l| !l.is_empty()).count();
+            prop_assert!(ours.len() < lines.max(1), "{} records from {} lines", ours.len(), lines);
+        } else {
+            same_cells(&ours, &theirs, 4)?;
         }
-        let mut out = Vec::new();
-        let summary = {
-            let mut writer = writer_for(Format::Jsonl, Box::new(&mut out));
-            let options = pipeline::RunOptions { delimiter: Some(b','), ..Default::default() };
-            pipeline::run(builtin(), &bytes[..], "prop", options, writer.as_mut()).expect("a header row is there")
-        };
-        prop_assert_eq!(summary.rows, summary.written);
-        prop_assert_eq!(summary.written, expected);
-        prop_assert_eq!(String::from_utf8(out).expect("utf-8 output").lines().count(), expected);
+    }
+
+    /// Well-formed CSV written by the csv crate (quoted cells with commas, quotes, line breaks,
+    /// CR, unicode; LF, CRLF or CR between records; ragged rows) reads back cell for cell.
+    #[test]
+    fn csv_written_by_the_csv_crate_reads_back_cell_for_cell(
+        rows in proptest::collection::vec(proptest::collection::vec("[a-c ,;\"é€=\\-]{0,6}(\n[a-c \"]{0,4}){0,2}", 1..6), 1..25),
+        terminator in proptest::sample::select(vec![csv::Terminator::CRLF, csv::Terminator::Any(b'\n'), csv::Terminator::Any(b'\r')]),
+    ) {
+        let mut writer = csv::WriterBuilder::new().flexible(true).terminator(terminator).from_writer(Vec::new());
+        writer.write_record(["partner_id", "name", "notes", "x"]).expect("header");
+        for row in &rows {
+            writer.write_record(row).expect("row");
+        }
+        let bytes = writer.into_inner().expect("flush");
+        let theirs = csv_crate_records(&bytes);
+        let ours = through_csv(&bytes);
+        same_cells(&ours, &theirs, 4)?;
     }
 }
 

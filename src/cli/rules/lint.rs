@@ -32,7 +32,7 @@ enum Deny {
 pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
     let report = lint(&rules);
-    print!("{}", report.render(&rules));
+    print!("{}", crate::output::visible(&report.render(&rules)));
     if let Some(path) = &args.witnesses {
         let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
         let mut out = csv::Writer::from_path(path).map_err(io)?;

@@ -84,7 +84,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
                     ),
                 });
             };
-            print!("{}", rules.describe_role(ri));
+            print!("{}", crate::output::visible(&rules.describe_role(ri)));
             Ok(Outcome::Success)
         }
         RulesCommand::Diff(args) => diff::run(args),
@@ -92,7 +92,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
         RulesCommand::Test(args) => test::run(args),
         RulesCommand::Schema => schema::run(),
         RulesCommand::List { rules } => {
-            print!("{}", rules.load()?.describe());
+            print!("{}", crate::output::visible(&rules.load()?.describe()));
             Ok(Outcome::Success)
         }
     }

@@ -87,7 +87,7 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Error> {
         });
     }
     let result = run_tests(&rules, &files);
-    print!("{}", result.render());
+    print!("{}", crate::output::visible(&result.render()));
     if args.coverage {
         print!("\n{}", result.render_coverage(&rules));
     }
