@@ -316,6 +316,11 @@ pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenI
 
 /// Most distinct cell texts remembered per column.
 const CELL_CACHE_LIMIT: usize = 2048;
+/// Longest cell text a cache remembers: caches are bounded in bytes too (2,048 texts of at most
+/// 256 bytes a column), and long cells rarely repeat.
+const CACHED_CELL_BYTES: usize = 256;
+/// Longest row pattern (declared role and fact cells) remembered: 4,096 of at most 1 KiB.
+const CACHED_PATTERN_BYTES: usize = 1024;
 
 /// Reads the records of one roster, remembering how each distinct cell text of each fact
 /// column was read (rosters repeat the same cells, such as `provisioning;implementation`), so
@@ -422,8 +427,11 @@ impl<'r> RecordReader<'r> {
             Fill::Cached(cache),
             record,
         );
-        // Remember the pattern, unless the row is odd (unreadable or ragged).
-        if row.problem.is_some() || row.len() != header.names.len() {
+        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long.
+        if row.problem.is_some()
+            || row.len() != header.names.len()
+            || cache.key.len() > CACHED_PATTERN_BYTES
+        {
             return;
         }
         if cache.patterns >= PATTERN_LIMIT {
@@ -603,7 +611,7 @@ fn fill(
                 record.declared_text = Some(std::mem::take(&mut declared_text));
                 let fresh;
                 let declared = match cache.as_deref_mut() {
-                    Some(cache) => {
+                    Some(cache) if text.len() <= CACHED_CELL_BYTES => {
                         if !cache.declared.contains_key(text)
                             && cache.declared.len() >= CELL_CACHE_LIMIT
                         {
@@ -614,7 +622,7 @@ fn fill(
                             .entry(text.into())
                             .or_insert_with(|| rules.declared_cell(text))
                     }
-                    None => {
+                    _ => {
                         fresh = rules.declared_cell(text);
                         &fresh
                     }
@@ -699,6 +707,9 @@ fn remember(
     text: &str,
     bits: Option<u64>,
 ) {
+    if text.len() > CACHED_CELL_BYTES {
+        return;
+    }
     if cache.len() >= CELL_CACHE_LIMIT {
         cache.clear();
     }
@@ -780,7 +791,23 @@ fn read_fact(
 
 #[cfg(test)]
 mod tests {
-    /// Sequential ids (the usual kind) must not share the 56 bits that are kept.
+    /// Two different ids that share a whole hash are not duplicates: the ids are compared.
+    #[test]
+    fn a_hash_collision_is_not_a_duplicate() {
+        let mut seen = super::SeenIds::default();
+        let hash = 0x1234_5678_9abc_def0;
+        assert!(!seen.check_hashed(hash, "first id"));
+        assert!(!seen.check_hashed(hash, "second id"));
+        assert!(seen.check_hashed(hash, "first id"));
+        assert!(seen.check_hashed(hash, "second id"));
+        // Long ids (over 254 bytes) are kept with a longer length field.
+        let long = "L".repeat(300);
+        assert!(!seen.check_hashed(hash, &long));
+        assert!(seen.check_hashed(hash, &long));
+        assert!(!seen.check_hashed(hash, &"L".repeat(299)));
+    }
+
+    /// Sequential ids (the usual kind) are never taken for one another.
     #[test]
     fn sequential_ids_are_all_distinct() {
         let mut seen = super::SeenIds::default();

@@ -194,6 +194,36 @@ fn default_permissions() -> Option<std::fs::Permissions> {
     None
 }
 
+/// Reads the text of `path`, at most `cap` bytes of it from any kind of file (a FIFO,
+/// `/dev/zero` or standard input as much as a regular file): a larger one is refused, naming
+/// the cap.
+pub fn read_text(path: &Path, cap: u64, what: &str) -> Result<String, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::Usage {
+            message: format!(
+                "{}: more than {} MiB is far too large for {what}; refusing it",
+                path.display(),
+                cap >> 20
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| Error::Usage {
+        message: format!(
+            "{}: {what} must be UTF-8 text (byte {} is not); save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
 /// Writes `bytes` to `path` whole (under a temporary name, then renamed into place). Refuses a
 /// `path` that is a symbolic link, so a link planted in an export folder is never followed.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -170,6 +170,9 @@ const BATCH: usize = 512;
 /// Batches that exist in a run: the reader waits for one to come back before reading more, so
 /// this bounds the memory of a run whatever the size of the roster.
 const BATCHES: usize = 8;
+/// Bytes of row text after which a batch is handed on before it has [`BATCH`] rows, so that
+/// batches of long rows stay small too.
+const BATCH_BYTES: usize = 1 << 20;
 
 /// A batch of rows and its place in the input.
 struct Batch {
@@ -332,8 +335,9 @@ fn read_batches(
         // A closed channel means the consumer stopped (an error): stop too.
         let Ok(mut rows) = free_rx.recv() else { return };
         let mut n = 0;
+        let mut bytes = 0;
         let mut more = true;
-        while n < BATCH {
+        while n < BATCH && bytes < BATCH_BYTES {
             if n == rows.len() {
                 rows.push(Row::default());
             }
@@ -341,6 +345,7 @@ fn read_batches(
                 more = false;
                 break;
             }
+            bytes += rows[n].byte_len();
             n += 1;
         }
         rows.truncate(n);

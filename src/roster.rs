@@ -253,6 +253,11 @@ impl Row {
         self.text.get(start..end)
     }
 
+    /// The bytes of the row's cells.
+    pub fn byte_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// How many cells the row has.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -892,6 +897,8 @@ impl<R: Read> RosterReader<R> {
                 ))))
             }
             Scan::TooLong { first_line } => {
+                record.bytes.clear();
+                record.ends.clear();
                 match first_line {
                     Some(n) => self.input.start += n,
                     None => {

@@ -8,6 +8,7 @@ use crate::error::Error;
 /// Parses `text` (read from `file`) into `T`, turning syntax and type errors into an
 /// [`Error::RuleSyntax`] that points at the line and column.
 pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
+    check_shape(text, file)?;
     serde_yaml::from_str(text).map_err(|err| {
         let mut message = clean_message(&err.to_string());
         let (line, column) = match err.location() {
@@ -30,6 +31,76 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
             message,
         }
     })
+}
+
+/// Deepest nesting of collections a rule file may have (the built-in set uses under ten).
+const MAX_DEPTH: usize = 64;
+/// Largest a rule file may grow to once its aliases are expanded: bytes of scalars plus one a
+/// node.
+const MAX_EXPANDED: usize = 32 << 20;
+
+/// Checks, from the parser's events and before anything is built, that the document nests at
+/// most [`MAX_DEPTH`] levels and that its aliases do not expand it past [`MAX_EXPANDED`] (a
+/// megabyte string aliased thousands of times, or nested aliases). Syntax errors are left to
+/// the full parse, which reports them with their place.
+fn check_shape(text: &str, file: &str) -> Result<(), Error> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    let mut expanded = 0usize;
+    // Open collections: (anchor id, expanded size when it opened).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let fail = |mark: yaml_rust2::scanner::Marker, message: &str| Error::RuleSyntax {
+        file: file.to_string(),
+        line: mark.line(),
+        column: mark.col() + 1,
+        message: message.to_string(),
+    };
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, expanded));
+                expanded += 1;
+                if open.len() > MAX_DEPTH {
+                    return Err(fail(
+                        mark,
+                        &format!(
+                            "the document nests more than {MAX_DEPTH} levels deep; rule files need only a few levels"
+                        ),
+                    ));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, start)) = open.pop()
+                    && anchor > 0
+                {
+                    anchors.insert(anchor, expanded - start);
+                }
+            }
+            Event::Scalar(value, _, anchor, _) => {
+                let size = value.len() + 1;
+                expanded += size;
+                if anchor > 0 {
+                    anchors.insert(anchor, size);
+                }
+            }
+            Event::Alias(id) => expanded += anchors.get(&id).copied().unwrap_or(1),
+            _ => {}
+        }
+        if expanded > MAX_EXPANDED {
+            return Err(fail(
+                mark,
+                &format!(
+                    "aliases expand the document past {} MiB (a \"billion laughs\" document); write the rules out instead of repeating aliases",
+                    MAX_EXPANDED >> 20
+                ),
+            ));
+        }
+    }
 }
 
 /// The line of the `---` or `...` marker that ends the first document with content.

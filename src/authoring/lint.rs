@@ -593,7 +593,17 @@ pub fn lint(rules: &RuleSet) -> Report {
             });
         }
     }
-    for r in 0..nroles {
+    // A role whose conditions read facts the search cannot hold (the `not_checked` finding above)
+    // gets no claim at all: neither reachable nor not.
+    let checkable: Vec<bool> = (0..nroles)
+        .map(|r| {
+            rules.roles[r]
+                .rules
+                .iter()
+                .all(|&rule| fits(rules, &space, rule).is_some())
+        })
+        .collect();
+    for r in (0..nroles).filter(|&r| checkable[r]) {
         let mut reachable = false;
         let mut gave_up = false;
         let mut some_rule_fits = false;
@@ -660,8 +670,8 @@ pub fn lint(rules: &RuleSet) -> Report {
 
     // Overlaps: two roles that both fit while nothing that refines either fits, and that the
     // taxonomy does not let one partner hold together.
-    for a in 0..nroles {
-        for b in a + 1..nroles {
+    for a in (0..nroles).filter(|&a| checkable[a]) {
+        for b in (a + 1..nroles).filter(|&b| checkable[b]) {
             if rules.refines[a][b] || rules.refines[b][a] || rules.compatible[a][b] {
                 continue;
             }
@@ -707,7 +717,12 @@ pub fn lint(rules: &RuleSet) -> Report {
 
     // Accepted overlaps that no longer occur (the rules changed, or the pair became a
     // combination): the acceptance is stale.
-    for accept in rules.lint_accepts.iter().filter(|a| a.kind == "overlap") {
+    let checked = |id: &String| rules.role_by_id(id).is_some_and(|r| checkable[r]);
+    for accept in rules
+        .lint_accepts
+        .iter()
+        .filter(|a| a.kind == "overlap" && a.roles.iter().all(checked))
+    {
         let found = report
             .findings
             .iter()
@@ -729,7 +744,10 @@ pub fn lint(rules: &RuleSet) -> Report {
 
     // Combinations the taxonomy allows that no record can hold.
     for combination in &rules.combinations {
-        combination_reach(rules, &space, combination.roles, &mut report);
+        let (a, b) = combination.roles;
+        if checkable[a] && checkable[b] {
+            combination_reach(rules, &space, combination.roles, &mut report);
+        }
     }
 
     // Gaps: combinations of known facts that fit no role.

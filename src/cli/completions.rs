@@ -37,10 +37,27 @@ pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
             path: dir.to_path_buf(),
             source,
         })?;
-        clap_mangen::generate_to(Cli::command(), dir).map_err(|source| Error::Io {
+        // Each page whole, and never through a symbolic link already in the folder.
+        fn pages(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+                pages(sub, out)?;
+            }
+            let man = clap_mangen::Man::new(cmd);
+            let mut page = Vec::new();
+            man.render(&mut page)?;
+            out.push((man.get_filename(), page));
+            Ok(())
+        }
+        let mut command = Cli::command().disable_help_subcommand(true);
+        command.build();
+        let mut out = Vec::new();
+        pages(command, &mut out).map_err(|source| Error::Io {
             path: dir.to_path_buf(),
             source,
         })?;
+        for (name, page) in out {
+            crate::files::write_file(&dir.join(name), &page)?;
+        }
         return Ok(Outcome::Success);
     }
     let mut out = Vec::new();

@@ -274,6 +274,12 @@ pub fn main() -> ExitCode {
         }
     };
     VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
+    // Ctrl-C or SIGTERM during a run: remove the temporary file of an `-o` being written, then
+    // exit as a process killed by SIGINT does.
+    let _ = ctrlc::set_handler(|| {
+        crate::files::remove_temporaries();
+        std::process::exit(130);
+    });
     let started = std::time::Instant::now();
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),

@@ -776,6 +776,11 @@ impl<'r> Classifier<'r> {
                 );
                 let decided = Arc::new(decided(self.rules, record, &eval));
                 self.trace = eval.trace;
+                // A long declared cell is quoted in the reasons: such decisions are not kept, so
+                // the cache stays bounded in bytes (4,096 decisions with short texts).
+                if record.declared_text.as_ref().is_some_and(|t| t.len() > 256) {
+                    return decided;
+                }
                 if self.entries >= CACHE_LIMIT {
                     self.cache.clear();
                     self.entries = 0;

@@ -32,6 +32,8 @@ const RESULT_COLUMNS: [&str; 12] = [
 
 /// Most rendered decisions kept.
 const MEMO_LIMIT: usize = 4096;
+/// Most bytes of rendered decisions kept (decisions quoting long cells are large).
+const MEMO_BYTES: usize = 8 << 20;
 
 /// The rendered columns of one decision.
 struct Rendered {
@@ -58,6 +60,7 @@ struct CsvRows {
     add_id: bool,
     raw: bool,
     memo: FxHashMap<u64, Rendered>,
+    memo_bytes: usize,
 }
 
 impl<'w> CsvWriter<'w> {
@@ -70,6 +73,7 @@ impl<'w> CsvWriter<'w> {
                 add_id: false,
                 raw,
                 memo: FxHashMap::default(),
+                memo_bytes: 0,
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -219,6 +223,7 @@ impl RecordWriter for CsvWriter<'_> {
             add_id: self.rows.add_id,
             raw: self.rows.raw,
             memo: FxHashMap::default(),
+            memo_bytes: 0,
         }))
     }
 
@@ -265,14 +270,17 @@ impl RowRenderer for CsvRows {
             buf.push(b',');
             field(buf, &r.partner_id, self.raw);
         }
-        if self.memo.len() >= MEMO_LIMIT && !self.memo.contains_key(&r.decided.id) {
-            self.memo.clear();
+        if !self.memo.contains_key(&r.decided.id) {
+            let fresh = render(r, self.raw);
+            let size = fresh.head.len() + 2 * fresh.reasons.len() + fresh.tail.len();
+            if self.memo.len() >= MEMO_LIMIT || self.memo_bytes + size > MEMO_BYTES {
+                self.memo.clear();
+                self.memo_bytes = 0;
+            }
+            self.memo_bytes += size;
+            self.memo.insert(r.decided.id, fresh);
         }
-        let raw = self.raw;
-        let rendered = self
-            .memo
-            .entry(r.decided.id)
-            .or_insert_with(|| render(r, raw));
+        let rendered = &self.memo[&r.decided.id];
         buf.extend_from_slice(&rendered.head);
         if r.own_reasons.is_empty() {
             buf.extend_from_slice(&rendered.reasons_field);

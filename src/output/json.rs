@@ -41,6 +41,7 @@ struct JsonRows {
     width: usize,
     names: Vec<String>,
     memo: rustc_hash::FxHashMap<u64, Rendered>,
+    memo_bytes: usize,
 }
 
 /// The rendered fields of one decision, for JSON Lines.
@@ -57,6 +58,8 @@ struct Rendered {
 
 /// Most rendered decisions kept.
 const MEMO_LIMIT: usize = 4096;
+/// Most bytes of rendered decisions kept (decisions quoting long cells are large).
+const MEMO_BYTES: usize = 8 << 20;
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, text: &str) {
@@ -151,10 +154,14 @@ impl RowRenderer for JsonRows {
     /// One record as a JSON line, from the rendered decision and the record's own fields.
     fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
         if !self.memo.contains_key(&r.decided.id) {
-            if self.memo.len() >= MEMO_LIMIT {
+            let fresh = render(r);
+            let size = fresh.head.len() + fresh.middle.len() + fresh.finding.len();
+            if self.memo.len() >= MEMO_LIMIT || self.memo_bytes + size > MEMO_BYTES {
                 self.memo.clear();
+                self.memo_bytes = 0;
             }
-            self.memo.insert(r.decided.id, render(r));
+            self.memo_bytes += size;
+            self.memo.insert(r.decided.id, fresh);
         }
         let rendered = &self.memo[&r.decided.id];
         buf.extend_from_slice(b"{\"partner_id\":");
@@ -226,6 +233,7 @@ impl<'w> JsonWriter<'w> {
                 width: 0,
                 names: Vec::new(),
                 memo: rustc_hash::FxHashMap::default(),
+                memo_bytes: 0,
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -327,6 +335,7 @@ impl RecordWriter for JsonWriter<'_> {
                 width: self.rows.width,
                 names: self.rows.names.clone(),
                 memo: rustc_hash::FxHashMap::default(),
+                memo_bytes: 0,
             }) as Box<dyn RowRenderer>
         })
     }

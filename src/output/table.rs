@@ -11,11 +11,17 @@ use super::key_reason;
 use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
-/// Writes an aligned table when finished.
+/// Writes an aligned table when finished. It holds at most [`TABLE_ROWS`] rows (a table needs
+/// them all to size its columns); the rest are counted and the table says so.
 pub struct TableWriter<'w> {
     out: Box<dyn Write + 'w>,
     builder: Builder,
+    rows: usize,
+    left_out: usize,
 }
+
+/// Most records a table shows; use csv or jsonl for a whole large roster.
+pub const TABLE_ROWS: usize = 5000;
 
 impl<'w> TableWriter<'w> {
     /// A table writer over `out`.
@@ -23,6 +29,8 @@ impl<'w> TableWriter<'w> {
         TableWriter {
             out,
             builder: Builder::default(),
+            rows: 0,
+            left_out: 0,
         }
     }
 }
@@ -59,6 +67,11 @@ impl RecordWriter for TableWriter<'_> {
     }
 
     fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
+        if self.rows == TABLE_ROWS {
+            self.left_out += 1;
+            return Ok(());
+        }
+        self.rows += 1;
         let cells = [
             r.partner_id.clone(),
             r.partner_name.clone().unwrap_or_default(),
@@ -89,6 +102,13 @@ impl RecordWriter for TableWriter<'_> {
             .with(Modify::new(Columns::one(1)).with(Width::wrap(24)))
             .with(Modify::new(Columns::one(8)).with(Width::wrap(60).keep_words(true)));
         writeln!(self.out, "{table}")?;
+        if self.left_out > 0 {
+            writeln!(
+                self.out,
+                "{} more records are not shown: a table stops at {TABLE_ROWS} rows; use --format csv or jsonl for the whole roster (the summary counts every record)",
+                self.left_out
+            )?;
+        }
         self.out.flush()
     }
 }

@@ -51,6 +51,17 @@ pub fn export_builtin(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>
         )
         .collect();
     // Check every file first, so a refusal writes nothing.
+    if let Some((path, _)) = files
+        .iter()
+        .find(|(path, _)| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()))
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is a symbolic link; refusing to write through it (remove it, or export into another folder)",
+                path.display()
+            ),
+        });
+    }
     if let Some((path, _)) = files.iter().find(|(path, _)| path.exists() && !force) {
         return Err(Error::Usage {
             message: format!(
@@ -60,10 +71,7 @@ pub fn export_builtin(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>
         });
     }
     for (path, text) in files {
-        std::fs::write(&path, text).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        crate::files::write_file(&path, text.as_bytes())?;
         written.push(path);
     }
     Ok(written)

@@ -19,6 +19,8 @@ use crate::yaml;
 const MAX_VALUES: usize = 64;
 /// Most facts a rule set may define: each is one bit of a `u64` read-mask.
 const MAX_FACTS: usize = 64;
+/// Longest chain of rules extending rules (the built-in set uses one link).
+const MAX_EXTENDS: usize = 16;
 /// Most roles a rule set may define: each is one bit of a `u64` role mask.
 const MAX_ROLES: usize = 64;
 /// Deepest nesting of conditions accepted.
@@ -686,6 +688,35 @@ fn compile_rule(
             file,
             format!("{at}.extends"),
             format!("rule `{}` extends itself through a cycle of rules", def.id),
+        ));
+        return None;
+    }
+    // How many rules down a chain of `extends` this one is (the walk stops past the limit, so a
+    // cycle is left to the check below).
+    let mut depth = 0;
+    let mut walked = vec![i];
+    let mut base = def.extends.as_deref();
+    while let Some(&b) = base.and_then(|b| by_id.get(b)) {
+        if walked.contains(&b) {
+            // A cycle: the check below names it.
+            depth = 0;
+            break;
+        }
+        walked.push(b);
+        depth += 1;
+        if depth > MAX_EXTENDS {
+            break;
+        }
+        base = defs[b].2.extends.as_deref();
+    }
+    if depth > MAX_EXTENDS {
+        problems.push(problem(
+            file,
+            format!("{at}.extends"),
+            format!(
+                "rule `{}` is more than {MAX_EXTENDS} rules down a chain of `extends`; extend a rule that extends few others",
+                def.id
+            ),
         ));
         return None;
     }

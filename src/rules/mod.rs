@@ -244,27 +244,25 @@ impl RuleSet {
             source,
         };
         let mut files = Vec::new();
-        let read = |file: &Path| -> Result<String, Error> {
-            let size = std::fs::metadata(file)
-                .map_err(|source| Error::Io {
-                    path: file.to_path_buf(),
-                    source,
-                })?
-                .len();
-            if size > MAX_RULE_FILE {
+        // At most the cap from each file, whatever kind of file it is, and from all together.
+        let mut total = 0u64;
+        let mut read = |file: &Path| -> Result<String, Error> {
+            let text = crate::files::read_text(
+                file,
+                MAX_RULE_FILE,
+                "a rule file (the built-in set is under 60 KiB)",
+            )?;
+            total += text.len() as u64;
+            if total > MAX_RULE_FILE * 2 {
                 return Err(Error::Usage {
                     message: format!(
-                        "{}: {} MiB is far too large for a rule file (the built-in set is under 60 KiB); refusing files over {} MiB",
-                        file.display(),
-                        size >> 20,
-                        MAX_RULE_FILE >> 20
+                        "{}: the rule files of the folder hold more than {} MiB together; refusing them",
+                        path.display(),
+                        (MAX_RULE_FILE * 2) >> 20
                     ),
                 });
             }
-            std::fs::read_to_string(file).map_err(|source| Error::Io {
-                path: file.to_path_buf(),
-                source,
-            })
+            Ok(text)
         };
         if path.is_dir() {
             let mut names: Vec<_> = std::fs::read_dir(path)

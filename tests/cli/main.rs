@@ -1,6 +1,7 @@
 //! One integration test binary driving the real `partner-roles` binary (and, for the
 //! properties, the library). Modules by subject; cases come from files under `fixtures/`.
 
+mod adversarial;
 mod audit;
 mod authoring;
 mod browser;

@@ -71,10 +71,7 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Error> {
         }
     };
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = crate::files::read_text(&path, 8 << 20, "a rule test file")?;
         sources.push((path.display().to_string(), text));
     }
     let mut files: Vec<(String, TestFile)> = Vec::new();
