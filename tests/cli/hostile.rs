@@ -109,9 +109,33 @@ fn a_ten_megabyte_cell_and_ten_thousand_columns() {
     let big = dir.path().join("big-cell.csv");
     let cell = "x".repeat(10 << 20);
     std::fs::write(&big, format!("partner_id,notes,transacts,earns\nP1,\"{cell}\",partner,margin\nP2,short,vendor,commission\n")).expect("write");
+    // Over the default limit of one record: an error record, and the next row is read.
     let got = classify_jsonl(&big);
     assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["status"], "error");
+    assert!(
+        got[0]["reasons"][0]
+            .to_string()
+            .contains("longer than 1048576 bytes")
+    );
     assert_eq!(got[1]["line"], 3);
+    // With the limit raised, the cell is read and carried through.
+    let out = bin()
+        .args([
+            "classify",
+            "-q",
+            "-f",
+            "jsonl",
+            "--max-record-bytes",
+            "20000000",
+        ])
+        .arg(&big)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let first: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("a record")).expect("json");
+    assert_eq!(first["status"], "classified");
     let wide = dir.path().join("wide.csv");
     let header: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
     let row: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
