@@ -528,7 +528,7 @@ fn witness(rules: &RuleSet, space: &Space, states: &[usize]) -> Witness {
 
 fn fits<'a>(rules: &RuleSet, space: &'a Space, rule: usize) -> Option<Group<'a>> {
     let mut constraints = Vec::new();
-    for c in &rules.rules[rule].conjuncts {
+    for c in &rules.rules[rule].defining {
         let (d, sets) = space.conditions.get(c)?;
         constraints.push((*d, &sets[Tri::True as usize]));
     }
@@ -538,7 +538,7 @@ fn fits<'a>(rules: &RuleSet, space: &'a Space, rule: usize) -> Option<Group<'a>>
 /// "This rule does not fit": one of its conditions is false or unknown.
 fn not_fits<'a>(rules: &RuleSet, space: &'a Space, rule: usize) -> Option<Group<'a>> {
     rules.rules[rule]
-        .conjuncts
+        .defining
         .iter()
         .map(|c| {
             space
@@ -923,7 +923,7 @@ fn dead(rules: &RuleSet, message: String) -> Finding {
 /// Why a rule cannot fit: the dimension whose conditions leave no state, and those conditions.
 fn contradiction(rules: &RuleSet, space: &Space, rule: usize) -> String {
     let mut per_dim: HashMap<usize, (Bits, Vec<NodeId>)> = HashMap::new();
-    for c in &rules.rules[rule].conjuncts {
+    for c in &rules.rules[rule].defining {
         let Some((d, sets)) = space.conditions.get(c) else {
             continue;
         };
@@ -958,7 +958,7 @@ fn count_gaps(rules: &RuleSet, space: &Space) -> Option<(u128, u128)> {
             if subset & (1 << ri) == 0 {
                 continue;
             }
-            for c in &rule.conjuncts {
+            for c in &rule.defining {
                 let (d, sets) = space.conditions.get(c)?;
                 bits_and(&mut dims[*d], &sets[Tri::True as usize]);
             }

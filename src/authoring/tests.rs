@@ -51,6 +51,9 @@ pub struct Expect {
     /// Texts the reasons must contain (each in some reason).
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// Texts no reason may contain.
+    #[serde(default)]
+    pub absent: Vec<String>,
 }
 
 /// One rule test.
@@ -65,6 +68,9 @@ pub struct Case {
     /// The declared role text.
     #[serde(default)]
     pub declared: Option<String>,
+    /// The glossary words that decide the case, for the reader.
+    #[serde(default)]
+    pub why: Option<String>,
     /// The expected outcome.
     pub expect: Expect,
 }
@@ -222,6 +228,11 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
     for text in &case.expect.reasons {
         if !got.reasons().any(|r| r.contains(text.as_str())) {
             failures.push(format!("no reason contains {text:?}"));
+        }
+    }
+    for text in &case.expect.absent {
+        if let Some(r) = got.reasons().find(|r| r.contains(text.as_str())) {
+            failures.push(format!("a reason contains {text:?}: {r}"));
         }
     }
     if !failures.is_empty() {

@@ -328,6 +328,9 @@ pub struct Evaluation {
     /// The confidence of each chosen role, in the order of `chosen`.
     pub(crate) role_confidence: Vec<f64>,
     pub(crate) confidence: f64,
+    /// Classified on what is left: no role fits, but every other is ruled out and this one has
+    /// positive evidence (its missing facts are named in the reasons).
+    pub(crate) tentative: bool,
 }
 
 /// Evaluates `facts` against every rule.
@@ -408,9 +411,29 @@ fn decide(
     let fits: Vec<RoleId> = (0..roles.len())
         .filter(|&r| roles[r].state == Tri::True)
         .collect();
-    let (chosen, refined): (Vec<RoleId>, Vec<RoleId>) = fits
+    let (mut chosen, refined): (Vec<RoleId>, Vec<RoleId>) = fits
         .iter()
         .partition(|&&r| !fits.iter().any(|&other| rules.refines[other][r]));
+    let known = facts.known_mask();
+    // Deciding on what is left: no role fits, every role but one is ruled out (a role that
+    // refines another possible one counts with it), and that one has positive evidence.
+    let mut tentative = false;
+    if chosen.is_empty() && !error {
+        let possible: Vec<RoleId> = (0..roles.len())
+            .filter(|&r| roles[r].state == Tri::Unknown)
+            .collect();
+        let general: Vec<RoleId> = possible
+            .iter()
+            .copied()
+            .filter(|&r| !possible.iter().any(|&o| rules.refines[r][o]))
+            .collect();
+        if let [only] = general[..]
+            && has_evidence(rules, &trace, known, roles[only].rule)
+        {
+            chosen.push(only);
+            tentative = true;
+        }
+    }
     let mut conflicts = Vec::new();
     for (i, &a) in chosen.iter().enumerate() {
         for &b in &chosen[i + 1..] {
@@ -434,22 +457,26 @@ fn decide(
         .iter()
         .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
         .count();
-    let known = facts.known_mask();
-    let share =
-        |needed: u64| (needed & known).count_ones() as f64 / needed.count_ones().max(1) as f64;
     let (role_confidence, confidence) = match status {
         Status::Classified | Status::Ambiguous => {
-            let each = chosen
+            let each: Vec<f64> = chosen
                 .iter()
-                .map(|&r| round2(share(needed_facts(rules, &trace, &roles, &[r], known))))
+                .map(|&r| round2(role_confidence(rules, &trace, known, roles[r].rule)))
                 .collect();
-            let needed = needed_facts(rules, &trace, &roles, &chosen, known);
-            let ties = if status == Status::Ambiguous {
+            let weakest = each.iter().copied().fold(1.0, f64::min);
+            let divisor = if status == Status::Ambiguous {
                 tied as f64
             } else {
-                1.0
+                // Roles still possible that would contradict what is held: not a refinement
+                // of a held role, and not one that can be held beside all of them.
+                let rivals = (0..roles.len())
+                    .filter(|&r| roles[r].state == Tri::Unknown && !chosen.contains(&r))
+                    .filter(|&r| !chosen.iter().any(|&h| rules.refines[r][h]))
+                    .filter(|&r| !chosen.iter().all(|&h| rules.compatible[r][h]))
+                    .count();
+                1.0 + rivals as f64
             };
-            (each, round2(share(needed) / ties))
+            (each, round2(weakest / divisor))
         }
         Status::Unclassified | Status::Error => (Vec::new(), 0.0),
     };
@@ -462,7 +489,61 @@ fn decide(
         conflicts,
         role_confidence,
         confidence,
+        tentative,
     }
+}
+
+/// Weight of a defining condition in a role's confidence; a typical one weighs half.
+const DEFINING_WEIGHT: f64 = 1.0;
+const TYPICAL_WEIGHT: f64 = 0.5;
+
+/// The confidence of one role's rule on a record: the weighted share of its top-level
+/// conditions decided on known facts in the role's favour. A condition counts when it holds on
+/// known facts (an `any` counts when a branch holds on known facts, whatever the other branches
+/// are), not when it holds only because its facts are unknown (`if_known`) or is still unknown;
+/// a typical condition that is false counts against. Defining conditions weigh 1, typical ones
+/// 0.5.
+pub(crate) fn role_confidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> f64 {
+    let rule = &rules.rules[rule];
+    let (mut got, mut total) = (0.0, 0.0);
+    for &c in &rule.conjuncts {
+        let weight = if rules.nodes[c].typical {
+            TYPICAL_WEIGHT
+        } else {
+            DEFINING_WEIGHT
+        };
+        total += weight;
+        if trace[c] == Tri::True && decided_on_known(rules, trace, known, c) {
+            got += weight;
+        }
+    }
+    if total == 0.0 { 0.0 } else { got / total }
+}
+
+/// Whether node `c`, which holds, holds on known facts: a test on a known fact; an `all` whose
+/// parts all do; an `any` with a part that does; a `not` whose part is false on known facts.
+fn decided_on_known(rules: &RuleSet, trace: &[Tri], known: u64, c: crate::rules::NodeId) -> bool {
+    match &rules.nodes[c].kind {
+        NodeKind::Test { fact, .. } => known & (1u64 << fact) != 0,
+        NodeKind::Present(_) | NodeKind::Missing(_) => true,
+        NodeKind::All(parts) => parts
+            .iter()
+            .all(|&p| decided_on_known(rules, trace, known, p)),
+        NodeKind::Any(parts) => parts
+            .iter()
+            .any(|&p| trace[p] == Tri::True && decided_on_known(rules, trace, known, p)),
+        NodeKind::Not(part) => rules.nodes[*part].reads & !known == 0,
+    }
+}
+
+/// Whether some defining condition of `rule` holds on known facts (an `if_known` guard that
+/// holds says nothing for the role): positive evidence.
+pub(crate) fn has_evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> bool {
+    rules.rules[rule].defining.iter().any(|&c| {
+        trace[c] == Tri::True
+            && !matches!(rules.nodes[c].kind, NodeKind::Test { if_known: true, .. })
+            && decided_on_known(rules, trace, known, c)
+    })
 }
 
 /// The facts a decision needs: those the chosen roles' rules require (their `if_known` guards
@@ -490,7 +571,7 @@ pub(crate) fn needed_facts(
 /// The facts read by the conditions of `rule` that are still unknown.
 pub(crate) fn unknown_reads(rules: &RuleSet, trace: &[Tri], rule: RuleId) -> u64 {
     rules.rules[rule]
-        .conjuncts
+        .defining
         .iter()
         .filter(|&&c| trace[c] == Tri::Unknown)
         .fold(0, |acc, &c| acc | rules.nodes[c].reads)
@@ -837,7 +918,7 @@ pub fn candidate_order(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec
 pub(crate) fn is_near_miss(rules: &RuleSet, eval: &Evaluation, role: RoleId) -> bool {
     let result = eval.roles[role];
     let false_parts = rules.rules[result.rule]
-        .conjuncts
+        .defining
         .iter()
         .filter(|&&c| eval.trace[c] == Tri::False)
         .count();

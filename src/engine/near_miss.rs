@@ -131,7 +131,8 @@ fn holds(
 ) -> Option<bool> {
     let roles = evaluate(rules, facts, trace);
     let eval = decide(rules, facts, std::mem::take(trace), roles, false);
-    let hit = (eval.status == Status::Classified && eval.chosen.contains(&role))
+    // A real fit, not a classification on what is left.
+    let hit = (eval.status == Status::Classified && !eval.tentative && eval.chosen.contains(&role))
         .then(|| held.iter().all(|h| eval.chosen.contains(h)));
     *trace = eval.trace;
     hit

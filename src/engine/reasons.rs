@@ -24,6 +24,17 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                 out.push(profile(rules, eval));
             }
             for &role in &eval.chosen {
+                if eval.tentative {
+                    let missing = unknown_reads(rules, &eval.trace, eval.roles[role].rule);
+                    out.push(definition(rules, role, "Classified, on what is left, as"));
+                    out.push(format!(
+                        "Every other role is ruled out and the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
+                        article_word(&rules.roles[role].id),
+                        rules.roles[role].id,
+                        fact_list(rules, missing)
+                    ));
+                    continue;
+                }
                 out.push(definition(rules, role, "Classified as"));
                 let rule = &rules.rules[eval.roles[role].rule];
                 out.push(format!(
@@ -31,6 +42,7 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                     rule.id,
                     held(rules, record, eval, role)
                 ));
+                atypical(rules, record, eval, role, &mut out);
             }
             for &r in &eval.refined {
                 let by = eval
@@ -205,6 +217,8 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
         .copied()
         .filter(|&r| eval.roles[r].state == Tri::False)
         .filter(|&r| is_declared(r) || possible.is_empty() || eval.status != Status::Unclassified)
+        // A close alternative is one the evidence speaks for in part.
+        .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r))
         .collect();
     ruled_out.sort_by_key(|&r| !is_declared(r));
 
@@ -226,7 +240,7 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
         for &r in &possible {
             let rule = eval.roles[r].rule;
             let parts: Vec<String> = rules.rules[rule]
-                .conjuncts
+                .defining
                 .iter()
                 .filter(|&&c| eval.trace[c] == Tri::Unknown)
                 .map(|&c| {
@@ -269,19 +283,69 @@ fn ruled_out_sentence(rules: &RuleSet, record: &Record, eval: &Evaluation, r: Ro
     let rule = eval.roles[r].rule;
     let id = &rules.roles[r].id;
     let parts: Vec<String> = rules.rules[rule]
-        .conjuncts
+        .defining
         .iter()
         .filter(|&&c| eval.trace[c] == Tri::False)
         .map(|&c| {
             format!(
                 "{}, and {} {}",
-                facts_of(rules, record, c),
+                fault_of(rules, record, c),
                 article(id),
                 says(rules, c)
             )
         })
         .collect();
     format!("Not {} {id}: {}.", article_word(id), parts.join("; "))
+}
+
+/// Whether the evidence speaks for `role` in part (see [`super::has_evidence`]).
+fn has_evidence(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> bool {
+    super::has_evidence(
+        rules,
+        &eval.trace,
+        record.facts.known_mask(),
+        eval.roles[role].rule,
+    )
+}
+
+/// The facts that make a false condition false, as sentences: for a `has_none` test only the
+/// values it forbids (not the rest of the list), else the fact as it is.
+fn fault_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
+    if let NodeKind::Test {
+        fact,
+        op: Op::HasNone,
+        mask,
+        ..
+    } = rules.nodes[node].kind
+        && let Some(bits) = record.facts.get(fact)
+        && bits & mask != 0
+    {
+        return rules.fact_sentence(fact, Some(bits & mask));
+    }
+    facts_of(rules, record, node)
+}
+
+/// Sentences for the typical conditions a held role does not meet: "An atypical
+/// systems_integrator: the work is ongoing, though a systems_integrator typically works in
+/// project-based engagements."
+fn atypical(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    role: RoleId,
+    out: &mut Vec<String>,
+) {
+    let id = &rules.roles[role].id;
+    for &c in &rules.rules[eval.roles[role].rule].conjuncts {
+        if rules.nodes[c].typical && eval.trace[c] == Tri::False {
+            out.push(format!(
+                "An atypical {id}: {}, though {} typically {}.",
+                facts_of(rules, record, c),
+                article(id),
+                says(rules, c)
+            ));
+        }
+    }
 }
 
 /// One sentence per declared role that does not simply agree, naming the finding and the

@@ -25,6 +25,14 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = &[
         "profiles.yaml",
         include_str!("../../rules/tests/profiles.yaml"),
     ),
+    (
+        "fidelity.yaml",
+        include_str!("../../rules/tests/fidelity.yaml"),
+    ),
+    (
+        "analyst.yaml",
+        include_str!("../../rules/tests/analyst.yaml"),
+    ),
 ];
 
 /// Writes the built-in rule files (and their tests, under `tests/`) into `dir` (created if needed) as a starting point for a

@@ -764,13 +764,33 @@ fn compile_rule(
     let required = conjuncts
         .iter()
         .filter(|&&n| !matches!(set.nodes[n].kind, NodeKind::Test { if_known: true, .. }))
+        .filter(|&&n| !set.nodes[n].typical)
         .fold(0, |acc, &n| acc | set.nodes[n].reads);
     let guard_reads = reads & !required;
+    // The rule fits when its defining conditions hold; typical ones only weigh.
+    let defining: Vec<NodeId> = conjuncts
+        .iter()
+        .copied()
+        .filter(|&n| !set.nodes[n].typical)
+        .collect();
+    if defining.is_empty() {
+        let mut p = problem(
+            file,
+            format!("{at}.when"),
+            format!("rule `{}` has only typical conditions", def.id),
+        );
+        p.help =
+            "a rule needs at least one defining condition: what the role is or never does".into();
+        problems.push(p);
+        return None;
+    }
     let root = push_node(
         set,
         Node {
-            kind: NodeKind::All(conjuncts.clone()),
+            kind: NodeKind::All(defining.clone()),
             says: None,
+            typical: false,
+            cites: None,
             reads,
         },
     );
@@ -781,6 +801,7 @@ fn compile_rule(
         source: def.source.clone(),
         root,
         conjuncts,
+        defining,
         reads,
         guard_reads,
     });
@@ -982,7 +1003,26 @@ fn compile_condition(
             1u64 << fact
         }
     };
-    Some(push_node(set, Node { kind, says, reads }))
+    let typical = def.grade == Some(super::model::Grade::Typical);
+    if typical && depth != 1 {
+        let mut p = problem(
+            file,
+            at,
+            "`grade: typical` goes on a top-level condition of a rule (an item of its `when: all:` list)",
+        );
+        p.help = "a typical condition only weighs for or against its role; inside `any`, `not` or a nested `all` it would change what the role is".into();
+        problems.push(p);
+    }
+    Some(push_node(
+        set,
+        Node {
+            kind,
+            says,
+            typical,
+            cites: def.cites.clone(),
+            reads,
+        },
+    ))
 }
 
 fn resolve_fact(

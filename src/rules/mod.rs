@@ -164,6 +164,8 @@ pub(crate) struct Rule {
     pub root: NodeId,
     /// The top-level parts of the condition (the children of an `all`, else the root alone).
     pub conjuncts: Vec<NodeId>,
+    /// The defining ones among them (the rule fits when these hold); the others are typical.
+    pub defining: Vec<NodeId>,
     /// Bitmask over facts of every fact the rule reads.
     pub reads: u64,
     /// Facts read only by the rule's `if_known` tests: they count as evidence when known, and
@@ -177,6 +179,10 @@ pub(crate) struct Rule {
 pub(crate) struct Node {
     pub kind: NodeKind,
     pub says: Option<String>,
+    /// A typical condition (top level of a rule only): it never rules its role out.
+    pub typical: bool,
+    /// The glossary words the condition rests on.
+    pub cites: Option<String>,
     /// Bitmask over facts of every fact this node reads.
     pub reads: u64,
 }

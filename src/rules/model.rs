@@ -276,6 +276,26 @@ pub struct ConditionDef {
     /// What the condition requires, as it continues "a ROLE ...".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub says: Option<String>,
+    /// `defining` (the default): the glossary states it as what the role is or never does, and
+    /// a false outcome rules the role out. `typical`: the glossary says typically, usually,
+    /// often, such as or for example; it never rules the role out, only lowers its score and
+    /// confidence, and the reasons say when a record is atypical. Top-level conditions only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    /// The glossary words the condition rests on (a short quotation or paraphrase, with the
+    /// entry it comes from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cites: Option<String>,
+}
+
+/// How strictly the glossary states a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// What the role is or never does: false rules the role out.
+    Defining,
+    /// What the role usually is: it never rules the role out.
+    Typical,
 }
 
 /// The JSON Schema of a rule file, generated from these types (for `rules schema`, editors, and

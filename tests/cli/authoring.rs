@@ -72,7 +72,7 @@ fn coverage_names_what_the_tests_never_exercised() {
         text.contains("never fit a case: rule third_party_logistics"),
         "{text}"
     );
-    assert!(text.contains("rule value_added_reseller: delivers has_any implementation, integration, customization, training, support"), "{text}");
+    assert!(text.contains("rule value_added_reseller: delivers has_any provisioning, implementation, integration, access_enablement, customization, training, support, solution_design"), "{text}");
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn show_prints_one_role_and_rejects_unknown_ones() {
         .assert()
         .success()
         .stdout(contains("refines: reseller"))
-        .stdout(contains("delivers has_any implementation"));
+        .stdout(contains("delivers has_any provisioning, implementation"));
     bin()
         .args(["rules", "show", "reseller"])
         .assert()

@@ -23,12 +23,12 @@ fn shows_every_condition_and_the_near_miss() {
         .count();
     assert_eq!(rules_listed, 12, "{text}");
     assert!(text.contains(
-        "[false  ] delivers has_any implementation, integration, customization, training, support"
+        "[false  ] delivers has_any provisioning, implementation, integration, access_enablement, customization, training, support, solution_design"
     ));
     assert!(text.contains("[unknown] activities has_any leads, introductions"));
     assert!(text.contains("\"margin\" -> resale_margin (synonym)"));
     assert!(
-        text.contains("would be a value_added_reseller if delivers included implementation"),
+        text.contains("would be a value_added_reseller if delivers included provisioning, or if delivers included implementation"),
         "{text}"
     );
     assert!(text.contains("2. One role is left: classified as reseller."));
