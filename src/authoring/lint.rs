@@ -549,6 +549,28 @@ fn not_fits<'a>(rules: &RuleSet, space: &'a Space, rule: usize) -> Option<Group<
         .collect()
 }
 
+/// Words that say a condition is typical rather than defining.
+const HEDGES: &[&str] = &[
+    "typically",
+    "usually",
+    "often",
+    "such as",
+    "for example",
+    "generally",
+    "commonly",
+    "mostly",
+    "as a rule",
+];
+
+/// Whether `text` holds `words` as whole words.
+fn contains_words(text: &str, words: &str) -> bool {
+    text.match_indices(words).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + words.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// Lints `rules`.
 pub fn lint(rules: &RuleSet) -> Report {
     let space = build_space(rules);
@@ -710,6 +732,30 @@ pub fn lint(rules: &RuleSet) -> Report {
                     roles: vec![ida.clone(), idb.clone()],
                     accepted_because: accepted.map(|a| a.because.clone()),
                     witnesses: vec![w],
+                });
+            }
+        }
+    }
+
+    // A defining condition whose words hedge ("typically", "such as"): the glossary states it
+    // as typical, so it should not rule the role out.
+    for rule in &rules.rules {
+        for &c in &rule.defining {
+            let Some(says) = &rules.nodes[c].says else {
+                continue;
+            };
+            let lower = says.to_lowercase();
+            if let Some(hedge) = HEDGES.iter().find(|h| contains_words(&lower, h)) {
+                report.findings.push(Finding {
+                    severity: Severity::Warning,
+                    kind: "hedged_defining",
+                    message: format!(
+                        "rule {}: a defining condition says {hedge:?} (\"{says}\"); a condition the glossary states as typical should be `grade: typical`, which never rules the role out",
+                        rule.id
+                    ),
+                    roles: Vec::new(),
+                    accepted_because: None,
+                    witnesses: Vec::new(),
                 });
             }
         }

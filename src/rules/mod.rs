@@ -473,9 +473,15 @@ impl RuleSet {
             }
             NodeKind::Not(part) => format!("not ({})", self.describe_node(*part)),
         };
+        let grade = if n.typical { " [typical]" } else { "" };
+        let cites = n
+            .cites
+            .as_ref()
+            .map(|c| format!(" [cites: {c}]"))
+            .unwrap_or_default();
         match &n.says {
-            Some(says) => format!("{body} (\"{says}\")"),
-            None => body,
+            Some(says) => format!("{body}{grade} (\"{says}\"){cites}"),
+            None => format!("{body}{grade}{cites}"),
         }
     }
 

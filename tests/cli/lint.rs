@@ -212,3 +212,43 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn grades_are_checked_where_they_stand_and_hedged_defining_conditions_are_flagged() {
+    let dir = crate::support::exported_rules();
+    let path = dir.path().join("rules.yaml");
+    let text = std::fs::read_to_string(&path).expect("rules");
+    // A defining condition that hedges.
+    let hedged = text.replacen(
+        "says: \"earns a resale margin\"",
+        "says: \"usually earns a resale margin\"",
+        1,
+    );
+    std::fs::write(&path, &hedged).expect("write");
+    let out = crate::support::bin()
+        .args(["rules", "lint", "--rules"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let lint = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        lint.contains("warning[hedged_defining]: rule reseller"),
+        "{lint}"
+    );
+    // `grade: typical` inside an `any` is refused with its place.
+    let nested = text.replacen(
+        "            - fact: delivers\n              has_any: [embedding]\n",
+        "            - fact: delivers\n              has_any: [embedding]\n              grade: typical\n",
+        1,
+    );
+    assert_ne!(nested, text);
+    std::fs::write(&path, &nested).expect("write");
+    crate::support::bin()
+        .args(["rules", "list", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "`grade: typical` goes on a top-level condition",
+        ));
+}

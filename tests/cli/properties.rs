@@ -272,3 +272,49 @@ proptest! {
         }
     }
 }
+
+/// The confidence of each held role, by id.
+fn held_confidence(rec: &serde_json::Value) -> std::collections::BTreeMap<String, f64> {
+    rec["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter_map(|c| Some((c["role"].as_str()?.to_string(), c["confidence"].as_f64()?)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Learning a fact that agrees with a held role (it stays held, and no typical condition of
+    /// it turns out unmet) never lowers that role's confidence; a record's confidence is never
+    /// above its weakest held role's.
+    #[test]
+    fn confidence_only_grows_with_agreeing_facts(row in row(), column in 1..COLUMNS.len(), pick in any::<proptest::sample::Index>()) {
+        let columns: Vec<usize> = (0..COLUMNS.len()).collect();
+        let before = classify(&to_csv(&columns, &[(0, row.clone())]));
+        let rec = &before[0].1;
+        let held = held_confidence(rec);
+        if let Some(weakest) = held.values().copied().reduce(f64::min) {
+            prop_assert!(rec["confidence"].as_f64().expect("confidence") <= weakest + 1e-9, "{}", rec);
+        }
+        // Fill one empty fact cell with one of its values.
+        if !row[column - 1].trim().is_empty() {
+            return Ok(());
+        }
+        let values = ["partner", "vendor", "other_partner", "none", "end_customers", "resellers", "provisioning", "implementation", "operations", "warehousing", "service_fees", "resale_margin", "volume", "commission", "recurring_fees", "leads", "content", "software", "physical", "single", "multiple", "project", "ongoing"];
+        let mut learned = row.clone();
+        learned[column - 1] = pick.get(&values).to_string();
+        let after = classify(&to_csv(&columns, &[(0, learned)]));
+        let new = &after[0].1;
+        let reasons = new["reasons"].to_string();
+        for (role, old) in &held {
+            let now = held_confidence(new);
+            let Some(now) = now.get(role) else { continue };
+            if reasons.contains(&format!("An atypical {role}")) && !rec["reasons"].to_string().contains(&format!("An atypical {role}")) {
+                continue;
+            }
+            prop_assert!(*now + 1e-9 >= *old, "{}: {} -> {}\nbefore {}\nafter {}", role, old, now, rec, new);
+        }
+    }
+}
