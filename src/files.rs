@@ -113,7 +113,13 @@ pub fn create_output(
     inputs: &[&Path],
 ) -> Result<(Box<dyn Write>, Option<Pending>), Error> {
     let target = final_target(path);
-    for input in inputs.iter().filter(|i| **i != Path::new("-")) {
+    // Standard input may be a file redirected in (`< roster.csv`): compare with that file.
+    let stdin = Path::new("/dev/stdin");
+    let inputs: Vec<&Path> = inputs
+        .iter()
+        .map(|&i| if i == Path::new("-") { stdin } else { i })
+        .collect();
+    for &input in &inputs {
         let inside_folder = input.is_dir()
             && target
                 .parent()
@@ -173,7 +179,13 @@ fn temporary_beside(
         .prefix(&format!(".{name}."))
         .suffix(".partner-roles.tmp")
         .tempfile_in(&folder)
-        .map_err(io)?;
+        .map_err(|e| Error::Usage {
+            message: format!(
+                "cannot write {}: a new file cannot be created in {} ({e}); the output is written beside its target and renamed into place, so the folder must be writable",
+                target.display(),
+                folder.display()
+            ),
+        })?;
     register(temp.path());
     if let Some(permissions) = mode.or_else(default_permissions) {
         temp.as_file().set_permissions(permissions).map_err(io)?;

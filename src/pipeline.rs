@@ -170,9 +170,10 @@ const BATCH: usize = 512;
 /// Batches that exist in a run: the reader waits for one to come back before reading more, so
 /// this bounds the memory of a run whatever the size of the roster.
 const BATCHES: usize = 8;
-/// Bytes of row text after which a batch is handed on before it has [`BATCH`] rows, so that
-/// batches of long rows stay small too.
-const BATCH_BYTES: usize = 1 << 20;
+/// Bytes of row text (plus 16 a header column) after which a batch is handed on before it
+/// has [`BATCH`] rows, so that batches of long rows, or of rows of a very wide roster, stay
+/// small too.
+const BATCH_BYTES: usize = 256 << 10;
 
 /// A batch of rows and its place in the input.
 struct Batch {
@@ -331,6 +332,7 @@ fn read_batches(
     {
         return;
     }
+    let width = reader.header().names.len();
     for seq in 0.. {
         // A closed channel means the consumer stopped (an error): stop too.
         let Ok(mut rows) = free_rx.recv() else { return };
@@ -345,7 +347,9 @@ fn read_batches(
                 more = false;
                 break;
             }
-            bytes += rows[n].byte_len();
+            // What a row costs downstream grows with the header's width too (every output
+            // record names every column), so count both.
+            bytes += rows[n].byte_len() + 16 * width;
             n += 1;
         }
         rows.truncate(n);

@@ -41,18 +41,23 @@ impl Header {
         let mut uses = Vec::with_capacity(names.len());
         let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
         let mut warnings = Vec::new();
+        let mut collisions = 0usize;
         for (i, name) in names.iter().enumerate() {
             match rules.column_for_header(name) {
                 Some(col) => match taken[col] {
                     Some(first) => {
-                        warnings.push(format!(
-                            "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
-                            first + 1,
-                            names[first],
-                            i + 1,
-                            name,
-                            rules.columns[col].name
-                        ));
+                        // One warning for the first few collisions, a count for the rest.
+                        collisions += 1;
+                        if collisions <= 3 {
+                            warnings.push(format!(
+                                "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
+                                first + 1,
+                                crate::output::visible(&names[first]),
+                                i + 1,
+                                crate::output::visible(name),
+                                rules.columns[col].name
+                            ));
+                        }
                         uses.push(None);
                     }
                     None => {
@@ -62,6 +67,12 @@ impl Header {
                 },
                 None => uses.push(None),
             }
+        }
+        if collisions > 3 {
+            warnings.push(format!(
+                "{} more columns mean a column already read; they are carried through unread",
+                collisions - 3
+            ));
         }
         let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
         let missing_facts = rules
@@ -125,37 +136,59 @@ impl Header {
 
 /// Header names made unique for outputs (a JSON object cannot have two keys `x`, a CSV reader
 /// keyed by header loses one of two columns `x`): an empty name becomes `column_N`, a repeated
-/// one `x_2`, `x_3`, ..., each with a warning. The names were mapped to the vocabulary before.
+/// one `x_2`, `x_3`, .... One warning names the first few renames and counts the rest (every
+/// record carries the header's warnings). The names were mapped to the vocabulary before.
 fn unique_names(names: Vec<String>, warnings: &mut Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut taken: std::collections::HashSet<String> = names.iter().cloned().collect();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Next suffix to try for each base name: linear in the number of columns.
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut renamed = Vec::new();
+    let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.into_iter().enumerate() {
-        let base = if name.is_empty() {
-            let fresh = format!("column_{}", i + 1);
-            warnings.push(format!(
-                "column {} has no header name; outputs call it {fresh}",
-                i + 1
-            ));
-            fresh
-        } else {
-            name
-        };
-        let taken = |candidate: &str, out: &[String]| out.iter().any(|n| n == candidate);
-        if !taken(&base, &out) {
-            out.push(base);
+        if !name.is_empty() && seen.insert(name.clone()) {
+            out.push(name);
             continue;
         }
-        let mut n = 2;
+        let base = if name.is_empty() {
+            "column".to_string()
+        } else {
+            name.clone()
+        };
+        let n = next
+            .entry(base.clone())
+            .or_insert(if name.is_empty() { i + 1 } else { 2 });
         let mut candidate = format!("{base}_{n}");
-        while taken(&candidate, &out) {
-            n += 1;
+        while taken.contains(&candidate) {
+            *n += 1;
             candidate = format!("{base}_{n}");
         }
-        warnings.push(format!(
-            "column {} repeats the header {:?}; outputs call it {candidate}",
-            i + 1,
-            crate::output::visible(&base)
-        ));
+        *n += 1;
+        taken.insert(candidate.clone());
+        seen.insert(candidate.clone());
+        renamed.push(if name.is_empty() {
+            format!("column {} (no name) as {candidate}", i + 1)
+        } else {
+            format!(
+                "column {} (a repeated {:?}) as {candidate}",
+                i + 1,
+                crate::output::visible(&name)
+            )
+        });
         out.push(candidate);
+    }
+    if !renamed.is_empty() {
+        const SHOWN: usize = 3;
+        let more = renamed.len().saturating_sub(SHOWN);
+        warnings.push(format!(
+            "header names are missing or repeated; outputs call {}{}",
+            renamed[..renamed.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(", and {more} more columns likewise")
+            } else {
+                String::new()
+            }
+        ));
     }
     out
 }
@@ -686,6 +719,14 @@ impl<R: Read> RosterReader<R> {
                 ));
             }
             Some(Err(message)) => {
+                // No row comes after a header that cannot be read: drop what the message says
+                // about reading on.
+                let message = message
+                    .split(". The row is not read")
+                    .next()
+                    .and_then(|m| m.split("; it is not read").next())
+                    .unwrap_or(&message)
+                    .to_string();
                 return Err(failure(
                     format!("the header row cannot be read: {message}"),
                     header_help,
@@ -756,7 +797,7 @@ impl<R: Read> RosterReader<R> {
             let data = self.input.data();
             if let Some(p) = memchr::memchr3(b'\n', b'"', b'\r', &data[searched..]) {
                 let at = searched + p;
-                if data[at] == b'\n' && at < self.limits.record_bytes {
+                if data[at] == b'\n' && at <= self.limits.record_bytes {
                     return Ok(Scan::Record {
                         len: at,
                         term: 1,
@@ -768,7 +809,7 @@ impl<R: Read> RosterReader<R> {
                 return self.scan_quoted();
             }
             searched = data.len();
-            if searched >= self.limits.record_bytes {
+            if searched > self.limits.record_bytes {
                 return self.scan_quoted();
             }
             if !self.input.fill()? {
@@ -791,6 +832,8 @@ impl<R: Read> RosterReader<R> {
         let mut state = State::CellStart;
         let (mut column, mut quote_column) = (0usize, 0usize);
         let mut breaks = 0u64;
+        // Line breaks inside the quoted cell being read.
+        let mut cell_breaks = 0u64;
         let mut quoted = false;
         let mut first_line: Option<usize> = None;
         // Inside a quoted cell: whether the current physical line started inside it, and the
@@ -799,7 +842,7 @@ impl<R: Read> RosterReader<R> {
         let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
         let mut i = 0;
         loop {
-            if i >= self.limits.record_bytes {
+            if i > self.limits.record_bytes {
                 return Ok(Scan::TooLong { first_line });
             }
             let Some(b) = self.input.byte_at(i)? else {
@@ -838,8 +881,21 @@ impl<R: Read> RosterReader<R> {
                     state = State::Quoted;
                     quoted = true;
                     quote_column = column;
+                    cell_breaks = 0;
                 }
                 State::QuoteInQuoted if b == b'"' => state = State::Quoted,
+                State::QuoteInQuoted if cell_breaks > 0 => {
+                    // Text right after the quote that ends a cell spanning lines: that quote was
+                    // no closing quote, and the cell ran over rows that were meant as rows.
+                    return Ok(Scan::OpenQuote {
+                        column: quote_column,
+                        first_line: first_line.unwrap_or(i),
+                        why: format!(
+                            "runs to line {}, where the quote that would close it is followed by more text, so it closes nothing: the quote probably lacks its closing \"",
+                            self.line + breaks
+                        ),
+                    });
+                }
                 State::CellStart | State::QuoteInQuoted => {
                     state = State::Unquoted;
                     line_in_quote = false;
@@ -851,6 +907,7 @@ impl<R: Read> RosterReader<R> {
                         i += 1;
                     }
                     breaks += 1;
+                    cell_breaks += 1;
                     first_line.get_or_insert(i + 1);
                     if line_in_quote && width >= 3 && line_delimiters + 1 >= width {
                         return Ok(Scan::OpenQuote {

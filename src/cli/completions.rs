@@ -55,6 +55,17 @@ pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
             path: dir.to_path_buf(),
             source,
         })?;
+        // Refuse before anything is written.
+        if let Some((name, _)) = out.iter().find(|(name, _)| {
+            std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.file_type().is_symlink())
+        }) {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is a symbolic link; refusing to write through it (remove it, or choose another folder)",
+                    dir.join(name).display()
+                ),
+            });
+        }
         for (name, page) in out {
             crate::files::write_file(&dir.join(name), &page)?;
         }

@@ -18,7 +18,7 @@ use clap::ValueEnum;
 use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
-pub use csv_out::CsvWriter;
+pub use csv_out::{CsvWriter, looks_like_formula};
 pub use explain::{Explanation, near_miss_lines};
 pub use json::JsonWriter;
 pub use markdown::{MarkdownWriter, escape as markdown_escape};

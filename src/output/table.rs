@@ -35,6 +35,19 @@ impl<'w> TableWriter<'w> {
     }
 }
 
+/// Longest cell a table holds, in characters; longer ones end with " ...".
+const CELL_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, at a space when there is one, with " ...".
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+    format!("{cut} ...")
+}
+
 /// Longest "why" shown; the full reasons are in every other format and in `check`.
 const WHY_CHARS: usize = 180;
 
@@ -42,12 +55,7 @@ const WHY_CHARS: usize = 180;
 fn why(r: &Classification) -> String {
     let reasons: Vec<&str> = r.reasons().collect();
     let text = key_reason(r.declared_role.as_deref(), r.finding, &reasons);
-    if text.chars().count() <= WHY_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(WHY_CHARS).collect();
-    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
-    format!("{cut} ...")
+    shorten(text, WHY_CHARS)
 }
 
 impl RecordWriter for TableWriter<'_> {
@@ -88,9 +96,10 @@ impl RecordWriter for TableWriter<'_> {
             .to_string(),
             why(r),
         ];
-        // Roster text reaches a terminal: control and bidirectional characters as escapes.
+        // Roster text reaches a terminal: control and bidirectional characters as escapes, and
+        // no cell longer than a table can show (the table holds its rows until the end).
         self.builder
-            .push_record(cells.map(|cell| super::visible(&cell).into_owned()));
+            .push_record(cells.map(|cell| shorten(&super::visible(&cell), CELL_CHARS)));
         Ok(())
     }
 

@@ -10,6 +10,7 @@ mod render;
 use std::collections::BTreeMap;
 
 use crate::engine::{Finding, Status};
+use crate::output::visible;
 use crate::pipeline::{Item, Sink};
 use crate::roster::Header;
 use crate::rules::RuleSet;
@@ -162,7 +163,7 @@ impl<'r> ReportBuilder<'r> {
                     None => rules.name().to_string(),
                 },
                 rules_origin: rules.origin().to_string(),
-                source: source.to_string(),
+                source: visible(source).into_owned(),
                 date,
                 total: 0,
                 by_status: Vec::new(),
@@ -323,18 +324,20 @@ impl<'r> ReportBuilder<'r> {
 fn entry(item: &Item) -> Entry {
     let r = item.result;
     Entry {
-        partner_id: r.partner_id.clone(),
-        partner_name: r.partner_name.clone().unwrap_or_default(),
+        // Roster text as the report shows it: control and bidirectional characters escaped.
+        partner_id: visible(&r.partner_id).into_owned(),
+        partner_name: visible(r.partner_name.as_deref().unwrap_or_default()).into_owned(),
         line: r.line,
         status: r.status.as_str(),
         role: r.role.clone().unwrap_or_default(),
         category: r.category.clone().unwrap_or_default(),
         declared: r.declared_role.clone().unwrap_or_default(),
-        declared_text: item.record.declared_text.clone().unwrap_or_default(),
+        declared_text: visible(item.record.declared_text.as_deref().unwrap_or_default())
+            .into_owned(),
         finding: r.finding.as_str(),
         finding_kind: r.finding,
         confidence: r.confidence,
-        reasons: r.reasons().map(String::from).collect(),
+        reasons: r.reasons().map(|s| visible(s).into_owned()).collect(),
     }
 }
 

@@ -183,6 +183,15 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
         .map_err(|e| Error::Output(format!("rendering the HTML report: {e}")))
 }
 
+/// A cell a spreadsheet would run as a formula (a report pasted into one), with a leading `'`.
+fn guard_formula(text: &str) -> String {
+    if crate::output::looks_like_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// An entry with its roster text escaped for Markdown.
 struct MdEntry {
     id: String,
@@ -217,8 +226,8 @@ fn md_entries(entries: &[Entry]) -> Vec<MdEntry> {
     entries
         .iter()
         .map(|e| MdEntry {
-            id: markdown_escape(&e.partner_id),
-            name: markdown_escape(&e.partner_name),
+            id: markdown_escape(&guard_formula(&e.partner_id)),
+            name: markdown_escape(&guard_formula(&e.partner_name)),
             status: e.status,
             role: e.role.clone(),
             declared: e.declared.clone(),

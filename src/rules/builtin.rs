@@ -58,7 +58,16 @@ pub fn export_builtin(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>
                 .map(|(name, text)| (tests.join(name), text)),
         )
         .collect();
-    // Check every file first, so a refusal writes nothing.
+    // Check every file first, so a refusal writes nothing: no symbolic link on the way (the
+    // tests folder included) or in place of a file.
+    if std::fs::symlink_metadata(&tests).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is a symbolic link; refusing to write through it (remove it, or export into another folder)",
+                tests.display()
+            ),
+        });
+    }
     if let Some((path, _)) = files
         .iter()
         .find(|(path, _)| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()))

@@ -274,12 +274,23 @@ impl RuleSet {
             let mut names: Vec<_> = std::fs::read_dir(path)
                 .map_err(io)?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-                })
+                .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
                 .collect();
             names.sort();
+            // Every rule file of the folder is read, or the load fails: a FIFO, a device or a
+            // broken link named like one is refused rather than skipped (a rule set silently
+            // missing a file would classify differently).
+            if let Some(odd) = names
+                .iter()
+                .find(|p| !std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+            {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{}: not a regular file (a FIFO, a device, or a broken or looping link); a rules folder holds rule files only",
+                        odd.display()
+                    ),
+                });
+            }
             if names.is_empty() {
                 return Err(Error::Usage {
                     message: format!(

@@ -349,7 +349,7 @@ fn duplicate_and_empty_headers_become_unique_names() {
     assert!(
         records[0]["warnings"]
             .to_string()
-            .contains("outputs call it x_2")
+            .contains("as x_2")
     );
     let records = classify_stdin(b",,,\n1,2,3,4\n", &[]);
     assert_eq!(records[0]["extra"].as_object().expect("extra").len(), 4);
@@ -592,4 +592,169 @@ fn fixtures_stay_readable_with_the_new_reader() {
         assert!(jsonl(&out).iter().all(|r| r["status"] != "error"), "{name}");
         let _ = Path::new(name);
     }
+}
+
+// --- a second adversarial pass -------------------------------------------------------------
+
+#[test]
+fn stray_quotes_before_short_rows_cost_their_own_rows_only() {
+    let roster = "partner_id,partner_name,transacts,earns\nE1,\"broken,partner,margin\nE2,\"broken,partner,margin\nR3,ok,partner,margin\n";
+    let records = classify_stdin(roster.as_bytes(), &[]);
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|r| r["partner_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["E1", "E2", "R3"]);
+    assert_eq!(records[0]["status"], "error");
+    assert_eq!(records[2]["status"], "classified");
+    let roster = "partner_id,partner_name,declared_role,transacts,earns\nA1,\"Foo,VAR,partner,margin\nA2,Bar\nA3,Baz\nA4,\"Q,VAR,partner,margin\n";
+    let records = classify_stdin(roster.as_bytes(), &[]);
+    assert_eq!(records.len(), 4, "one record a row");
+    assert!(
+        records[0]["reasons"][0]
+            .as_str()
+            .expect("reason")
+            .contains("closes nothing")
+    );
+}
+
+#[test]
+fn wide_and_repetitive_headers_stay_small_and_fast() {
+    // 10,000 columns named x: renamed in linear time, one warning per record.
+    let mut roster = vec!["x"; 10_000].join(",");
+    roster.push_str("\n1\n2\n");
+    let records = classify_stdin(roster.as_bytes(), &[]);
+    let warnings = records[0]["warnings"].as_array().expect("warnings");
+    let renames: Vec<_> = warnings
+        .iter()
+        .filter(|w| w.as_str().is_some_and(|w| w.contains("outputs call")))
+        .collect();
+    assert_eq!(renames.len(), 1, "{renames:?}");
+    assert!(
+        renames[0]
+            .as_str()
+            .expect("text")
+            .contains("and 9996 more columns likewise")
+    );
+    assert_eq!(records[0]["extra"]["x_10000"], "");
+}
+
+#[test]
+fn output_over_a_roster_read_from_standard_input_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let roster = dir.path().join("roster.csv");
+    std::fs::copy(fixture("small-roster.csv"), &roster).expect("copy");
+    let before = std::fs::read(&roster).expect("read");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("partner-roles"))
+        .args(["classify", "-", "-o"])
+        .arg(&roster)
+        .stdin(std::fs::File::open(&roster).expect("open"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("an input of this run"));
+    assert_eq!(std::fs::read(&roster).expect("read"), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn export_refuses_a_linked_tests_folder_and_man_writes_nothing_before_refusing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("dir");
+    let export = dir.path().join("export");
+    std::fs::create_dir(&export).expect("dir");
+    std::os::unix::fs::symlink(&elsewhere, export.join("tests")).expect("link");
+    bin()
+        .args(["rules", "export", "--force"])
+        .arg(&export)
+        .assert()
+        .code(2)
+        .stderr(contains("symbolic link"));
+    assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), 0);
+    let man = dir.path().join("man");
+    std::fs::create_dir(&man).expect("dir");
+    std::os::unix::fs::symlink(dir.path().join("victim"), man.join("partner-roles.1"))
+        .expect("link");
+    bin().args(["man", "--dir"]).arg(&man).assert().code(2);
+    assert_eq!(
+        std::fs::read_dir(&man).expect("dir").count(),
+        1,
+        "only the link"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rules_folder_with_a_fifo_is_refused_not_skipped() {
+    let dir = exported_rules();
+    let fifo = dir.path().join("extra.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(dir.path())
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(contains("not a regular file"));
+}
+
+#[test]
+fn reports_and_tables_show_hostile_text_escaped_and_bounded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let roster = dir.path().join("roster.csv");
+    let long = "N".repeat(50_000);
+    std::fs::write(
+        &roster,
+        format!("partner_id,partner_name,transacts,earns\nA\u{1b}[2J,=HYPERLINK(\"x\"),partner,margin\nB,{long},partner,margin\n"),
+    )
+    .expect("write");
+    let md = dir.path().join("report.md");
+    bin()
+        .args(["report", "-q", "-o"])
+        .arg(&md)
+        .arg(&roster)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).expect("report");
+    assert!(!text.contains('\u{1b}'), "no raw escape in the report");
+    assert!(text.contains("'=HYPERLINK"), "formula guarded");
+    let html = dir.path().join("report.html");
+    bin()
+        .args(["report", "-q", "-o"])
+        .arg(&html)
+        .arg(&roster)
+        .assert()
+        .success();
+    assert!(
+        !std::fs::read_to_string(&html)
+            .expect("html")
+            .contains('\u{1b}')
+    );
+    let table = stdout_of(bin().args(["classify", "-q", "-f", "table"]).arg(&roster));
+    assert!(
+        table.len() < 20_000,
+        "long cells are cut in a table: {} bytes",
+        table.len()
+    );
+}
+
+#[test]
+fn a_record_of_exactly_the_limit_is_read() {
+    let mut roster = b"partner_id,memo_x\n".to_vec();
+    let line = format!("A,{}", "x".repeat(1022));
+    assert_eq!(line.len(), 1024);
+    roster.extend_from_slice(line.as_bytes());
+    roster.extend_from_slice(b"\n");
+    let records = classify_stdin(&roster, &["--max-record-bytes", "1024"]);
+    assert_eq!(records[0]["partner_id"], "A");
+    assert_ne!(records[0]["status"], "error");
+    roster.truncate(roster.len() - 1);
+    roster.extend_from_slice(b"x\n");
+    let records = classify_stdin(&roster, &["--max-record-bytes", "1024"]);
+    assert_eq!(records[0]["status"], "error");
 }
