@@ -346,11 +346,7 @@ fn duplicate_and_empty_headers_become_unique_names() {
     let mut keys: Vec<&str> = extra.keys().map(String::as_str).collect();
     keys.sort_unstable();
     assert_eq!(keys, ["column_4", "x", "x_2", "x_3"]);
-    assert!(
-        records[0]["warnings"]
-            .to_string()
-            .contains("as x_2")
-    );
+    assert!(records[0]["warnings"].to_string().contains("as x_2"));
     let records = classify_stdin(b",,,\n1,2,3,4\n", &[]);
     assert_eq!(records[0]["extra"].as_object().expect("extra").len(), 4);
     let csv = stdout_of(
