@@ -11,7 +11,7 @@ use super::key_reason;
 use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
-/// Writes an aligned table when finished. It holds at most [`TABLE_ROWS`] rows (a table needs
+/// Writes an aligned table when finished. It holds at most `TABLE_ROWS` (5,000) rows (a table needs
 /// them all to size its columns); the rest are counted and the table says so.
 pub struct TableWriter<'w> {
     out: Box<dyn Write + 'w>,

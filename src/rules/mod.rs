@@ -348,7 +348,13 @@ impl RuleSet {
         let add = |cell: &mut DeclaredCell, part: &str| match self.declared(part) {
             Some(Declared::Role(r)) => cell.roles |= 1u64 << r,
             Some(Declared::Umbrella) => cell.umbrella = Some(part.to_string()),
-            None => cell.unknown.push(part.to_string()),
+            // A name as whole words inside a longer part: "Gold Reseller", "Reseller - Tier 2",
+            // "Fulfilment partner (EMEA)".
+            None => match self.declared_within(part) {
+                Some(Declared::Role(r)) => cell.roles |= 1u64 << r,
+                Some(Declared::Umbrella) => cell.umbrella = Some(part.to_string()),
+                None => cell.unknown.push(part.to_string()),
+            },
         };
         if self.declared(text).is_some() || self.declared_separators.is_empty() {
             add(&mut cell, text);
@@ -387,6 +393,30 @@ impl RuleSet {
             i = j + 1;
         }
         cell
+    }
+
+    /// The name that `text` holds as whole words: a role's before the umbrella's ("Reseller -
+    /// Tier 2 Channel Partner" names the reseller), then the longest.
+    fn declared_within(&self, text: &str) -> Option<Declared> {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut best: Option<(bool, usize, Declared)> = None;
+        for start in 0..words.len() {
+            for end in start + 1..=words.len() {
+                let key = words[start..end].join("_");
+                if let Some(&d) = self.declared_index.get(&key) {
+                    // A role before the umbrella, then the longer name.
+                    let rank = (matches!(d, Declared::Role(_)), end - start);
+                    if best.is_none_or(|(role, n, _)| rank > (role, n)) {
+                        best = Some((rank.0, rank.1, d));
+                    }
+                }
+            }
+        }
+        best.map(|(_, _, d)| d)
     }
 
     /// The role ids of a mask of roles, in taxonomy order.
