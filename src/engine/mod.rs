@@ -331,6 +331,9 @@ pub struct Evaluation {
     /// Classified on what is left: no role fits, but every other is ruled out and this one has
     /// positive evidence (its missing facts are named in the reasons).
     pub(crate) tentative: bool,
+    /// What the weakest held role's confidence was divided by: the tied roles when ambiguous,
+    /// else one plus the rival roles still possible.
+    pub(crate) divisor: f64,
 }
 
 /// Evaluates `facts` against every rule.
@@ -457,6 +460,7 @@ fn decide(
         .iter()
         .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
         .count();
+    let mut divisor_used = 1.0;
     let (role_confidence, confidence) = match status {
         Status::Classified | Status::Ambiguous => {
             let each: Vec<f64> = chosen
@@ -476,6 +480,7 @@ fn decide(
                     .count();
                 1.0 + rivals as f64
             };
+            divisor_used = divisor;
             (each, round2(weakest / divisor))
         }
         Status::Unclassified | Status::Error => (Vec::new(), 0.0),
@@ -490,6 +495,7 @@ fn decide(
         role_confidence,
         confidence,
         tentative,
+        divisor: divisor_used,
     }
 }
 
@@ -504,6 +510,17 @@ const TYPICAL_WEIGHT: f64 = 0.5;
 /// a typical condition that is false counts against. Defining conditions weigh 1, typical ones
 /// 0.5.
 pub(crate) fn role_confidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> f64 {
+    let (got, total) = confidence_weights(rules, trace, known, rule);
+    if total == 0.0 { 0.0 } else { got / total }
+}
+
+/// The weights behind [`role_confidence`]: (of the conditions that hold on known facts, of all).
+pub(crate) fn confidence_weights(
+    rules: &RuleSet,
+    trace: &[Tri],
+    known: u64,
+    rule: RuleId,
+) -> (f64, f64) {
     let rule = &rules.rules[rule];
     let (mut got, mut total) = (0.0, 0.0);
     for &c in &rule.conjuncts {
@@ -517,7 +534,7 @@ pub(crate) fn role_confidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: 
             got += weight;
         }
     }
-    if total == 0.0 { 0.0 } else { got / total }
+    (got, total)
 }
 
 /// Whether node `c`, which holds, holds on known facts: a test on a known fact; an `all` whose
@@ -544,28 +561,6 @@ pub(crate) fn has_evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: Rul
             && !matches!(rules.nodes[c].kind, NodeKind::Test { if_known: true, .. })
             && decided_on_known(rules, trace, known, c)
     })
-}
-
-/// The facts a decision needs: those the chosen roles' rules require (their `if_known` guards
-/// only when known), and those still undecided in every possible role. Confidence is the known
-/// share of them.
-pub(crate) fn needed_facts(
-    rules: &RuleSet,
-    trace: &[Tri],
-    roles: &[RoleResult],
-    chosen: &[RoleId],
-    known: u64,
-) -> u64 {
-    let mut needed = chosen.iter().fold(0u64, |acc, &r| {
-        let rule = &rules.rules[roles[r].rule];
-        acc | (rule.reads & !rule.guard_reads) | (rule.guard_reads & known)
-    });
-    for (r, result) in roles.iter().enumerate() {
-        if result.state == Tri::Unknown && !chosen.contains(&r) {
-            needed |= unknown_reads(rules, trace, result.rule);
-        }
-    }
-    needed
 }
 
 /// The facts read by the conditions of `rule` that are still unknown.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Evaluation, NearMiss, Status, Tri, needed_facts};
+use crate::engine::{Evaluation, NearMiss, Status, Tri, confidence_weights};
 use crate::facts::{Facts, Record};
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
@@ -286,43 +286,35 @@ impl Explanation<'_> {
         let _ = writeln!(out, "  {step}. {verdict}");
         step += 1;
         if matches!(eval.status, Status::Classified | Status::Ambiguous) {
-            let needed = needed_facts(
-                rules,
-                &eval.trace,
-                &eval.roles,
-                &eval.chosen,
-                self.record.facts.known_mask(),
-            );
-            let names: Vec<&str> = (0..rules.facts.len())
-                .filter(|&f| needed & (1u64 << f) != 0)
-                .map(|f| rules.facts[f].name.as_str())
+            let known = self.record.facts.known_mask();
+            let each: Vec<String> = eval
+                .chosen
+                .iter()
+                .zip(&eval.role_confidence)
+                .map(|(&r, c)| {
+                    let (got, total) =
+                        confidence_weights(rules, &eval.trace, known, eval.roles[r].rule);
+                    format!(
+                        "{} {c:.2} ({got} of {total} weighted conditions hold on known facts)",
+                        rules.roles[r].id
+                    )
+                })
                 .collect();
-            let known = (needed & self.record.facts.known_mask()).count_ones();
-            let tie = if eval.status == Status::Ambiguous {
-                format!(", divided by the {} tied roles", eval.chosen.len())
-            } else {
-                String::new()
+            let divided = match eval.status {
+                Status::Ambiguous => format!(", divided by the {} tied roles", eval.divisor),
+                _ if eval.divisor > 1.0 => format!(
+                    ", divided by {} (one plus the {} roles still possible that could not be held beside it)",
+                    eval.divisor,
+                    eval.divisor - 1.0
+                ),
+                _ => String::new(),
             };
             let _ = writeln!(
                 out,
-                "  {step}. Confidence {:.2}: the decision needs {} ({}), {known} of them known{tie}.",
+                "  {step}. Confidence {:.2}: the weakest of {}{divided}. A condition weighs 1 (defining) or 0.5 (typical) and counts when it holds on given facts.",
                 eval.confidence,
-                names.len(),
-                names.join(", ")
+                each.join(", ")
             );
-            if eval.chosen.len() > 1 {
-                let each: Vec<String> = eval
-                    .chosen
-                    .iter()
-                    .zip(&eval.role_confidence)
-                    .map(|(&r, c)| format!("{} {c:.2}", rules.roles[r].id))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "     Each role on its own (its rule's facts and those still open): {}.",
-                    each.join(", ")
-                );
-            }
         } else {
             let _ = writeln!(out, "  {step}. Confidence 0.00: no role was decided.");
         }

@@ -761,12 +761,6 @@ fn compile_rule(
         _ => conjuncts.push(own),
     }
     let reads = conjuncts.iter().fold(0, |acc, &n| acc | set.nodes[n].reads);
-    let required = conjuncts
-        .iter()
-        .filter(|&&n| !matches!(set.nodes[n].kind, NodeKind::Test { if_known: true, .. }))
-        .filter(|&&n| !set.nodes[n].typical)
-        .fold(0, |acc, &n| acc | set.nodes[n].reads);
-    let guard_reads = reads & !required;
     // The rule fits when its defining conditions hold; typical ones only weigh.
     let defining: Vec<NodeId> = conjuncts
         .iter()
@@ -803,7 +797,6 @@ fn compile_rule(
         conjuncts,
         defining,
         reads,
-        guard_reads,
     });
     set.roles[role].rules.push(id);
     compiled[i] = Some(id);

@@ -168,9 +168,6 @@ pub(crate) struct Rule {
     pub defining: Vec<NodeId>,
     /// Bitmask over facts of every fact the rule reads.
     pub reads: u64,
-    /// Facts read only by the rule's `if_known` tests: they count as evidence when known, and
-    /// do not count against the confidence when unknown.
-    pub guard_reads: u64,
 }
 
 /// One condition, compiled. Nodes are stored children first, so one pass in index order
