@@ -431,7 +431,7 @@ fn decide(
             .filter(|&r| !possible.iter().any(|&o| rules.refines[r][o]))
             .collect();
         if let [only] = general[..]
-            && has_evidence(rules, &trace, known, roles[only].rule)
+            && evidence(rules, &trace, known, roles[only].rule) >= EVIDENCE_ON_WHAT_IS_LEFT
         {
             chosen.push(only);
             tentative = true;
@@ -532,9 +532,12 @@ pub(crate) fn confidence_weights(
         total += weight;
         if trace[c] == Tri::True && decided_on_known(rules, trace, known, c) {
             got += weight;
+        } else if rules.nodes[c].typical && trace[c] == Tri::False {
+            // An unmet typical condition counts against the role.
+            got -= weight;
         }
     }
-    (got, total)
+    (got.max(0.0), total)
 }
 
 /// Whether node `c`, which holds, holds on known facts: a test on a known fact; an `all` whose
@@ -553,23 +556,37 @@ fn decided_on_known(rules: &RuleSet, trace: &[Tri], known: u64, c: crate::rules:
     }
 }
 
-/// Whether some defining condition of `rule` holds on known facts (an `if_known` guard that
-/// holds says nothing for the role): positive evidence.
-pub(crate) fn has_evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> bool {
-    rules.rules[rule].defining.iter().any(|&c| {
-        trace[c] == Tri::True
-            && !matches!(rules.nodes[c].kind, NodeKind::Test { if_known: true, .. })
-            && decided_on_known(rules, trace, known, c)
-    })
+/// How many defining conditions of `rule` hold on known facts (an `if_known` guard that holds
+/// says nothing for the role).
+fn evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> usize {
+    rules.rules[rule]
+        .defining
+        .iter()
+        .filter(|&&c| {
+            trace[c] == Tri::True
+                && !matches!(rules.nodes[c].kind, NodeKind::Test { if_known: true, .. })
+                && decided_on_known(rules, trace, known, c)
+        })
+        .count()
 }
 
+/// Whether some defining condition of `rule` holds on known facts: positive evidence.
+pub(crate) fn has_evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> bool {
+    evidence(rules, trace, known, rule) > 0
+}
+
+/// Defining conditions that must hold on known facts before a role is classified on what is
+/// left: one fact alone (a recurring fee) says too little.
+const EVIDENCE_ON_WHAT_IS_LEFT: usize = 2;
+
 /// The facts read by the conditions of `rule` that are still unknown.
-pub(crate) fn unknown_reads(rules: &RuleSet, trace: &[Tri], rule: RuleId) -> u64 {
+pub(crate) fn unknown_reads(rules: &RuleSet, trace: &[Tri], rule: RuleId, known: u64) -> u64 {
     rules.rules[rule]
         .defining
         .iter()
         .filter(|&&c| trace[c] == Tri::Unknown)
         .fold(0, |acc, &c| acc | rules.nodes[c].reads)
+        & !known
 }
 
 fn round2(x: f64) -> f64 {

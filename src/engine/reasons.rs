@@ -25,7 +25,12 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
             }
             for &role in &eval.chosen {
                 if eval.tentative {
-                    let missing = unknown_reads(rules, &eval.trace, eval.roles[role].rule);
+                    let missing = unknown_reads(
+                        rules,
+                        &eval.trace,
+                        eval.roles[role].rule,
+                        record.facts.known_mask(),
+                    );
                     out.push(definition(rules, role, "Classified, on what is left, as"));
                     out.push(format!(
                         "Every other role is ruled out and the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
@@ -33,6 +38,7 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                         rules.roles[role].id,
                         fact_list(rules, missing)
                     ));
+                    atypical(rules, record, eval, role, &mut out);
                     continue;
                 }
                 out.push(definition(rules, role, "Classified as"));
@@ -140,14 +146,32 @@ fn profile(rules: &RuleSet, eval: &Evaluation) -> String {
 /// none are left.
 fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation) -> String {
     let known = record.facts.known_mask();
-    let reads = eval
-        .conflicts
+    let tied: Vec<RoleId> = eval.conflicts.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let candidates = tied
         .iter()
-        .flat_map(|&(a, b)| [a, b])
-        .fold(0u64, |acc, r| acc | rules.rules[eval.roles[r].rule].reads)
+        .fold(0u64, |acc, &r| acc | rules.rules[eval.roles[r].rule].reads)
         & !known;
+    // A fact tells them apart when some value of it would rule one of the tied roles out:
+    // checked by evaluating the record with that value.
+    let mut trace = Vec::new();
+    let reads = (0..rules.facts.len())
+        .filter(|&f| candidates & (1u64 << f) != 0)
+        .filter(|&f| {
+            let fact = &rules.facts[f];
+            let values = (0..fact.values.len() as u8)
+                .filter(|&v| Some(v) != fact.nothing)
+                .map(|v| 1u64 << v)
+                .chain(fact.nothing.map(|_| 0));
+            values.into_iter().any(|bits| {
+                let mut facts = record.facts.clone();
+                facts.values[f] = Some(bits);
+                let roles = super::evaluate(rules, &facts, &mut trace);
+                tied.iter().any(|&r| roles[r].state == Tri::False)
+            })
+        })
+        .fold(0u64, |acc, f| acc | 1u64 << f);
     if reads == 0 {
-        "Every fact these roles read is known; a person must decide which one describes the partner.".into()
+        "No fact still unknown would tell them apart; a person must decide which one describes the partner.".into()
     } else {
         format!("Knowing {} would tell them apart.", fact_list(rules, reads))
     }
@@ -228,7 +252,12 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
             .map(|&r| rules.roles[r].id.as_str())
             .collect();
         let missing = possible.iter().fold(0u64, |acc, &r| {
-            acc | unknown_reads(rules, &eval.trace, eval.roles[r].rule)
+            acc | unknown_reads(
+                rules,
+                &eval.trace,
+                eval.roles[r].rule,
+                record.facts.known_mask(),
+            )
         });
         out.push(format!(
             "{} roles remain possible ({}); knowing {} would decide between them.",
@@ -261,7 +290,12 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
         }
         if eval.status == Status::Unclassified && !possible.is_empty() {
             let missing = possible.iter().fold(0u64, |acc, &r| {
-                acc | unknown_reads(rules, &eval.trace, eval.roles[r].rule)
+                acc | unknown_reads(
+                    rules,
+                    &eval.trace,
+                    eval.roles[r].rule,
+                    record.facts.known_mask(),
+                )
             });
             out.push(format!(
                 "Missing evidence: {} would decide it.",
@@ -309,20 +343,30 @@ fn has_evidence(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleI
 }
 
 /// The facts that make a false condition false, as sentences: for a `has_none` test only the
-/// values it forbids (not the rest of the list), else the fact as it is.
+/// values it forbids (not the rest of the list); for an `any`, the faults of its parts; else
+/// the fact as it is.
 fn fault_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
-    if let NodeKind::Test {
-        fact,
-        op: Op::HasNone,
-        mask,
-        ..
-    } = rules.nodes[node].kind
-        && let Some(bits) = record.facts.get(fact)
-        && bits & mask != 0
-    {
-        return rules.fact_sentence(fact, Some(bits & mask));
+    match &rules.nodes[node].kind {
+        NodeKind::Test {
+            fact,
+            op: Op::HasNone,
+            mask,
+            ..
+        } => {
+            if let Some(bits) = record.facts.get(*fact)
+                && bits & mask != 0
+            {
+                return rules.fact_sentence(*fact, Some(bits & mask));
+            }
+            facts_of(rules, record, node)
+        }
+        NodeKind::Any(parts) => parts
+            .iter()
+            .map(|&p| fault_of(rules, record, p))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        _ => facts_of(rules, record, node),
     }
-    facts_of(rules, record, node)
 }
 
 /// Sentences for the typical conditions a held role does not meet: "An atypical
@@ -340,7 +384,7 @@ fn atypical(
         if rules.nodes[c].typical && eval.trace[c] == Tri::False {
             out.push(format!(
                 "An atypical {id}: {}, though {} typically {}.",
-                facts_of(rules, record, c),
+                fault_of(rules, record, c),
                 article(id),
                 says(rules, c)
             ));
