@@ -8,9 +8,7 @@
 
 use std::io::Write;
 
-use rustc_hash::FxHashMap;
-
-use super::{RecordWriter, RowRenderer, candidates_cell, opt_bool};
+use super::{Memo, RecordWriter, RowRenderer, candidates_cell, opt_bool};
 use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
@@ -31,9 +29,6 @@ const RESULT_COLUMNS: [&str; 12] = [
 ];
 
 /// Most rendered decisions kept.
-const MEMO_LIMIT: usize = 4096;
-/// Most bytes of rendered decisions kept (decisions quoting long cells are large).
-const MEMO_BYTES: usize = 8 << 20;
 
 /// The rendered columns of one decision.
 struct Rendered {
@@ -59,8 +54,7 @@ struct CsvRows {
     width: usize,
     add_id: bool,
     raw: bool,
-    memo: FxHashMap<u64, Rendered>,
-    memo_bytes: usize,
+    memo: Memo<Rendered>,
 }
 
 impl<'w> CsvWriter<'w> {
@@ -72,8 +66,7 @@ impl<'w> CsvWriter<'w> {
                 width: 0,
                 add_id: false,
                 raw,
-                memo: FxHashMap::default(),
-                memo_bytes: 0,
+                memo: Memo::new(),
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -222,8 +215,7 @@ impl RecordWriter for CsvWriter<'_> {
             width: self.rows.width,
             add_id: self.rows.add_id,
             raw: self.rows.raw,
-            memo: FxHashMap::default(),
-            memo_bytes: 0,
+            memo: Memo::new(),
         }))
     }
 
@@ -270,17 +262,12 @@ impl RowRenderer for CsvRows {
             buf.push(b',');
             field(buf, &r.partner_id, self.raw);
         }
-        if !self.memo.contains_key(&r.decided.id) {
-            let fresh = render(r, self.raw);
+        let raw = self.raw;
+        let rendered = self.memo.get(r.decided.id, || {
+            let fresh = render(r, raw);
             let size = fresh.head.len() + 2 * fresh.reasons.len() + fresh.tail.len();
-            if self.memo.len() >= MEMO_LIMIT || self.memo_bytes + size > MEMO_BYTES {
-                self.memo.clear();
-                self.memo_bytes = 0;
-            }
-            self.memo_bytes += size;
-            self.memo.insert(r.decided.id, fresh);
-        }
-        let rendered = &self.memo[&r.decided.id];
+            (fresh, size)
+        });
         buf.extend_from_slice(&rendered.head);
         if r.own_reasons.is_empty() {
             buf.extend_from_slice(&rendered.reasons_field);

@@ -11,7 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::{RecordWriter, RowRenderer};
+use super::{Memo, RecordWriter, RowRenderer};
 use crate::engine::Classification;
 use crate::roster::{Header, Row};
 
@@ -40,8 +40,7 @@ struct JsonRows {
     /// The header's width and names, for cells past it.
     width: usize,
     names: Vec<String>,
-    memo: rustc_hash::FxHashMap<u64, Rendered>,
-    memo_bytes: usize,
+    memo: Memo<Rendered>,
 }
 
 /// The rendered fields of one decision, for JSON Lines.
@@ -55,11 +54,6 @@ struct Rendered {
     /// `,"finding":"..."`
     finding: Vec<u8>,
 }
-
-/// Most rendered decisions kept.
-const MEMO_LIMIT: usize = 4096;
-/// Most bytes of rendered decisions kept (decisions quoting long cells are large).
-const MEMO_BYTES: usize = 8 << 20;
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, text: &str) {
@@ -153,17 +147,11 @@ fn render(r: &Classification) -> Rendered {
 impl RowRenderer for JsonRows {
     /// One record as a JSON line, from the rendered decision and the record's own fields.
     fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
-        if !self.memo.contains_key(&r.decided.id) {
+        let rendered = self.memo.get(r.decided.id, || {
             let fresh = render(r);
             let size = fresh.head.len() + fresh.middle.len() + fresh.finding.len();
-            if self.memo.len() >= MEMO_LIMIT || self.memo_bytes + size > MEMO_BYTES {
-                self.memo.clear();
-                self.memo_bytes = 0;
-            }
-            self.memo_bytes += size;
-            self.memo.insert(r.decided.id, fresh);
-        }
-        let rendered = &self.memo[&r.decided.id];
+            (fresh, size)
+        });
         buf.extend_from_slice(b"{\"partner_id\":");
         string(buf, &r.partner_id);
         buf.extend_from_slice(b",\"partner_name\":");
@@ -232,8 +220,7 @@ impl<'w> JsonWriter<'w> {
                 extra: Vec::new(),
                 width: 0,
                 names: Vec::new(),
-                memo: rustc_hash::FxHashMap::default(),
-                memo_bytes: 0,
+                memo: Memo::new(),
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -334,8 +321,7 @@ impl RecordWriter for JsonWriter<'_> {
                 extra: self.rows.extra.clone(),
                 width: self.rows.width,
                 names: self.rows.names.clone(),
-                memo: rustc_hash::FxHashMap::default(),
-                memo_bytes: 0,
+                memo: Memo::new(),
             }) as Box<dyn RowRenderer>
         })
     }

@@ -137,6 +137,42 @@ pub fn key_reason<'a>(declared: Option<&str>, finding: Finding, reasons: &[&'a s
     }
 }
 
+/// Rendered decisions kept by a renderer, bounded in count and in bytes: a decision is shared by
+/// the records of its pattern and rendered once while it is kept.
+pub(crate) struct Memo<T> {
+    map: rustc_hash::FxHashMap<u64, T>,
+    bytes: usize,
+}
+
+impl<T> Memo<T> {
+    /// Most decisions kept.
+    const ENTRIES: usize = 4096;
+    /// Most bytes of rendered decisions kept (decisions quoting long cells are large).
+    const BYTES: usize = 8 << 20;
+
+    pub(crate) fn new() -> Self {
+        Memo {
+            map: rustc_hash::FxHashMap::default(),
+            bytes: 0,
+        }
+    }
+
+    /// The rendering of decision `id`, rendered by `render` (which also says its size in bytes)
+    /// when it is not kept; the memo starts over when it is full.
+    pub(crate) fn get(&mut self, id: u64, render: impl FnOnce() -> (T, usize)) -> &T {
+        if !self.map.contains_key(&id) {
+            let (fresh, size) = render();
+            if self.map.len() >= Self::ENTRIES || self.bytes + size > Self::BYTES {
+                self.map.clear();
+                self.bytes = 0;
+            }
+            self.bytes += size;
+            self.map.insert(id, fresh);
+        }
+        &self.map[&id]
+    }
+}
+
 /// Candidates as one cell: `value_added_reseller 1.00, reseller 1.00`.
 pub(crate) fn candidates_cell(record: &Classification) -> String {
     record
