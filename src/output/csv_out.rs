@@ -28,8 +28,6 @@ const RESULT_COLUMNS: [&str; 12] = [
     "warnings",
 ];
 
-/// Most rendered decisions kept.
-
 /// The rendered columns of one decision.
 struct Rendered {
     /// `,status,roles,role,category,channel_partner,confidence,candidates`
