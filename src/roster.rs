@@ -1071,7 +1071,6 @@ impl<R: Read> RosterReader<R> {
                 ReadRecordResult::Record | ReadRecordResult::End => break,
             }
         }
-        let _ = nout;
         let fields = &self.fields;
         let mut from = 0;
         let cells = self.ends[..nend].iter().map(|&end| {
