@@ -48,6 +48,9 @@ pub struct Expect {
     /// incomplete or undeclared.
     #[serde(default)]
     pub finding: Option<String>,
+    /// The record's confidence (to two decimals).
+    #[serde(default)]
+    pub confidence: Option<f64>,
     /// Texts the reasons must contain (each in some reason).
     #[serde(default)]
     pub reasons: Vec<String>,
@@ -229,6 +232,14 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
         if !got.reasons().any(|r| r.contains(text.as_str())) {
             failures.push(format!("no reason contains {text:?}"));
         }
+    }
+    if let Some(want) = case.expect.confidence
+        && (got.confidence - want).abs() > 0.005
+    {
+        failures.push(format!(
+            "expected confidence: {want:.2}\n     got confidence:      {:.2}",
+            got.confidence
+        ));
     }
     for text in &case.expect.absent {
         if let Some(r) = got.reasons().find(|r| r.contains(text.as_str())) {
