@@ -82,15 +82,63 @@ pub struct Record {
 }
 
 /// Keeps the ids seen so far, to flag duplicates: the only memory of a run that grows with the
-/// roster, a little at a time (no table doubling), about the id's length plus 3 bytes an id.
+/// roster, a little at a time (no table doubling), about the id's length plus 5 bytes an id.
 ///
-/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets, and the id is
-/// appended to its bucket as two more bytes of its hash, its length (one byte, or three for
-/// ids of 255 bytes or more) and its bytes. A duplicate is confirmed by comparing the ids
-/// themselves, so two different ids with the same hash are never called duplicates.
+/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets. A bucket keeps
+/// the next 32 bits of each of its ids' hashes side by side (a tight scan), and the ids
+/// themselves, each behind its length (one byte, or five for ids of 255 bytes or more). An id
+/// is looked up by its hash bits, and a duplicate is confirmed by comparing the ids themselves,
+/// so two different ids with the same hash are never called duplicates.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    buckets: Vec<Vec<u8>>,
+    buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Bucket {
+    tags: Vec<u32>,
+    ids: Vec<u8>,
+}
+
+impl Bucket {
+    /// The `k`th id kept (by walking the length prefixes: only on a hash match).
+    fn id(&self, k: usize) -> &[u8] {
+        let mut at = 0;
+        for i in 0..=k {
+            let (len, head) = match self.ids[at] {
+                0xff => {
+                    let b = &self.ids[at + 1..at + 5];
+                    (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 5)
+                }
+                short => (usize::from(short), 1),
+            };
+            if i == k {
+                return &self.ids[at + head..at + head + len];
+            }
+            at += head + len;
+        }
+        &[]
+    }
+
+    fn push(&mut self, tag: u32, id: &[u8]) {
+        // Grow by half (at least a few ids): some slack, few reallocations, no doubling peak.
+        if self.tags.len() == self.tags.capacity() {
+            self.tags.reserve_exact((self.tags.len() / 2).max(4));
+        }
+        let need = id.len() + 5;
+        if self.ids.capacity() - self.ids.len() < need {
+            self.ids
+                .reserve_exact((self.ids.len() / 2).max(64).max(need));
+        }
+        self.tags.push(tag);
+        if id.len() < 0xff {
+            self.ids.push(id.len() as u8);
+        } else {
+            self.ids.push(0xff);
+            self.ids.extend_from_slice(&(id.len() as u32).to_le_bytes());
+        }
+        self.ids.extend_from_slice(id);
+    }
 }
 
 impl SeenIds {
@@ -121,9 +169,10 @@ impl SeenIds {
     pub fn check_many(&mut self, ids: &[Option<&str>], duplicate: &mut Vec<bool>) {
         self.ensure_buckets();
         let hashes: Vec<Option<u64>> = ids.iter().map(|id| id.map(Self::hash)).collect();
-        let mut touched = 0u8;
+        let mut touched = 0u32;
         for hash in hashes.iter().flatten() {
             touched ^= self.buckets[(hash >> 48) as usize]
+                .tags
                 .first()
                 .copied()
                 .unwrap_or(0);
@@ -137,45 +186,25 @@ impl SeenIds {
 
     fn ensure_buckets(&mut self) {
         if self.buckets.is_empty() {
-            self.buckets = vec![Vec::new(); 1 << 16];
+            self.buckets = vec![Bucket::default(); 1 << 16];
         }
     }
 
     fn check_hashed(&mut self, hash: u64, id: &str) -> bool {
         self.ensure_buckets();
         let bucket = &mut self.buckets[(hash >> 48) as usize];
-        let tag = [(hash >> 40) as u8, (hash >> 32) as u8];
+        let tag = (hash >> 16) as u32;
         let id = id.as_bytes();
-        let mut at = 0;
-        while at < bucket.len() {
-            let (len, head) = if bucket[at + 2] == 0xff {
-                let b = &bucket[at + 3..at + 5];
-                (usize::from(u16::from_le_bytes([b[0], b[1]])), 5)
-            } else {
-                (usize::from(bucket[at + 2]), 3)
-            };
-            let body = at + head;
-            if bucket[at..at + 2] == tag && &bucket[body..body + len] == id {
-                return true;
-            }
-            at = body + len;
+        let found = bucket
+            .tags
+            .iter()
+            .enumerate()
+            .filter(|&(_, &t)| t == tag)
+            .any(|(k, _)| bucket.id(k) == id);
+        if !found {
+            bucket.push(tag, id);
         }
-        // Ids longer than 65,534 bytes are kept by their first 65,534 bytes and hash.
-        let len = id.len().min(0xfffe);
-        let head: &[u8] = if len < 0xff {
-            &[tag[0], tag[1], len as u8]
-        } else {
-            let l = (len as u16).to_le_bytes();
-            &[tag[0], tag[1], 0xff, l[0], l[1]]
-        };
-        let need = head.len() + len;
-        if bucket.capacity() - bucket.len() < need {
-            // Grow by half (at least 64 bytes): some slack, few reallocations.
-            bucket.reserve_exact((bucket.len() / 2).max(64).max(need));
-        }
-        bucket.extend_from_slice(head);
-        bucket.extend_from_slice(&id[..len]);
-        false
+        found
     }
 }
 
@@ -800,11 +829,12 @@ mod tests {
         assert!(!seen.check_hashed(hash, "second id"));
         assert!(seen.check_hashed(hash, "first id"));
         assert!(seen.check_hashed(hash, "second id"));
-        // Long ids (over 254 bytes) are kept with a longer length field.
-        let long = "L".repeat(300);
+        // Long ids (255 bytes and more) are kept whole, behind a longer length field.
+        let long = "L".repeat(70_000);
         assert!(!seen.check_hashed(hash, &long));
         assert!(seen.check_hashed(hash, &long));
-        assert!(!seen.check_hashed(hash, &"L".repeat(299)));
+        assert!(!seen.check_hashed(hash, &"L".repeat(69_999)));
+        assert!(!seen.check_hashed(hash, &format!("{}M", "L".repeat(69_999))));
     }
 
     /// Sequential ids (the usual kind) are never taken for one another.
