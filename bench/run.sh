@@ -16,6 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 SIZES=${SIZES:-"10000 100000 1000000"}
+# The rosters (examples/generate_roster.rs): diverse (a long tail, the default series),
+# repetitive (a few hundred patterns: the caches do the work) and all-new (nearly every row a
+# pattern never seen). Each figure is printed with the roster's distinct pattern counts.
+MIXES=${MIXES:-"diverse repetitive all-new"}
 WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 if [ -z "${OUT:-}" ]; then
@@ -43,9 +47,11 @@ commands() { # roster
   echo "report-html|$OUT/out.html|$BIN report $1 --format html -q -o /dev/stdout"
 }
 
+for mix in $MIXES; do
 for n in $SIZES; do
-  roster="$WORK/roster-$n.csv"
-  [ -s "$roster" ] || target/release/examples/generate_roster "$n" > "$roster"
+  roster="$WORK/roster-$mix-$n.csv"
+  stats="$WORK/stats-$mix-$n.txt"
+  [ -s "$roster" ] && [ -s "$stats" ] || target/release/examples/generate_roster "$n" "$mix" > "$roster" 2> "$stats"
   rm -f "$WORK"/runs-*.txt
   # Runs are interleaved (floor, then each command, then again), so a slow moment of the
   # machine hits the floor and the commands alike; each run's ratio is to the floor of its round.
@@ -62,7 +68,9 @@ for n in $SIZES; do
       echo "$wall $(awk -v w="$wall" -v f="$floor_wall" 'BEGIN { printf "%.4f", w / f }') $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m" >> "$WORK/runs-$name.txt"
     done < <(commands "$roster")
   done
-  echo "### $n rows ($(du -h "$roster" | cut -f1) roster, $RUNS interleaved runs)"
+  echo "### $n rows, $mix ($(du -h "$roster" | cut -f1) roster, $RUNS interleaved runs)"
+  echo
+  echo "$(cat "$stats")"
   echo
   echo "| command | median wall (s) | median x floor | rows/s | median CPU (s) | median peak RSS (MiB) |"
   echo "|---|---:|---:|---:|---:|---:|"
@@ -74,6 +82,7 @@ for n in $SIZES; do
       'BEGIN { printf "| %s | %.3f | %.2f | %.0f | %.2f | %.1f |\n", name, t, r, (t > 0 ? n / t : 0), c, m / 1024 }'
   done < <(commands "$roster")
   echo
+done
 done
 
 # One partner from flags: start-up included.

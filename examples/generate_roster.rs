@@ -1,8 +1,19 @@
 //! Writes a deterministic roster of N rows to standard output, for benchmarks:
-//! `cargo run --release --example generate_roster -- 1000000 > roster.csv`.
+//! `cargo run --release --example generate_roster -- 1000000 [diverse|repetitive|all-new] > roster.csv`.
+//! The counts of distinct patterns go to standard error.
 //!
-//! The mix covers every role of the built-in rules, hybrids and undecidable rows, and about 10%
-//! messy values: odd case and spaces, synonyms, unknown values and empty cells.
+//! Three mixes:
+//! - `diverse` (the default): rosters as people keep them, with a long tail. Each row starts
+//!   from a textbook partner; 30% spell the declared role another way (~50 spellings: names, ids,
+//!   tiers, several roles in one cell, typos), and each fact cell may take another spelling
+//!   (odd case, spaces, hyphens, synonyms, unknown values), an extra value from the vocabulary
+//!   and its synonyms with another separator, or be empty. Names hold commas and quotes, notes
+//!   hold commas and sometimes line breaks (quoted cells in over a third of the rows). The counts
+//!   it prints say how many distinct patterns a file has.
+//! - `repetitive`: textbook partners of every role, hybrids and undecidable rows, and about 10%
+//!   messy values (a few hundred patterns: the cache does most of the work).
+//! - `all-new`: every fact drawn at random from all its values, so nearly every row is a
+//!   pattern never seen before.
 
 use std::io::Write;
 
@@ -238,56 +249,383 @@ fn messy(rng: &mut Rng, value: &str) -> String {
     }
 }
 
+/// Distinct patterns of a roster, counted while it is written: the declared role and fact cells
+/// as written, and the facts and declared roles they read as.
+struct Patterns {
+    raw: std::collections::HashSet<u64>,
+    facts: std::collections::HashSet<(partner_roles::facts::Facts, u64)>,
+    quoted_rows: usize,
+}
+
+fn fingerprint(cells: &[String]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    cells.hash(&mut h);
+    h.finish()
+}
+
+const DECLARED: &[&str] = &[
+    "Fulfillment Partner",
+    "Fulfilment partner (EMEA)",
+    "Delivery Partner",
+    "Activation Partner",
+    "SI",
+    "Systems Integrator",
+    "GSI",
+    "Global SI",
+    "MSP",
+    "Managed Service Provider",
+    "MSSP",
+    "Reseller",
+    "Gold Reseller",
+    "Reseller - Tier 2",
+    "Authorized Reseller",
+    "resller",
+    "VAR",
+    "Value-Added Reseller",
+    "Solution Provider",
+    "VAR/MSP",
+    "VAR & MSP",
+    "Reseller;Managed Service Provider",
+    "Distributor",
+    "Disti",
+    "Distributor/3PL",
+    "Reseller + Distributor",
+    "Referral Partner",
+    "Referrer",
+    "Affiliate",
+    "Affiliate & Ambassador",
+    "Ambassador",
+    "Community Champion",
+    "OEM",
+    "White-Label Partner",
+    "Technology Partner",
+    "ISV Partner",
+    "3PL",
+    "Logistics Partner",
+    "Fulfillment Center",
+    "Partner",
+    "Channel Partner",
+    "Gold Partner",
+    "TBD",
+    "n/a",
+    "",
+    "",
+    "",
+    "",
+    "Wizard",
+    "Consultancy",
+];
+const TRANSACTS: &[&str] = &[
+    "partner",
+    "Partner",
+    "self",
+    "the partner",
+    "yes",
+    "vendor",
+    "Vendor Direct",
+    "direct",
+    "us",
+    "other_partner",
+    "another partner",
+    "a reseller",
+    "distributor",
+    "none",
+    "nobody",
+    "",
+    "",
+    "?",
+    "unclear",
+];
+const SELLS_TO: &[&str] = &[
+    "end_customers",
+    "End Customers",
+    "end users",
+    "resellers",
+    "Retailers",
+    "VARs",
+    "dealers",
+];
+const DELIVERS: &[&str] = &[
+    "provisioning",
+    "implementation",
+    "Deployment",
+    "integration",
+    "access_enablement",
+    "access enablement",
+    "customization",
+    "customisation",
+    "training",
+    "support",
+    "Help Desk",
+    "operations",
+    "managed operations",
+    "solution_design",
+    "solution design",
+    "warehousing",
+    "pick_and_pack",
+    "Pick & Pack",
+    "shipping",
+    "returns",
+    "embedding",
+    "consulting",
+    "bananas",
+];
+const EARNS: &[&str] = &[
+    "service_fees",
+    "Service Fees",
+    "fees",
+    "resale_margin",
+    "Margin",
+    "markup",
+    "volume",
+    "rebates",
+    "commission",
+    "referral fee",
+    "finder's fee",
+    "logistics_fees",
+    "per-order fee",
+    "recurring_fees",
+    "monthly fee",
+    "retainer",
+    "project_fees",
+    "fixed fee",
+    "SOW",
+    "recognition",
+    "perks",
+    "swag",
+    "stipend",
+    "honorarium",
+    "product_revenue",
+    "none",
+    "equity",
+];
+const ACTIVITIES: &[&str] = &[
+    "content",
+    "ads",
+    "reviews",
+    "leads",
+    "introductions",
+    "speaking",
+    "mentoring",
+    "recommending",
+    "co_marketing",
+    "co-marketing",
+    "co_selling",
+    "product_integration",
+    "white_label",
+    "White Label",
+    "webinars",
+];
+const GOODS: &[&str] = &["software", "SaaS", "physical", "hardware", "", "", "n/a"];
+const VENDORS: &[&str] = &[
+    "single",
+    "one",
+    "multiple",
+    "several",
+    "multi-vendor",
+    "",
+    "",
+];
+const ENGAGEMENT: &[&str] = &[
+    "one_off",
+    "one-off",
+    "project",
+    "Project based",
+    "ongoing",
+    "ongoing",
+    "",
+    "",
+];
+const SEPARATORS: &[&str] = &[";", "; ", "|", " | ", ","];
+
+/// Every value of the vocabulary, canonical, for the all-new mix.
+fn uniform(rng: &mut Rng, values: &[&str]) -> String {
+    values
+        .iter()
+        .filter(|_| rng.below(2) == 0)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 fn main() -> std::io::Result<()> {
-    let rows: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
-    let mut rng = Rng(rows as u64 ^ 0x5EED);
+    let mut args = std::env::args().skip(1);
+    let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let mix = args.next().unwrap_or_else(|| "diverse".into());
+    if !matches!(mix.as_str(), "diverse" | "repetitive" | "all-new") {
+        eprintln!("the mix is diverse, repetitive or all-new, not {mix:?}");
+        std::process::exit(2);
+    }
+    let rules = partner_roles::rules::RuleSet::builtin().expect("built-in rules");
+    let names: Vec<String> = "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
+        .split(',')
+        .map(String::from)
+        .collect();
+    let header = partner_roles::roster::Header::new(names.clone(), &rules);
+    let mut seen = partner_roles::facts::SeenIds::default();
+    let mut patterns = Patterns {
+        raw: std::collections::HashSet::new(),
+        facts: std::collections::HashSet::new(),
+        quoted_rows: 0,
+    };
+    let mut rng = Rng(rows as u64 ^ 0x5EED ^ mix.len() as u64);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    writeln!(
-        out,
-        "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
-    )?;
+    writeln!(out, "{}", names.join(","))?;
     let regions = ["EMEA", "AMER", "APAC", "LATAM"];
-    for i in 0..rows {
-        let profile = PROFILES[rng.below(PROFILES.len())];
-        let mut cells: Vec<String> = profile.iter().map(|s| s.to_string()).collect();
-        if rng.below(10) == 0 {
-            let k = 1 + rng.below(8);
-            cells[k] = messy(&mut rng, &cells[k]);
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
         }
-        let region = rng.pick(&regions);
-        let quote = |s: &str| {
-            if s.contains([',', '"']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
+    };
+    for i in 0..rows {
+        // declared role and the eight fact cells
+        let cells: Vec<String> = match mix.as_str() {
+            "repetitive" => {
+                let profile = PROFILES[rng.below(PROFILES.len())];
+                let mut cells: Vec<String> = profile.iter().map(|s| s.to_string()).collect();
+                if rng.below(10) == 0 {
+                    let k = 1 + rng.below(8);
+                    cells[k] = messy(&mut rng, &cells[k]);
+                }
+                cells
+            }
+            "all-new" => vec![
+                rng.pick(DECLARED).to_string(),
+                rng.pick(&["partner", "vendor", "other_partner", "none"])
+                    .to_string(),
+                uniform(&mut rng, &["end_customers", "resellers"]),
+                uniform(
+                    &mut rng,
+                    &[
+                        "provisioning",
+                        "implementation",
+                        "integration",
+                        "access_enablement",
+                        "customization",
+                        "training",
+                        "support",
+                        "operations",
+                        "solution_design",
+                        "warehousing",
+                        "pick_and_pack",
+                        "shipping",
+                        "returns",
+                        "embedding",
+                    ],
+                ),
+                uniform(
+                    &mut rng,
+                    &[
+                        "service_fees",
+                        "resale_margin",
+                        "volume",
+                        "commission",
+                        "logistics_fees",
+                        "recurring_fees",
+                        "project_fees",
+                        "recognition",
+                        "perks",
+                        "stipend",
+                        "product_revenue",
+                    ],
+                ),
+                uniform(
+                    &mut rng,
+                    &[
+                        "content",
+                        "ads",
+                        "reviews",
+                        "leads",
+                        "introductions",
+                        "speaking",
+                        "mentoring",
+                        "recommending",
+                        "co_marketing",
+                        "co_selling",
+                        "product_integration",
+                        "white_label",
+                    ],
+                ),
+                rng.pick(&["software", "physical"]).to_string(),
+                rng.pick(&["single", "multiple"]).to_string(),
+                rng.pick(&["one_off", "project", "ongoing"]).to_string(),
+            ],
+            _ => {
+                // A textbook partner, then the long tail: another spelling of the declared role,
+                // and per fact cell a spelling variant (8%), an extra value (4%) or an empty
+                // cell (2%).
+                let profile = PROFILES[rng.below(PROFILES.len())];
+                let mut cells: Vec<String> = profile.iter().map(|s| s.to_string()).collect();
+                if rng.below(10) < 3 {
+                    cells[0] = rng.pick(DECLARED).to_string();
+                }
+                let lists: [&[&str]; 8] = [
+                    TRANSACTS, SELLS_TO, DELIVERS, EARNS, ACTIVITIES, GOODS, VENDORS, ENGAGEMENT,
+                ];
+                for (k, values) in lists.iter().enumerate() {
+                    let cell = &mut cells[k + 1];
+                    match rng.below(100) {
+                        0..=7 => *cell = messy(&mut rng, cell),
+                        8..=11 if (1..=4).contains(&k) => {
+                            let extra = rng.pick(values);
+                            let sep = rng.pick(SEPARATORS);
+                            *cell = if cell.is_empty() {
+                                extra.to_string()
+                            } else {
+                                format!("{cell}{sep}{extra}")
+                            };
+                        }
+                        8..=11 => *cell = rng.pick(values).to_string(),
+                        12..=13 => cell.clear(),
+                        _ => {}
+                    }
+                }
+                cells
             }
         };
-        writeln!(
-            out,
-            "P{i:07},Partner {i} Ltd,{},{},{},{},{region},note {}",
-            cells
-                .iter()
-                .take(1)
-                .map(|s| quote(s))
-                .collect::<Vec<_>>()
-                .join(","),
-            cells[1..5]
-                .iter()
-                .map(|s| quote(s))
-                .collect::<Vec<_>>()
-                .join(","),
-            cells[5..8]
-                .iter()
-                .map(|s| quote(s))
-                .collect::<Vec<_>>()
-                .join(","),
-            quote(&cells[8]),
-            i % 97
-        )?;
+        let name = match (mix.as_str(), rng.below(10)) {
+            ("repetitive", _) => format!("Partner {i} Ltd"),
+            (_, 0..=1) => format!("Partner {i}, Inc."),
+            (_, 2) => format!("The \"Partner\" {i} Co"),
+            _ => format!("Partner {i} Ltd"),
+        };
+        let notes = match (mix.as_str(), rng.below(20)) {
+            ("repetitive", _) => format!("note {}", i % 97),
+            (_, 0) => format!("Renewal due Q{}\nOwner: {}, EMEA", 1 + i % 4, i % 89),
+            (_, 1..=4) => format!("Onboarded {}, reviewed by ops", 2020 + i % 6),
+            _ => format!("note {}", i % 97),
+        };
+        let region = rng.pick(&regions);
+        let line = format!(
+            "P{i:07},{},{},{region},{}",
+            quote(&name),
+            cells.iter().map(|s| quote(s)).collect::<Vec<_>>().join(","),
+            quote(&notes)
+        );
+        if line.contains('"') {
+            patterns.quoted_rows += 1;
+        }
+        writeln!(out, "{line}")?;
+        // Count the patterns: as written, and as read.
+        patterns.raw.insert(fingerprint(&cells));
+        let mut row_cells = vec![format!("P{i:07}"), name.clone()];
+        row_cells.extend(cells.iter().cloned());
+        row_cells.push(region.to_string());
+        row_cells.push(notes.clone());
+        let row = partner_roles::roster::Row::new(i as u64 + 2, &row_cells);
+        let record = partner_roles::facts::read_record(&rules, &header, &row, &mut seen);
+        patterns.facts.insert((record.facts, record.declared_roles));
     }
-    out.flush()
+    out.flush()?;
+    eprintln!(
+        "{rows} rows ({mix}): {} distinct declared-role and fact cells as written, {} distinct facts and declared roles as read, {:.0}% of rows with quoted cells",
+        patterns.raw.len(),
+        patterns.facts.len(),
+        100.0 * patterns.quoted_rows as f64 / rows.max(1) as f64
+    );
+    Ok(())
 }
