@@ -14,7 +14,13 @@ pub fn is_hostile(c: char) -> bool {
 /// `text` with every hostile character escaped (`ESC` becomes `\u{1b}`); borrowed when there is
 /// none, which is nearly always.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hostile) {
+    // Printable ASCII, tab and line feed (nearly all text) in one vectorized pass over the
+    // bytes; other text is checked character by character.
+    let plain_ascii = text
+        .as_bytes()
+        .iter()
+        .all(|&b| b.wrapping_sub(0x20) < 0x5f || b == b'\t' || b == b'\n');
+    if plain_ascii || !text.chars().any(is_hostile) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
