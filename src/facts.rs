@@ -641,15 +641,16 @@ fn fill(
                 let fresh;
                 let declared = match cache.as_deref_mut() {
                     Some(cache) if text.len() <= CACHED_CELL_BYTES => {
-                        if !cache.declared.contains_key(text)
-                            && cache.declared.len() >= CELL_CACHE_LIMIT
-                        {
-                            cache.declared.clear();
+                        // One lookup for a cell seen before; a key is allocated only for a new one.
+                        if !cache.declared.contains_key(text) {
+                            if cache.declared.len() >= CELL_CACHE_LIMIT {
+                                cache.declared.clear();
+                            }
+                            cache
+                                .declared
+                                .insert(text.into(), rules.declared_cell(text));
                         }
-                        &*cache
-                            .declared
-                            .entry(text.into())
-                            .or_insert_with(|| rules.declared_cell(text))
+                        &cache.declared[text]
                     }
                     _ => {
                         fresh = rules.declared_cell(text);

@@ -1125,16 +1125,7 @@ impl<R: Read> RosterReader<R> {
                 row.simple = true;
                 row.split = true;
                 if let Some(record) = cells {
-                    let cells: Vec<String> = record
-                        .cells()
-                        .map(|cell| String::from_utf8_lossy(cell).into_owned())
-                        .collect();
-                    let broken = Row::new(line, &cells);
-                    row.text = broken.text;
-                    row.ends = broken.ends;
-                    row.simple = broken.simple;
-                    row.separator = broken.separator;
-                    row.split = broken.split;
+                    set_lossy(row, line, &record);
                 }
                 row.problem = Some(message);
                 return true;
@@ -1179,16 +1170,7 @@ impl<R: Read> RosterReader<R> {
                     row.line,
                     bad + 1
                 ));
-                let cells: Vec<String> = record
-                    .cells()
-                    .map(|cell| String::from_utf8_lossy(cell).into_owned())
-                    .collect();
-                let lossy = Row::new(line, &cells);
-                row.text = lossy.text;
-                row.ends = lossy.ends;
-                row.simple = lossy.simple;
-                row.separator = lossy.separator;
-                row.split = lossy.split;
+                set_lossy(row, line, &record);
             }
         }
         true
@@ -1204,6 +1186,21 @@ fn plain_bytes(bytes: &[u8]) -> bool {
         || bytes
             .iter()
             .all(|&b| b >= 0x20 && b != 0x7f && b != 0xc2 && b != 0xd8 && b != 0xe2)
+}
+
+/// Sets `row`'s cells to those of `record`, invalid UTF-8 replaced (for a row that cannot be
+/// read: its cells still show what it held).
+fn set_lossy(row: &mut Row, line: u64, record: &Parsed) {
+    let cells: Vec<String> = record
+        .cells()
+        .map(|cell| String::from_utf8_lossy(cell).into_owned())
+        .collect();
+    let lossy = Row::new(line, &cells);
+    row.text = lossy.text;
+    row.ends = lossy.ends;
+    row.simple = lossy.simple;
+    row.separator = lossy.separator;
+    row.split = lossy.split;
 }
 
 /// The length of the line break `text` ends with: 2 for CRLF, 1 for LF or CR, else 0.

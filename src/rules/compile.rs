@@ -483,15 +483,13 @@ fn compile_combinations(
         for name in &def.roles {
             match set.roles.iter().position(|r| r.id == *name) {
                 Some(r) => ids.push(r),
-                None => {
-                    let mut p = problem(
-                        file,
-                        format!("{at}.roles"),
-                        format!("unknown role `{name}`"),
-                    );
-                    p.help = did_you_mean(name, set.role_ids(), "role ids of the taxonomy");
-                    problems.push(p);
-                }
+                None => problems.push(unknown_role(
+                    set,
+                    file,
+                    format!("{at}.roles"),
+                    format!("unknown role `{name}`"),
+                    name,
+                )),
             }
         }
         if def.roles.len() != 2 {
@@ -745,13 +743,13 @@ fn compile_rule(
     chain.pop();
     let role = set.roles.iter().position(|r| r.id == def.role);
     if role.is_none() {
-        let mut p = problem(
+        problems.push(unknown_role(
+            set,
             file,
             format!("{at}.role"),
             format!("rule `{}` concludes unknown role `{}`", def.id, def.role),
-        );
-        p.help = did_you_mean(&def.role, set.role_ids(), "role ids of the taxonomy");
-        problems.push(p);
+            &def.role,
+        ));
     }
     let own = compile_condition(set, &def.when, file, &format!("{at}.when"), 0, problems)?;
     match &set.nodes[own].kind {
@@ -801,6 +799,13 @@ fn compile_rule(
     set.roles[role].rules.push(id);
     compiled[i] = Some(id);
     Some(id)
+}
+
+/// A problem naming a role the taxonomy does not have, with the closest ids.
+fn unknown_role(set: &RuleSet, file: &str, at: String, message: String, name: &str) -> Problem {
+    let mut p = problem(file, at, message);
+    p.help = did_you_mean(name, set.role_ids(), "role ids of the taxonomy");
+    p
 }
 
 fn push_node(set: &mut RuleSet, node: Node) -> NodeId {
@@ -1125,13 +1130,13 @@ fn compile_lint(
         }
         for (k, role) in accept.roles.iter().enumerate() {
             if set.roles.iter().all(|r| r.id != *role) {
-                let mut p = problem(
+                problems.push(unknown_role(
+                    set,
                     file,
                     format!("{at}.roles[{k}]"),
                     format!("unknown role `{role}`"),
-                );
-                p.help = did_you_mean(role, set.role_ids(), "role ids of the taxonomy");
-                problems.push(p);
+                    role,
+                ));
             }
         }
         set.lint_accepts.push(super::Accept {
