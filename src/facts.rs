@@ -12,6 +12,11 @@ use crate::rules::{ColumnKind, DeclaredCell, FactId, RuleSet};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Facts {
     pub(crate) values: Vec<Option<u64>>,
+    /// For a fact not known (`None`), the values known *not* to hold (a text negated them:
+    /// "does not resell"); 0 when nothing is known about it.
+    pub(crate) absent: Vec<u64>,
+    /// Bitmask over facts of those read from text rather than from their own column.
+    pub(crate) from_text: u64,
 }
 
 impl Facts {
@@ -19,26 +24,76 @@ impl Facts {
     pub fn unknown(rules: &RuleSet) -> Facts {
         Facts {
             values: vec![None; rules.facts.len()],
+            absent: vec![0; rules.facts.len()],
+            from_text: 0,
         }
+    }
+
+    /// Makes every fact unknown again, keeping the buffers.
+    pub(crate) fn reset(&mut self, facts: usize) {
+        self.values.clear();
+        self.values.resize(facts, None);
+        self.absent.clear();
+        self.absent.resize(facts, 0);
+        self.from_text = 0;
+    }
+
+    /// The values known not to hold, for a fact that is not known.
+    pub(crate) fn absent(&self, fact: FactId) -> u64 {
+        self.absent.get(fact).copied().unwrap_or(0)
     }
 
     pub(crate) fn get(&self, fact: FactId) -> Option<u64> {
         self.values[fact]
     }
 
-    /// Bitmask over facts of the known ones.
+    /// Bitmask over facts of the known ones (a fact with values known to be absent counts:
+    /// something is known about it).
     pub(crate) fn known_mask(&self) -> u64 {
         self.values
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.is_some())
+            .filter(|&(i, v)| v.is_some() || self.absent(i) != 0)
             .fold(0, |acc, (i, _)| acc | 1u64 << i)
     }
 
-    /// How many facts are known.
-    pub fn known_count(&self) -> usize {
-        self.values.iter().filter(|v| v.is_some()).count()
+    /// The value ids of fact `name` when it is known (empty for the known empty list); `None`
+    /// when it is unknown or no fact of `rules`.
+    pub fn value_ids(&self, rules: &RuleSet, name: &str) -> Option<Vec<String>> {
+        let fact = rules.fact_by_name(name)?;
+        let bits = self.get(fact)?;
+        Some(ids_of(rules, fact, bits))
     }
+
+    /// The value ids of fact `name` known *not* to hold (negated in a text).
+    pub fn negated_ids(&self, rules: &RuleSet, name: &str) -> Vec<String> {
+        rules
+            .fact_by_name(name)
+            .map(|fact| ids_of(rules, fact, self.absent(fact)))
+            .unwrap_or_default()
+    }
+
+    /// Whether fact `name` was read from text rather than from its own column.
+    pub fn from_text(&self, rules: &RuleSet, name: &str) -> bool {
+        rules
+            .fact_by_name(name)
+            .is_some_and(|fact| self.from_text & (1u64 << fact) != 0)
+    }
+
+    /// How many facts are known (in whole, or some values known to be absent).
+    pub fn known_count(&self) -> usize {
+        self.known_mask().count_ones() as usize
+    }
+}
+
+fn ids_of(rules: &RuleSet, fact: FactId, bits: u64) -> Vec<String> {
+    rules.facts[fact]
+        .values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1u64 << i) != 0)
+        .map(|(_, v)| v.id.clone())
+        .collect()
 }
 
 /// How one cell text was read, for `explain`.
@@ -73,6 +128,10 @@ pub struct Record {
     pub ignored: Vec<String>,
     /// How each fact cell was read.
     pub mappings: Vec<Mapping>,
+    /// Sentences quoting the words facts were read from (prose columns), for the reasons.
+    pub evidence: Vec<String>,
+    /// Every phrase found in the prose columns (kept for `explain` only).
+    pub text_hits: Vec<crate::text::TextHit>,
     /// Why the row could not be read, if it could not.
     pub problem: Option<String>,
     /// Names the row's pattern (its declared role and fact cells) when a [`RecordReader`] saw
@@ -359,6 +418,7 @@ pub struct RecordReader<'r> {
     rules: &'r RuleSet,
     seen: SeenIds,
     cache: Cache,
+    text: crate::text::Scratch,
 }
 
 #[derive(Default)]
@@ -399,6 +459,7 @@ impl<'r> RecordReader<'r> {
                 cells: vec![rustc_hash::FxHashMap::default(); rules.columns.len()],
                 ..Cache::default()
             },
+            text: crate::text::Scratch::default(),
         }
     }
 
@@ -446,6 +507,7 @@ impl<'r> RecordReader<'r> {
                 Fill::Pattern(pattern),
                 record,
             );
+            read_prose(self.rules, header, row, record, &mut self.text, false);
             return;
         }
         let cell_warnings = fill(
@@ -461,6 +523,7 @@ impl<'r> RecordReader<'r> {
             || row.len() != header.names.len()
             || cache.key.len() > CACHED_PATTERN_BYTES
         {
+            read_prose(self.rules, header, row, record, &mut self.text, false);
             return;
         }
         if cache.patterns >= PATTERN_LIMIT {
@@ -479,6 +542,7 @@ impl<'r> RecordReader<'r> {
             ignored: record.ignored.as_slice().into(),
         });
         record.pattern = Some(id);
+        read_prose(self.rules, header, row, record, &mut self.text, false);
     }
 
     /// Normalizes the next row of the roster.
@@ -523,6 +587,8 @@ fn read(
         warnings: Vec::new(),
         ignored: Vec::new(),
         mappings: Vec::new(),
+        evidence: Vec::new(),
+        text_hits: Vec::new(),
         problem: None,
         pattern: None,
     };
@@ -532,7 +598,44 @@ fn read(
         (false, None) => Fill::Plain,
     };
     fill(rules, header, row, seen, how, &mut record);
+    read_prose(
+        rules,
+        header,
+        row,
+        &mut record,
+        &mut crate::text::Scratch::default(),
+        trace,
+    );
     record
+}
+
+/// Reads the record's facts from its prose cells (after its columns): see [`crate::text`]. A
+/// record whose facts text changed no longer has the facts of its row pattern.
+fn read_prose(
+    rules: &RuleSet,
+    header: &Header,
+    row: &Row,
+    record: &mut Record,
+    scratch: &mut crate::text::Scratch,
+    trace: bool,
+) {
+    if header.prose.is_empty() || row.problem.is_some() || rules.phrases.automaton.is_none() {
+        return;
+    }
+    let mut cells: Vec<(&str, &str)> = Vec::with_capacity(header.prose.len());
+    for &i in &header.prose {
+        if let Some(cell) = row.cell(i).map(str::trim).filter(|c| !c.is_empty()) {
+            cells.push((header.names[i].as_str(), cell));
+        }
+    }
+    if cells.is_empty() {
+        return;
+    }
+    let warnings = record.warnings.len();
+    crate::text::read(rules, &cells, record, scratch, trace);
+    if record.facts.from_text != 0 || record.warnings.len() != warnings {
+        record.pattern = None;
+    }
 }
 
 /// How [`fill`] reads the cells.
@@ -568,6 +671,11 @@ fn fill(
     // The name's buffer is kept for the next row's name.
     let mut name = record.partner_name.take().unwrap_or_default();
     record.mappings.clear();
+    record.evidence.clear();
+    record.text_hits.clear();
+    record.facts.absent.clear();
+    record.facts.absent.resize(rules.facts.len(), 0);
+    record.facts.from_text = 0;
     record.problem.clone_from(&row.problem);
     record.warnings.clone_from(&header.warnings);
     record.pattern = pattern.map(|p| p.id);
@@ -592,8 +700,7 @@ fn fill(
         None => {
             declared_text = record.declared_text.take().unwrap_or_default();
             record.declared_roles = 0;
-            record.facts.values.clear();
-            record.facts.values.resize(rules.facts.len(), None);
+            record.facts.reset(rules.facts.len());
             record.ignored.clear();
         }
     }
@@ -608,7 +715,7 @@ fn fill(
             continue;
         };
         let column = &rules.columns[ci];
-        if column.kind == ColumnKind::Text {
+        if matches!(column.kind, ColumnKind::Text | ColumnKind::Prose) {
             continue;
         }
         let text = trim(cell);
@@ -660,7 +767,7 @@ fn fill(
                 record.declared_roles = declared.roles;
                 declared_warnings(text, declared, &mut record.warnings);
             }
-            ColumnKind::Text => {}
+            ColumnKind::Text | ColumnKind::Prose => {}
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
                 let warnings = record.warnings.len();
@@ -698,10 +805,14 @@ fn fill(
             .iter()
             .map(|&f| rules.facts[f].name.as_str())
             .collect();
-        record.warnings.push(format!(
-            "the roster has no column for: {}",
-            names.join(", ")
-        ));
+        record.warnings.push(if header.prose.is_empty() {
+            format!("the roster has no column for: {}", names.join(", "))
+        } else {
+            format!(
+                "the roster has no column for: {}; they are read from the text where it says them",
+                names.join(", ")
+            )
+        });
     }
     let has_key = !record.partner_id.is_empty();
     if !has_key {

@@ -31,19 +31,52 @@ pub struct Header {
     /// Problems with the header itself (duplicate columns), repeated on every record.
     pub(crate) warnings: Vec<String>,
     /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
-    /// record reads the same whatever the order of the roster's columns.
+    /// record reads the same whatever the order of the roster's columns. Prose columns are
+    /// not in it (see `prose`).
     pub(crate) read_order: Vec<(usize, usize)>,
+    /// The input columns whose words facts are read from (`prose` columns of the vocabulary),
+    /// in input order; empty when text reading is off.
+    pub(crate) prose: Vec<usize>,
+}
+
+/// Where facts come from (`--evidence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Evidence {
+    /// Only the facts' own columns.
+    Columns,
+    /// Only the words of prose columns (the fact columns are carried through unread).
+    Text,
+    /// Both; a fact's own column wins over the text.
+    #[default]
+    Both,
 }
 
 impl Header {
-    /// Maps header cells to the vocabulary of `rules`.
+    /// Maps header cells to the vocabulary of `rules`, reading facts from their columns and
+    /// from prose.
     pub fn new(names: Vec<String>, rules: &RuleSet) -> Header {
+        Header::with_evidence(names, rules, Evidence::Both)
+    }
+
+    /// Maps header cells to the vocabulary of `rules`, reading facts from where `evidence` says.
+    pub fn with_evidence(names: Vec<String>, rules: &RuleSet, evidence: Evidence) -> Header {
         let mut uses = Vec::with_capacity(names.len());
+        let mut prose = Vec::new();
         let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
         let mut warnings = Vec::new();
         let mut collisions = 0usize;
         for (i, name) in names.iter().enumerate() {
             match rules.column_for_header(name) {
+                Some(col) if rules.columns[col].kind == ColumnKind::Prose => {
+                    // Several columns may be prose at once: each is read.
+                    if evidence != Evidence::Columns {
+                        prose.push(i);
+                    }
+                    uses.push(Some(col));
+                }
+                Some(col) if evidence == Evidence::Text && rules.columns[col].fact.is_some() => {
+                    uses.push(None);
+                }
                 Some(col) => match taken[col] {
                     Some(first) => {
                         // One warning for the first few collisions, a count for the rest.
@@ -92,12 +125,13 @@ impl Header {
             .iter()
             .enumerate()
             .filter_map(|(i, u)| u.map(|col| (i, col)))
+            .filter(|&(_, col)| rules.columns[col].kind != ColumnKind::Prose)
             .collect();
         read_order.sort_by_key(|&(_, col)| col);
         let in_pattern = |col: usize| {
             !matches!(
                 rules.columns[col].kind,
-                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text
+                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text | ColumnKind::Prose
             )
         };
         let pattern_columns: Vec<usize> = read_order
@@ -130,6 +164,7 @@ impl Header {
             pattern_run,
             key_columns,
             warnings,
+            prose,
         }
     }
 }

@@ -573,6 +573,23 @@ fn contains_words(text: &str, words: &str) -> bool {
 
 /// Lints `rules`.
 pub fn lint(rules: &RuleSet) -> Report {
+    lint_with_tests(rules, None)
+}
+
+/// Like [`lint`], with the phrases the rule tests exercised (`exercised[n]` for phrase `n` of
+/// the `text:` section), so that phrases no test uses are reported too.
+pub fn lint_with_tests(rules: &RuleSet, exercised: Option<&[bool]>) -> Report {
+    let mut report = lint_rules(rules);
+    report
+        .findings
+        .extend(super::phrases::lint_phrases(rules, exercised));
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    report
+}
+
+fn lint_rules(rules: &RuleSet) -> Report {
     let space = build_space(rules);
     let mut report = Report::default();
     if !space.too_large.is_empty() {

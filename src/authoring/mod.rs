@@ -6,4 +6,5 @@
 
 pub mod diff;
 pub mod lint;
+pub mod phrases;
 pub mod tests;

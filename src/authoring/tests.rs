@@ -57,6 +57,19 @@ pub struct Expect {
     /// Texts no reason may contain.
     #[serde(default)]
     pub absent: Vec<String>,
+    /// Facts as the record reads them, each with its values (ids or any synonym; `none` for
+    /// the empty list): checks what was read from text cells.
+    #[serde(default)]
+    pub facts: BTreeMap<String, Cell>,
+    /// Values known *not* to hold (negated in a text cell), per fact.
+    #[serde(default)]
+    pub negated: BTreeMap<String, Cell>,
+    /// Facts that must stay unknown.
+    #[serde(default)]
+    pub unknown: Vec<String>,
+    /// Texts the record's warnings must contain (each in some warning).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One rule test.
@@ -97,10 +110,13 @@ pub struct CaseResult {
     pub failures: Vec<String>,
 }
 
-/// Outcomes seen per condition node across all cases, for `--coverage`.
+/// Outcomes seen per condition node across all cases, and the phrases of the `text:` section
+/// some case's text cells used, for `--coverage` and `rules lint`.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     seen: Vec<[bool; 3]>,
+    /// `phrases[n]`: phrase `n` matched in some case (stated, negated or hedged).
+    pub(crate) phrases: Vec<bool>,
 }
 
 /// Results of a test run.
@@ -138,6 +154,7 @@ pub fn run(rules: &RuleSet, files: &[(String, TestFile)]) -> Run {
         results: Vec::new(),
         coverage: Coverage {
             seen: vec![[false; 3]; rules.nodes.len()],
+            phrases: vec![false; rules.phrases.phrases.len()],
         },
     };
     for (file, tests) in files {
@@ -173,8 +190,12 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
     for (node, outcome) in eval.trace.iter().enumerate() {
         coverage.seen[node][*outcome as usize] = true;
     }
+    for hit in &record.text_hits {
+        coverage.phrases[hit.phrase_id as usize] = true;
+    }
     let got = condense(rules, &record, &eval);
     let mut failures = Vec::new();
+    check_facts(rules, &case.expect, &record, &mut failures);
     let got_role = got.role.as_deref().unwrap_or("");
     // `role` (ids joined by `+`) and `roles` (a list, any order) each say the held profile; a
     // case may give either, both, or neither (then only the status is checked).
@@ -241,6 +262,14 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
             got.confidence
         ));
     }
+    for text in &case.expect.warnings {
+        if !got.warnings.iter().any(|w| w.contains(text.as_str())) {
+            failures.push(format!(
+                "no warning contains {text:?} (warnings: {:?})",
+                got.warnings
+            ));
+        }
+    }
     for text in &case.expect.absent {
         if let Some(r) = got.reasons().find(|r| r.contains(text.as_str())) {
             failures.push(format!("a reason contains {text:?}: {r}"));
@@ -254,6 +283,95 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
         failures.push(reasons);
     }
     failures
+}
+
+/// Compares the facts a case expects read (`facts`, `negated`, `unknown`) with the record's.
+fn check_facts(
+    rules: &RuleSet,
+    expect: &Expect,
+    record: &crate::facts::Record,
+    failures: &mut Vec<String>,
+) {
+    let fact_of = |name: &str, failures: &mut Vec<String>| {
+        let f = rules.fact_by_name(name);
+        if f.is_none() {
+            failures.push(format!(
+                "the case names fact {name:?}, which the rule set does not have"
+            ));
+        }
+        f
+    };
+    let bits_of = |fact: usize, cell: &Cell, failures: &mut Vec<String>| {
+        let f = &rules.facts[fact];
+        let mut bits = 0u64;
+        for item in cell
+            .text()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match f.index.get(&crate::normalize::normalize_token(item)) {
+                Some(&v) if Some(v) == f.nothing => {}
+                Some(&v) => bits |= 1u64 << v,
+                None => failures.push(format!("{item:?} is no value of {}", f.name)),
+            }
+        }
+        bits
+    };
+    let shown = |fact: usize, bits: Option<u64>| match bits {
+        Some(0) => rules.facts[fact]
+            .nothing
+            .map(|n| rules.facts[fact].values[n as usize].id.clone())
+            .unwrap_or_else(|| "the empty list".into()),
+        Some(b) => rules.value_ids(fact, b, ";"),
+        None => "unknown".into(),
+    };
+    for (name, cell) in &expect.facts {
+        let Some(fact) = fact_of(name, failures) else {
+            continue;
+        };
+        let want = bits_of(fact, cell, failures);
+        let got = record.facts.get(fact);
+        if got != Some(want) {
+            failures.push(format!(
+                "expected {name}: {}
+     got {name}:      {}",
+                shown(fact, Some(want)),
+                shown(fact, got)
+            ));
+        }
+    }
+    for (name, cell) in &expect.negated {
+        let Some(fact) = fact_of(name, failures) else {
+            continue;
+        };
+        let want = bits_of(fact, cell, failures);
+        let got = record.facts.absent(fact);
+        if got & want != want {
+            failures.push(format!(
+                "expected {name} known not to be {}
+     got {name} not:      {}",
+                shown(fact, Some(want)),
+                if got == 0 {
+                    "nothing".into()
+                } else {
+                    shown(fact, Some(got))
+                }
+            ));
+        }
+    }
+    for name in &expect.unknown {
+        let Some(fact) = fact_of(name, failures) else {
+            continue;
+        };
+        if let Some(bits) = record.facts.get(fact) {
+            failures.push(format!(
+                "expected {name} unknown
+     got {name}: {}",
+                shown(fact, Some(bits))
+            ));
+        }
+    }
 }
 
 impl Run {
@@ -337,6 +455,15 @@ impl Run {
             out,
             "  conditions seen both true and false: {both} of {conditions}"
         );
+        let phrases = &self.coverage.phrases;
+        if !phrases.is_empty() {
+            let _ = writeln!(
+                out,
+                "  phrases of text: matched by some case: {} of {} (`rules lint` lists the others)",
+                phrases.iter().filter(|s| **s).count(),
+                phrases.len()
+            );
+        }
         for g in gaps {
             let _ = writeln!(out, "{g}");
         }

@@ -40,6 +40,10 @@ pub(crate) struct CheckArgs {
     /// The shape of the work: one_off, project or ongoing.
     #[arg(long)]
     engagement: Option<String>,
+    /// A description of the partner in words, read as a prose column would be (facts given
+    /// as flags win over it).
+    #[arg(long, alias = "description", value_name = "TEXT")]
+    text: Option<String>,
     /// Any fact of the rule set's vocabulary, as NAME=VALUE (repeatable).
     #[arg(long = "fact", value_name = "NAME=VALUE")]
     facts: Vec<String>,
@@ -90,6 +94,12 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
         })?;
         given.push((name.trim().to_string(), value.to_string()));
     }
+    if let Some(text) = args.text {
+        let column = rules.prose_column().ok_or_else(|| Error::Usage {
+            message: "--text: this rule set has no prose column to read a description from (a vocabulary column of kind `prose`)".into(),
+        })?;
+        given.push((column.to_string(), text));
+    }
     let record = record_from_given(
         &rules,
         &Given {
@@ -112,6 +122,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
             let misses =
                 near_miss_lines(&rules, &record.facts, &near_misses(&rules, &record, &eval));
             print!("{}", render_text(&rules, &result, &misses));
+            print!("{}", crate::output::text_hit_lines(&record.text_hits));
         }
     }
     Ok(Outcome::Success)

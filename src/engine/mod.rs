@@ -264,7 +264,9 @@ impl<'r> Classification<'r> {
             (mine, theirs) => *mine = theirs.clone(),
         }
         self.decided = decided;
-        self.own_reasons.clone_from(&record.ignored);
+        self.own_reasons.clear();
+        self.own_reasons.extend_from_slice(&record.evidence);
+        self.own_reasons.extend_from_slice(&record.ignored);
         self.warnings.clone_from(&record.warnings);
         self.line = record.line;
     }
@@ -349,8 +351,14 @@ pub(crate) fn evaluate(rules: &RuleSet, facts: &Facts, trace: &mut Vec<Tri>) -> 
                 if_known,
             } => match facts.get(*fact) {
                 Some(bits) => Tri::from_bool(op.holds(bits, *mask)),
-                None if *if_known => Tri::True,
-                None => Tri::Unknown,
+                None => {
+                    let f = &rules.facts[*fact];
+                    match op.holds_partly(facts.absent(*fact), *mask, f.all_bits, f.list) {
+                        Some(holds) => Tri::from_bool(holds),
+                        None if *if_known => Tri::True,
+                        None => Tri::Unknown,
+                    }
+                }
             },
             NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
             NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
@@ -436,6 +444,23 @@ fn decide(
             chosen.push(only);
             tentative = true;
         }
+        // Or the one role with evidence, when nothing at all speaks for the others still
+        // possible (no defining condition of theirs holds on known facts): it needs more, three
+        // defining conditions holding on known facts (a guard such as "handles physical goods,
+        // if known" counts when its fact is known).
+        let with_evidence: Vec<RoleId> = general
+            .iter()
+            .copied()
+            .filter(|&r| evidence(rules, &trace, known, roles[r].rule) > 0)
+            .collect();
+        if !tentative
+            && let [only] = with_evidence[..]
+            && evidence_with_guards(rules, &trace, known, roles[only].rule)
+                >= EVIDENCE_AGAINST_SILENCE
+        {
+            chosen.push(only);
+            tentative = true;
+        }
     }
     let mut conflicts = Vec::new();
     for (i, &a) in chosen.iter().enumerate() {
@@ -481,7 +506,20 @@ fn decide(
                 1.0 + rivals as f64
             };
             divisor_used = divisor;
-            (each, round2(weakest / divisor))
+            // A decision resting on facts read from text is less sure than one on stated
+            // columns, by the factor the rule set sets.
+            let reads = chosen
+                .iter()
+                .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
+            let factor = if facts.from_text & reads != 0 {
+                rules.phrases.confidence_factor
+            } else {
+                1.0
+            };
+            (
+                each.iter().map(|&c| round2(c * factor)).collect(),
+                round2(weakest / divisor * factor),
+            )
         }
         Status::Unclassified | Status::Error => (Vec::new(), 0.0),
     };
@@ -570,6 +608,19 @@ fn evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> usize {
         .count()
 }
 
+/// Like [`evidence`], counting `if_known` guards that hold on a known fact too.
+fn evidence_with_guards(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> usize {
+    rules.rules[rule]
+        .defining
+        .iter()
+        .filter(|&&c| trace[c] == Tri::True && decided_on_known(rules, trace, known, c))
+        .count()
+}
+
+/// Defining conditions (guards included) that must hold on known facts before a role is
+/// classified on what is left while other roles are still possible, with nothing for them.
+const EVIDENCE_AGAINST_SILENCE: usize = 3;
+
 /// Whether some defining condition of `rule` holds on known facts: positive evidence.
 pub(crate) fn has_evidence(rules: &RuleSet, trace: &[Tri], known: u64, rule: RuleId) -> bool {
     evidence(rules, trace, known, rule) > 0
@@ -605,10 +656,19 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
         partner_id: record.partner_id.clone(),
         partner_name: record.partner_name.clone(),
         decided: Arc::new(decided(rules, record, eval)),
-        own_reasons: record.ignored.clone(),
+        own_reasons: own_reasons(record),
         warnings: record.warnings.clone(),
         line: record.line,
     }
+}
+
+/// The reasons about one record alone: the words its text facts were read from, then the
+/// values it ignored.
+fn own_reasons(record: &Record) -> Vec<String> {
+    let mut out = Vec::with_capacity(record.evidence.len() + record.ignored.len());
+    out.extend_from_slice(&record.evidence);
+    out.extend_from_slice(&record.ignored);
+    out
 }
 
 /// How one declared role stands against the decision.
@@ -790,7 +850,7 @@ pub struct Classifier<'r> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct CacheKey {
-    facts: Box<[Option<u64>]>,
+    facts: Facts,
     declared: u64,
     declared_text: Option<Box<str>>,
 }
@@ -814,7 +874,7 @@ impl<'r> Classifier<'r> {
             partner_id: record.partner_id.clone(),
             partner_name: record.partner_name.clone(),
             decided,
-            own_reasons: record.ignored.clone(),
+            own_reasons: own_reasons(record),
             warnings: record.warnings.clone(),
             line: record.line,
         }
@@ -844,14 +904,14 @@ impl<'r> Classifier<'r> {
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
-            record.facts.values.hash(&mut h);
+            record.facts.hash(&mut h);
             record.declared_roles.hash(&mut h);
             record.declared_text.hash(&mut h);
             h.finish()
         };
         let found = self.cache.get(&hash).and_then(|bucket| {
             bucket.iter().find(|(key, _)| {
-                *key.facts == *record.facts.values
+                key.facts == record.facts
                     && key.declared == record.declared_roles
                     && key.declared_text.as_deref() == record.declared_text.as_deref()
             })
@@ -881,7 +941,7 @@ impl<'r> Classifier<'r> {
                 self.entries += 1;
                 self.cache.entry(hash).or_default().push((
                     CacheKey {
-                        facts: record.facts.values.clone().into_boxed_slice(),
+                        facts: record.facts.clone(),
                         declared: record.declared_roles,
                         declared_text: record.declared_text.as_deref().map(Into::into),
                     },

@@ -32,8 +32,15 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                         record.facts.known_mask(),
                     );
                     out.push(definition(rules, role, "Classified, on what is left, as"));
+                    let others_possible = (0..eval.roles.len())
+                        .any(|r| r != role && eval.roles[r].state == Tri::Unknown);
                     out.push(format!(
-                        "Every other role is ruled out and the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
+                        "{} the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
+                        if others_possible {
+                            "Nothing known speaks for the other roles still possible, while"
+                        } else {
+                            "Every other role is ruled out and"
+                        },
                         article_word(&rules.roles[role].id),
                         rules.roles[role].id,
                         fact_list(rules, missing)

@@ -25,6 +25,34 @@ fn standing(t: Tri) -> &'static str {
     }
 }
 
+/// Every phrase found in a record's prose cells, one line each: how it was read (stated,
+/// negated, hedged; lost to a column), the words, the values, the clause. Empty when none.
+pub fn text_hit_lines(hits: &[crate::text::TextHit]) -> String {
+    if hits.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nText (phrases found in prose columns)\n");
+    for hit in hits {
+        let states: Vec<String> = hit.states.iter().map(|(f, v)| format!("{f} {v}")).collect();
+        let _ = writeln!(
+            out,
+            "  {:<8} {:?} ({}: phrase {:?}) -> {}{}",
+            hit.reading.name(),
+            crate::output::visible(&hit.words),
+            crate::output::visible(&hit.column),
+            hit.phrase,
+            states.join(", "),
+            if hit.lost_to_column {
+                "; the fact's own column wins"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(out, "           in \"{}\"", hit.snippet);
+    }
+    out
+}
+
 /// Everything `explain` prints about one record.
 pub struct Explanation<'a> {
     /// The rule set.
@@ -106,8 +134,19 @@ impl Explanation<'_> {
             } else {
                 format!("  from {}", read.join(", "))
             };
-            let _ = writeln!(out, "  {:<12} {value:<28}{how}", fact.name);
+            let value = if value == "unknown" && record.facts.absent(f) != 0 {
+                format!("not {}", rules.value_ids(f, record.facts.absent(f), ", "))
+            } else {
+                value
+            };
+            let text = if record.facts.from_text & (1u64 << f) != 0 {
+                "  (read from text)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  {:<12} {value:<28}{how}{text}", fact.name);
         }
+        out.push_str(&text_hit_lines(&record.text_hits));
         if let Some(text) = &record.declared_text {
             let roles: Vec<&str> = rules.role_ids_of(record.declared_roles).collect();
             let roles = if roles.is_empty() {

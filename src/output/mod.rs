@@ -19,7 +19,7 @@ use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
 pub use csv_out::{CsvWriter, looks_like_formula};
-pub use explain::{Explanation, near_miss_lines};
+pub use explain::{Explanation, near_miss_lines, text_hit_lines};
 pub use json::JsonWriter;
 pub use markdown::{MarkdownWriter, escape as markdown_escape};
 pub use sanitize::{is_hostile, visible};

@@ -12,6 +12,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("taxonomy.yaml", include_str!("../../rules/taxonomy.yaml")),
     ("rules.yaml", include_str!("../../rules/rules.yaml")),
+    ("text.yaml", include_str!("../../rules/text.yaml")),
 ];
 
 /// The built-in rule tests: (file name under `tests/`, YAML text).
@@ -32,6 +33,11 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = &[
     (
         "analyst.yaml",
         include_str!("../../rules/tests/analyst.yaml"),
+    ),
+    ("text.yaml", include_str!("../../rules/tests/text.yaml")),
+    (
+        "labeled.yaml",
+        include_str!("../../rules/tests/labeled.yaml"),
     ),
 ];
 

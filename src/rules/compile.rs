@@ -131,7 +131,9 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
     let mut taxonomy = None;
     let mut rules: Vec<(&str, usize, RuleDef)> = Vec::new();
     let mut lint = None;
+    let mut text = None;
     for (name, file) in parsed {
+        take_once(&mut text, file.text, name, "text", &mut problems);
         take_once(&mut meta, file.ruleset, name, "ruleset", &mut problems);
         take_once(
             &mut vocabulary,
@@ -201,8 +203,10 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         nodes: Vec::new(),
         refines: Vec::new(),
         lint_accepts: Vec::new(),
+        phrases: Default::default(),
     };
     compile_vocabulary(&mut set, vocabulary, &vocab_file, &mut problems);
+    set.phrases = super::phrases::compile(text, &set.facts, &mut problems);
     compile_taxonomy(&mut set, taxonomy, &tax_file, &mut problems);
     compile_rules(&mut set, rules, &mut problems);
     if let Some((file, lint)) = lint {
@@ -1111,14 +1115,19 @@ fn compile_lint(
         let at = format!("lint.accept[{i}]");
         if !matches!(
             accept.finding.as_str(),
-            "overlap" | "gaps" | "dead_vocabulary"
+            "overlap"
+                | "gaps"
+                | "dead_vocabulary"
+                | "phrase_conflict"
+                | "phrase_in_cue"
+                | "untested_phrases"
         ) {
             let mut p = problem(
                 file,
                 format!("{at}.finding"),
                 format!("unknown finding `{}`", accept.finding),
             );
-            p.help = "use overlap, gaps or dead_vocabulary".into();
+            p.help = "use overlap, gaps, dead_vocabulary, phrase_conflict, phrase_in_cue or untested_phrases".into();
             problems.push(p);
         }
         if accept.finding == "overlap" && accept.roles.len() != 2 {

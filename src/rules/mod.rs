@@ -7,6 +7,7 @@ mod builtin;
 mod compile;
 mod implies;
 pub mod model;
+pub(crate) mod phrases;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -61,6 +62,8 @@ pub struct RuleSet {
     pub(crate) refines: Vec<Vec<bool>>,
     /// Lint findings accepted by the rule author.
     pub(crate) lint_accepts: Vec<Accept>,
+    /// The `text:` section: phrases and cues for reading facts from prose columns.
+    pub(crate) phrases: phrases::Phrases,
 }
 
 /// A lint finding the rule author accepts.
@@ -217,6 +220,23 @@ impl Op {
             Op::HasAny => "has_any",
             Op::HasAll => "has_all",
             Op::HasNone => "has_none",
+        }
+    }
+
+    /// The test on a fact that is not known but has values known to be absent (`absent`), of
+    /// the fact's values `all`: `Some` when the absent values decide it (every tested value is
+    /// absent; for a one-valued fact, every value left is tested), else `None`.
+    pub(crate) fn holds_partly(self, absent: u64, mask: u64, all: u64, list: bool) -> Option<bool> {
+        if absent == 0 {
+            return None;
+        }
+        let left = all & !absent;
+        match self {
+            Op::Is | Op::In | Op::HasAny if mask & left == 0 => Some(false),
+            Op::Is | Op::In if !list && left != 0 && left & !mask == 0 => Some(true),
+            Op::HasAll if mask & absent != 0 => Some(false),
+            Op::HasNone if mask & left == 0 => Some(true),
+            _ => None,
         }
     }
 
@@ -424,6 +444,14 @@ impl RuleSet {
     /// The column a roster header means, if the vocabulary knows it.
     pub(crate) fn column_for_header(&self, header: &str) -> Option<usize> {
         self.header_index.get(&normalize_token(header)).copied()
+    }
+
+    /// The name of the first column of kind `prose`, if the vocabulary has one.
+    pub(crate) fn prose_column(&self) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|c| c.kind == ColumnKind::Prose)
+            .map(|c| c.name.as_str())
     }
 
     pub(crate) fn fact_by_name(&self, name: &str) -> Option<FactId> {

@@ -20,6 +20,44 @@ pub struct RuleFile {
     pub rules: Option<Vec<RuleDef>>,
     /// Lint findings the rule author has looked at and accepts, each with the reason.
     pub lint: Option<LintDef>,
+    /// How facts are read from the words of `prose` columns: the phrases that state each value,
+    /// and the words that negate, hedge and end a clause.
+    pub text: Option<TextDef>,
+}
+
+/// Reading facts from prose (description-like columns). Phrases match case-insensitively on
+/// word boundaries; a phrase's last word also matches its simple inflections (`resell`:
+/// resells, reselling, reselled is harmless; irregular forms such as `resold` are listed). A
+/// phrase ending in `*` matches any word that starts with it (`warehous*`); a phrase starting
+/// with `=` matches only as written.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextDef {
+    /// What the confidence of a decision is multiplied by when a fact it rests on was read
+    /// from text rather than given in its own column (0 to 1; default 0.8).
+    #[serde(default)]
+    pub confidence_factor: Option<f64>,
+    /// Words that negate what follows them in the clause ("not", "no", "never", "without").
+    #[serde(default)]
+    pub negation: Vec<String>,
+    /// Texts that start with a negation word but negate nothing ("not only", "no matter").
+    #[serde(default)]
+    pub not_negation: Vec<String>,
+    /// Words that make what follows them in the clause uncertain ("may", "plans to"): a hedged
+    /// phrase states nothing either way.
+    #[serde(default)]
+    pub hedges: Vec<String>,
+    /// Words that end a clause like punctuation does ("but", "however", "although").
+    #[serde(default)]
+    pub clause_breaks: Vec<String>,
+    /// Words that carry a negation over a comma when they follow it in the clause ("or",
+    /// "nor": "no warehousing, picking or shipping").
+    #[serde(default)]
+    pub list_continues: Vec<String>,
+    /// fact -> value -> the phrases that state that value.
+    #[serde(default)]
+    pub phrases:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// Settings of `rules lint`.
@@ -81,6 +119,9 @@ pub enum ColumnKind {
     DeclaredRole,
     /// Free text carried through.
     Text,
+    /// Free text that describes the partner: facts are read from its words (see `text:`).
+    /// Several roster columns may be prose at once (Description, Services, Notes).
+    Prose,
     /// A fact with at most one value.
     One,
     /// A fact with a set of values.

@@ -20,3 +20,4 @@ mod readme;
 mod report;
 mod rules;
 mod support;
+mod text_evidence;

@@ -33,7 +33,12 @@ fn exported_rules_classify_like_the_built_in_set() {
 
     // One file holding every section works too.
     let mut all = String::new();
-    for name in ["vocabulary.yaml", "taxonomy.yaml", "rules.yaml"] {
+    for name in [
+        "vocabulary.yaml",
+        "taxonomy.yaml",
+        "rules.yaml",
+        "text.yaml",
+    ] {
         all.push_str(&std::fs::read_to_string(dir.path().join(name)).expect("exported"));
         all.push('\n');
     }

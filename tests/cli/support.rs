@@ -70,3 +70,8 @@ pub fn classify_jsonl(roster: &Path) -> Vec<serde_json::Value> {
     .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
     .collect()
 }
+
+/// The project's root folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::authoring::lint::{Severity, lint};
+use crate::authoring::lint::{Severity, lint_with_tests};
 use crate::cli::{Outcome, RulesOpt};
 use crate::error::Error;
 
@@ -31,7 +31,13 @@ enum Deny {
 
 pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
-    let report = lint(&rules);
+    // The rule tests that go with the rules tell which phrases some test exercises.
+    let exercised = super::test::find_test_files(&args.rules, &[])?.map(|files| {
+        crate::authoring::tests::run(&rules, &files)
+            .coverage
+            .phrases
+    });
+    let report = lint_with_tests(&rules, exercised.as_deref());
     print!("{}", crate::output::visible(&report.render(&rules)));
     if let Some(path) = &args.witnesses {
         let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
@@ -39,7 +45,8 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
         let facts: Vec<String> = rules.fact_names().map(str::to_string).collect();
         let mut header = vec!["partner_id".to_string()];
         header.extend(facts.iter().cloned());
-        header.push("notes".into());
+        // Not `notes`: that is a prose column, whose words would be read as facts.
+        header.push("lint_finding".into());
         out.write_record(&header).map_err(io)?;
         let mut n = 0;
         for finding in &report.findings {

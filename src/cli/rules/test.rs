@@ -42,8 +42,29 @@ fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
 
 pub(crate) fn run(args: TestArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
+    let files = test_files(&args.rules, &args.tests)?;
+    run_loaded(&rules, &files, args.coverage)
+}
+
+/// The rule tests that go with a rule set: the given files or folders, else the `tests/`
+/// folder of a `--rules` folder, else the built-in tests; `Ok(None)` for a single rule file
+/// with no tests named (lint then says nothing about untested phrases).
+pub(crate) fn find_test_files(
+    rules: &RulesOpt,
+    tests: &[PathBuf],
+) -> Result<Option<Vec<(String, TestFile)>>, Error> {
+    if tests.is_empty()
+        && let Some(file) = &rules.rules
+        && !file.is_dir()
+    {
+        return Ok(None);
+    }
+    test_files(rules, tests).map(Some)
+}
+
+fn test_files(rules_opt: &RulesOpt, tests: &[PathBuf]) -> Result<Vec<(String, TestFile)>, Error> {
     let mut sources: Vec<(String, String)> = Vec::new();
-    let paths: Vec<PathBuf> = match (&args.tests[..], &args.rules.rules) {
+    let paths: Vec<PathBuf> = match (tests, &rules_opt.rules) {
         ([], Some(dir)) if dir.is_dir() => yaml_files(&dir.join("tests"))?,
         ([], Some(file)) => {
             return Err(Error::Usage {
@@ -78,15 +99,23 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Error> {
     for (name, text) in &sources {
         files.push((name.clone(), parse(text, name)?));
     }
+    Ok(files)
+}
+
+fn run_loaded(
+    rules: &crate::rules::RuleSet,
+    files: &[(String, TestFile)],
+    coverage: bool,
+) -> Result<Outcome, Error> {
     if files.iter().all(|(_, f)| f.cases.is_empty()) {
         return Err(Error::Usage {
             message: "no rule tests found; write cases in a tests/ folder beside the rules (see `partner-roles rules export DIR`)".into(),
         });
     }
-    let result = run_tests(&rules, &files);
+    let result = run_tests(rules, files);
     print!("{}", crate::output::visible(&result.render()));
-    if args.coverage {
-        print!("\n{}", result.render_coverage(&rules));
+    if coverage {
+        print!("\n{}", result.render_coverage(rules));
     }
     Ok(if result.failed() > 0 {
         Outcome::Findings

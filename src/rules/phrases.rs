@@ -1,0 +1,458 @@
+//! The `text:` section compiled: every phrase, inflection and cue of the rule set in one
+//! Aho-Corasick automaton, so one pass over a description finds all of them. What the matches
+//! mean in a sentence (clauses, negation scope) is `crate::text`'s business.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::model::TextDef;
+use super::{Fact, FactId, problem};
+use crate::error::Problem;
+
+/// What the confidence of a decision resting on text facts is multiplied by, when the rule set
+/// does not say.
+pub(crate) const DEFAULT_CONFIDENCE_FACTOR: f64 = 0.8;
+
+/// The compiled `text:` section.
+#[derive(Debug)]
+pub(crate) struct Phrases {
+    /// Every pattern (phrase forms and cues), folded; `None` when the rule set has no phrases.
+    pub automaton: Option<AhoCorasick>,
+    /// What each automaton pattern is, by pattern index.
+    pub patterns: Vec<Pattern>,
+    /// The phrases as the rule author wrote them (folded), with the values each states.
+    pub phrases: Vec<Phrase>,
+    pub confidence_factor: f64,
+    /// The cues as written, for `rules show` and lint.
+    pub negation: Vec<String>,
+    pub hedges: Vec<String>,
+}
+
+impl Default for Phrases {
+    fn default() -> Self {
+        Phrases {
+            automaton: None,
+            patterns: Vec::new(),
+            phrases: Vec::new(),
+            confidence_factor: DEFAULT_CONFIDENCE_FACTOR,
+            negation: Vec::new(),
+            hedges: Vec::new(),
+        }
+    }
+}
+
+/// One pattern of the automaton.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    pub kind: PatternKind,
+    /// Matches any word that starts with it (no word boundary needed at its end).
+    pub prefix: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PatternKind {
+    /// A form of phrase `n` (an index into `Phrases::phrases`).
+    Phrase(u32),
+    Negation,
+    NotNegation,
+    Hedge,
+    ClauseBreak,
+    ListContinues,
+}
+
+/// A phrase of the rule set and the values it states.
+#[derive(Debug, Clone)]
+pub(crate) struct Phrase {
+    /// As written in the YAML (trimmed).
+    pub text: String,
+    /// (fact, value) pairs the phrase states.
+    pub states: Vec<(FactId, u8)>,
+    /// The folded forms the automaton looks for (the phrase and its inflections).
+    pub forms: Vec<String>,
+}
+
+/// Folds text the way descriptions are folded before matching: ASCII lower case, other letters
+/// through `char::to_lowercase`, hyphens, underscores, slashes and runs of white space as one
+/// space, typographic apostrophes as `'`, a line break kept (it ends a clause). `map[i]` is the
+/// byte offset in `text` that output byte `i` comes from.
+pub(crate) fn fold(text: &str, out: &mut Vec<u8>, map: &mut Vec<u32>) {
+    out.clear();
+    map.clear();
+    let mut space = true;
+    for (at, ch) in text.char_indices() {
+        let at = at as u32;
+        let push = |b: u8, out: &mut Vec<u8>, map: &mut Vec<u32>| {
+            out.push(b);
+            map.push(at);
+        };
+        match ch {
+            '\n' | '\r' => {
+                if out.last() == Some(&b' ') {
+                    out.pop();
+                    map.pop();
+                }
+                if out.last() != Some(&b'\n') {
+                    push(b'\n', out, map);
+                }
+                space = true;
+            }
+            c if c.is_whitespace() || c == '-' || c == '_' || c == '/' => {
+                if !space {
+                    push(b' ', out, map);
+                    space = true;
+                }
+            }
+            '\u{2019}' | '\u{2018}' => {
+                push(b'\'', out, map);
+                space = false;
+            }
+            c if c.is_ascii() => {
+                push((c as u8).to_ascii_lowercase(), out, map);
+                space = false;
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                for lower in c.to_lowercase() {
+                    for &b in lower.encode_utf8(&mut buf).as_bytes() {
+                        push(b, out, map);
+                    }
+                }
+                space = false;
+            }
+        }
+    }
+    if out.last() == Some(&b' ') {
+        out.pop();
+        map.pop();
+    }
+}
+
+/// Folds a phrase or cue to the text the automaton looks for.
+pub(crate) fn fold_phrase(text: &str) -> String {
+    let (mut out, mut map) = (Vec::new(), Vec::new());
+    fold(text.trim(), &mut out, &mut map);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A byte that belongs to a word: ASCII letters and digits, and any byte of a non-ASCII
+/// character (letters of other scripts).
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// The forms a phrase's last word takes: as written, with -s, -es, -ed, -ing, and the spelling
+/// changes of English (store: stored, storing; supply: supplies, supplied; ship: shipped,
+/// shipping). Over-generated forms ("designes") are harmless: no text has them.
+pub(crate) fn inflections(phrase: &str) -> Vec<String> {
+    let mut forms = vec![phrase.to_string()];
+    let last_start = phrase.rfind(' ').map(|i| i + 1).unwrap_or(0);
+    let word = &phrase[last_start..];
+    let bytes = word.as_bytes();
+    if bytes.len() < 3 || !bytes.iter().all(u8::is_ascii_lowercase) {
+        return forms;
+    }
+    let vowel = |b: u8| b"aeiou".contains(&b);
+    let head = &phrase[..last_start];
+    let mut add = |w: String| {
+        let form = format!("{head}{w}");
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
+    let last = bytes[bytes.len() - 1];
+    let stem = &word[..word.len() - 1];
+    match last {
+        b'e' => {
+            add(format!("{word}s"));
+            add(format!("{word}d"));
+            add(format!("{stem}ing"));
+        }
+        b'y' if !vowel(bytes[bytes.len() - 2]) => {
+            add(format!("{stem}ies"));
+            add(format!("{stem}ied"));
+            add(format!("{word}ing"));
+        }
+        b's' | b'x' | b'z' | b'h' => {
+            add(format!("{word}es"));
+            add(format!("{word}ed"));
+            add(format!("{word}ing"));
+            if last == b'h' {
+                add(format!("{word}s"));
+            }
+        }
+        _ => {
+            add(format!("{word}s"));
+            add(format!("{word}ed"));
+            add(format!("{word}ing"));
+            // Consonant-vowel-consonant: the consonant doubles (ship: shipped, shipping).
+            let n = bytes.len();
+            if !vowel(last)
+                && !b"wxy".contains(&last)
+                && vowel(bytes[n - 2])
+                && !vowel(bytes[n - 3])
+            {
+                add(format!("{word}{}ed", last as char));
+                add(format!("{word}{}ing", last as char));
+            }
+        }
+    }
+    forms
+}
+
+/// Compiles the `text:` section against the compiled facts.
+pub(crate) fn compile(
+    def: Option<(String, TextDef)>,
+    facts: &[Fact],
+    problems: &mut Vec<Problem>,
+) -> Phrases {
+    let Some((file, def)) = def else {
+        return Phrases::default();
+    };
+    let file = file.as_str();
+    let mut out = Phrases {
+        confidence_factor: def.confidence_factor.unwrap_or(DEFAULT_CONFIDENCE_FACTOR),
+        negation: def.negation.clone(),
+        hedges: def.hedges.clone(),
+        ..Phrases::default()
+    };
+    if !(0.0..=1.0).contains(&out.confidence_factor) {
+        problems.push(problem(
+            file,
+            "text.confidence_factor",
+            "the confidence factor must be between 0 and 1",
+        ));
+    }
+    // Folded pattern text -> pattern index.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut add_cue =
+        |list: &[String], kind: PatternKind, key: &str, problems: &mut Vec<Problem>| {
+            for (i, cue) in list.iter().enumerate() {
+                let folded = fold_phrase(cue);
+                if folded.is_empty() {
+                    problems.push(problem(file, format!("text.{key}[{i}]"), "an empty cue"));
+                    continue;
+                }
+                match index.get(&folded) {
+                    Some(&p) if out.patterns[p].kind != kind => {
+                        problems.push(problem(
+                            file,
+                            format!("text.{key}[{i}]"),
+                            format!("`{cue}` is listed as two kinds of cue"),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        index.insert(folded.clone(), texts.len());
+                        texts.push(folded);
+                        out.patterns.push(Pattern {
+                            kind,
+                            prefix: false,
+                        });
+                    }
+                }
+            }
+        };
+    add_cue(&def.negation, PatternKind::Negation, "negation", problems);
+    add_cue(
+        &def.not_negation,
+        PatternKind::NotNegation,
+        "not_negation",
+        problems,
+    );
+    add_cue(&def.hedges, PatternKind::Hedge, "hedges", problems);
+    add_cue(
+        &def.clause_breaks,
+        PatternKind::ClauseBreak,
+        "clause_breaks",
+        problems,
+    );
+    add_cue(
+        &def.list_continues,
+        PatternKind::ListContinues,
+        "list_continues",
+        problems,
+    );
+    let cues = texts.len();
+    // Phrase text (folded, with its `*` or `=`) -> phrase index.
+    let mut phrase_index: HashMap<String, usize> = HashMap::new();
+    for (fact_name, values) in &def.phrases {
+        let at = format!("text.phrases.{fact_name}");
+        let Some(fid) = facts.iter().position(|f| f.name == *fact_name) else {
+            let mut p = problem(
+                file,
+                &at,
+                format!("`{fact_name}` is not a fact of the vocabulary"),
+            );
+            p.help = format!(
+                "phrases state values of facts: {}",
+                facts
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            problems.push(p);
+            continue;
+        };
+        let fact = &facts[fid];
+        for (value_id, list) in values {
+            let vat = format!("{at}.{value_id}");
+            let Some(v) = fact.values.iter().position(|v| v.id == *value_id) else {
+                let mut p = problem(
+                    file,
+                    &vat,
+                    format!("`{value_id}` is not a value of `{fact_name}`"),
+                );
+                p.help = format!(
+                    "its values are: {}",
+                    fact.values
+                        .iter()
+                        .map(|v| v.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                problems.push(p);
+                continue;
+            };
+            for (i, written) in list.iter().enumerate() {
+                let raw = written.trim();
+                let (exact, prefix, body) = if let Some(rest) = raw.strip_prefix('=') {
+                    (true, false, rest)
+                } else if let Some(rest) = raw.strip_suffix('*') {
+                    (false, true, rest)
+                } else {
+                    (false, false, raw)
+                };
+                let folded = fold_phrase(body);
+                if folded.is_empty() || !folded.bytes().any(is_word_byte) {
+                    problems.push(problem(
+                        file,
+                        format!("{vat}[{i}]"),
+                        format!("the phrase `{written}` has no word to match"),
+                    ));
+                    continue;
+                }
+                let key = format!(
+                    "{}{folded}{}",
+                    if exact { "=" } else { "" },
+                    if prefix { "*" } else { "" }
+                );
+                let n = match phrase_index.get(&key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = out.phrases.len();
+                        phrase_index.insert(key, n);
+                        let forms = if exact || prefix {
+                            vec![folded.clone()]
+                        } else {
+                            inflections(&folded)
+                        };
+                        out.phrases.push(Phrase {
+                            text: raw.to_string(),
+                            states: Vec::new(),
+                            forms,
+                        });
+                        n
+                    }
+                };
+                let state = (fid, v as u8);
+                if !out.phrases[n].states.contains(&state) {
+                    out.phrases[n].states.push(state);
+                }
+            }
+        }
+    }
+    // Each form becomes a pattern; a form shared by two phrases states what both state (the
+    // form's pattern points at the first phrase, which takes the other's values).
+    for n in 0..out.phrases.len() {
+        let prefix = out.phrases[n].text.ends_with('*');
+        for form in out.phrases[n].forms.clone() {
+            match index.get(&form) {
+                Some(&p) if p < cues => {
+                    problems.push(problem(
+                        file,
+                        "text.phrases",
+                        format!(
+                            "`{form}` (a form of the phrase `{}`) is also a cue; a text cannot both state a value and negate, hedge or break with the same words",
+                            out.phrases[n].text
+                        ),
+                    ));
+                }
+                Some(&p) => {
+                    if let PatternKind::Phrase(first) = out.patterns[p].kind
+                        && first as usize != n
+                    {
+                        let states = out.phrases[n].states.clone();
+                        let target = &mut out.phrases[first as usize].states;
+                        for s in states {
+                            if !target.contains(&s) {
+                                target.push(s);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    index.insert(form.clone(), texts.len());
+                    texts.push(form);
+                    out.patterns.push(Pattern {
+                        kind: PatternKind::Phrase(n as u32),
+                        prefix,
+                    });
+                }
+            }
+        }
+    }
+    if out.phrases.is_empty() {
+        return out;
+    }
+    match AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(&texts)
+    {
+        Ok(ac) => out.automaton = Some(ac),
+        Err(e) => problems.push(problem(
+            file,
+            "text.phrases",
+            format!("the phrases could not be compiled into one matcher: {e}"),
+        )),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflects_the_last_word() {
+        let forms = inflections("resell");
+        for f in ["resell", "resells", "reselled", "reselling"] {
+            assert!(forms.contains(&f.to_string()), "{f} in {forms:?}");
+        }
+        let forms = inflections("ship");
+        assert!(forms.contains(&"shipping".to_string()));
+        assert!(forms.contains(&"shipped".to_string()));
+        let forms = inflections("store");
+        assert!(forms.contains(&"storing".to_string()));
+        assert!(forms.contains(&"stored".to_string()));
+        let forms = inflections("supply");
+        assert!(forms.contains(&"supplies".to_string()));
+        let forms = inflections("pick and pack");
+        assert!(forms.contains(&"pick and packs".to_string()));
+        assert!(forms.contains(&"pick and packing".to_string()));
+    }
+
+    #[test]
+    fn folds_like_a_description() {
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        fold("Pick-and  PACK\u{2019}s\n\nÉtat", &mut out, &mut map);
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            "pick and pack's\nétat"
+        );
+        assert_eq!(map.len(), out.len());
+        assert_eq!(map[5], 5);
+    }
+}

@@ -1,0 +1,480 @@
+//! Facts read from the words of prose columns (Description, Services, Notes, ...).
+//!
+//! A prose cell is folded, scanned once by the rule set's automaton (phrases, their inflections
+//! and the cues, see `rules::phrases`), and walked clause by clause: a negation cue negates the
+//! phrases after it up to the end of the clause (punctuation, or a clause-break word such as
+//! "but"; a comma ends it too unless a list word such as "or" follows in the clause), a hedge
+//! makes them say nothing. What the cells state is then merged into the record's facts: a fact
+//! given in its own column wins (a disagreeing text is a warning quoting both), a fact known
+//! only from text is used and marked as read from text, a negated value is known to be absent.
+//!
+//! Owns: clause scope, merging text facts with column facts, evidence sentences and snippets.
+//! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
+
+use crate::facts::Record;
+use crate::rules::phrases::{PatternKind, fold, is_word_byte};
+use crate::rules::{FactId, RuleSet};
+
+/// How a phrase found in a prose cell was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// It states its values.
+    Stated,
+    /// A negation cue governs it: its values are known to be absent.
+    Negated,
+    /// A hedge governs it ("may", "plans to"): it states nothing.
+    Hedged,
+}
+
+impl Reading {
+    /// `stated`, `negated` or `hedged`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::Stated => "stated",
+            Reading::Negated => "negated",
+            Reading::Hedged => "hedged",
+        }
+    }
+}
+
+/// One phrase found in a prose cell, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextHit {
+    /// The column's header as written.
+    pub column: String,
+    /// The words as written in the cell.
+    pub words: String,
+    /// The rule set's phrase that matched.
+    pub phrase: String,
+    /// `fact value` pairs the phrase states.
+    pub states: Vec<(String, String)>,
+    /// Stated, negated or hedged.
+    pub reading: Reading,
+    /// The clause around the words, at most about 80 characters.
+    pub snippet: String,
+    /// Set when a fact given in its own column overrides what the phrase says.
+    pub lost_to_column: bool,
+    /// The phrase's index in the compiled rule set (for test coverage).
+    pub(crate) phrase_id: u32,
+}
+
+/// Buffers reused from cell to cell.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    folded: Vec<u8>,
+    map: Vec<u32>,
+    candidates: Vec<(u32, u32, u32)>,
+    hits: Vec<Hit>,
+}
+
+/// A phrase found: pattern span in the cell (bytes of the original text) and how it is read.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    phrase: u32,
+    start: u32,
+    end: u32,
+    reading: Reading,
+    /// The prose cell it is in (an index into the cells given to `read`).
+    cell: u32,
+}
+
+/// Finds the phrases of `text` and how each is read, appending to `scratch.hits`.
+fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
+    let phrases = &rules.phrases;
+    let Some(ac) = &phrases.automaton else {
+        return;
+    };
+    fold(text, &mut scratch.folded, &mut scratch.map);
+    let folded = &scratch.folded;
+    // Every pattern that starts and ends on a word boundary, then the longest at each place,
+    // leftmost first, without overlaps.
+    scratch.candidates.clear();
+    for m in ac.find_overlapping_iter(folded.as_slice()) {
+        let (s, e) = (m.start(), m.end());
+        let pattern = phrases.patterns[m.pattern().as_usize()];
+        let starts_word = s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
+        let ends_word = pattern.prefix
+            || e == folded.len()
+            || !is_word_byte(folded[e])
+            || !is_word_byte(folded[e - 1]);
+        if starts_word && ends_word {
+            scratch
+                .candidates
+                .push((s as u32, e as u32, m.pattern().as_u32()));
+        }
+    }
+    if scratch.candidates.is_empty() {
+        return;
+    }
+    scratch
+        .candidates
+        .sort_unstable_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
+    let mut tokens: Vec<(u32, u32, PatternKind)> = Vec::new();
+    let mut covered = 0u32;
+    for &(s, e, p) in &scratch.candidates {
+        if s < covered {
+            continue;
+        }
+        covered = e;
+        tokens.push((s, e, phrases.patterns[p as usize].kind));
+    }
+    // Walk the text: punctuation and tokens in order.
+    let mut scope = Reading::Stated;
+    let mut next = 0usize;
+    let mut i = 0usize;
+    while i < folded.len() {
+        if next < tokens.len() && tokens[next].0 as usize == i {
+            let (s, e, kind) = tokens[next];
+            next += 1;
+            match kind {
+                PatternKind::Negation => scope = Reading::Negated,
+                PatternKind::Hedge => scope = Reading::Hedged,
+                PatternKind::ClauseBreak => scope = Reading::Stated,
+                PatternKind::NotNegation | PatternKind::ListContinues => {}
+                PatternKind::Phrase(n) => {
+                    let start = scratch.map[s as usize];
+                    let end = scratch
+                        .map
+                        .get(e as usize)
+                        .copied()
+                        .unwrap_or(text.len() as u32);
+                    scratch.hits.push(Hit {
+                        phrase: n,
+                        start,
+                        end: trim_end(text, start, end),
+                        reading: scope,
+                        cell,
+                    });
+                }
+            }
+            i = e as usize;
+            continue;
+        }
+        match folded[i] {
+            b'.' | b'!' | b'?' if ends_sentence(folded, i) => scope = Reading::Stated,
+            b';' | b':' | b'(' | b')' | b'[' | b']' | b'\n' | b'"' => scope = Reading::Stated,
+            b',' if scope != Reading::Stated => {
+                // A comma keeps the scope only when a list word follows in the clause.
+                let until = clause_end(folded, i + 1);
+                let continues = tokens[next..]
+                    .iter()
+                    .take_while(|t| (t.0 as usize) < until && t.2 != PatternKind::ClauseBreak)
+                    .any(|t| t.2 == PatternKind::ListContinues);
+                if !continues {
+                    scope = Reading::Stated;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// A matched form may end inside the text's next character when folding changed lengths;
+/// the end is moved to a character boundary.
+fn trim_end(text: &str, start: u32, end: u32) -> u32 {
+    let mut end = (end as usize).min(text.len());
+    while end > start as usize && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end as u32
+}
+
+/// A full stop that ends a sentence: followed by white space or the end (not "e.g" or "2.5").
+fn ends_sentence(folded: &[u8], i: usize) -> bool {
+    folded
+        .get(i + 1)
+        .is_none_or(|&b| b == b' ' || b == b'\n' || b == b'"')
+}
+
+/// Where the clause that goes on at `from` ends (hard punctuation), as an index of `folded`.
+fn clause_end(folded: &[u8], from: usize) -> usize {
+    (from..folded.len())
+        .find(|&j| match folded[j] {
+            b'.' | b'!' | b'?' => ends_sentence(folded, j),
+            b';' | b':' | b'(' | b')' | b'\n' => true,
+            _ => false,
+        })
+        .unwrap_or(folded.len())
+}
+
+/// The sentence or clause around `start..end` in `text`, at most about 80 characters, cut at
+/// word boundaries with "..." where it was cut.
+pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
+    const MAX: usize = 80;
+    let bytes = text.as_bytes();
+    let is_stop = |j: usize| {
+        matches!(bytes[j], b'.' | b'!' | b'?')
+            && bytes.get(j + 1).is_none_or(|b| b.is_ascii_whitespace())
+            || matches!(bytes[j], b';' | b'\n' | b'\r')
+    };
+    let mut from = (0..start)
+        .rev()
+        .find(|&j| is_stop(j))
+        .map(|j| j + 1)
+        .unwrap_or(0);
+    let mut to = (end..bytes.len())
+        .find(|&j| is_stop(j))
+        .unwrap_or(bytes.len());
+    let (mut cut_front, mut cut_back) = (false, false);
+    let chars = |a: usize, b: usize| text[a..b].chars().count();
+    if chars(from, to) > MAX {
+        // Keep the words, then what comes before and after them in turn.
+        let budget = MAX.saturating_sub(chars(start, end));
+        let before = budget / 3;
+        let mut a = start;
+        let mut n = 0;
+        while a > from && n < before {
+            a -= 1;
+            while !text.is_char_boundary(a) {
+                a -= 1;
+            }
+            n += 1;
+        }
+        if a > from {
+            cut_front = true;
+            from = text[a..start].find(' ').map(|k| a + k + 1).unwrap_or(start);
+        }
+        let after = budget.saturating_sub(chars(from, start));
+        let mut b = end;
+        let mut m = 0;
+        while b < to && m < after {
+            b += 1;
+            while !text.is_char_boundary(b) {
+                b += 1;
+            }
+            m += 1;
+        }
+        if b < to {
+            cut_back = true;
+            to = text[end..b].rfind(' ').map(|k| end + k).unwrap_or(end);
+        }
+    }
+    let body = text[from..to].trim();
+    let mut out = String::with_capacity(body.len() + 6);
+    if cut_front || from > 0 && !body.is_empty() {
+        out.push_str("...");
+    }
+    out.push_str(&crate::output::visible(body));
+    if cut_back {
+        out.push_str("...");
+    }
+    out
+}
+
+/// What the prose cells of one record say about one fact.
+#[derive(Debug, Default, Clone, Copy)]
+struct Said {
+    stated: u64,
+    negated: u64,
+    /// The first hit that states (or negates) a value, for the quote.
+    first_stated: Option<usize>,
+    first_negated: Option<usize>,
+}
+
+/// Reads the prose `cells` ((header as written, cell text)) of a record whose column facts are
+/// already read, and merges what they say into `record` (see the module comment). Keeps every
+/// hit in `record.text_hits` when `trace`.
+pub(crate) fn read(
+    rules: &RuleSet,
+    cells: &[(&str, &str)],
+    record: &mut Record,
+    scratch: &mut Scratch,
+    trace: bool,
+) {
+    scratch.hits.clear();
+    for (k, (_, text)) in cells.iter().enumerate() {
+        scan(rules, text, k as u32, scratch);
+    }
+    if scratch.hits.is_empty() {
+        return;
+    }
+    let phrases = &rules.phrases;
+    let mut said = vec![Said::default(); rules.facts.len()];
+    for (h, hit) in scratch.hits.iter().enumerate() {
+        for &(fact, value) in &phrases.phrases[hit.phrase as usize].states {
+            let s = &mut said[fact];
+            match hit.reading {
+                Reading::Stated => {
+                    s.stated |= value_bit(rules, fact, value);
+                    s.first_stated.get_or_insert(h);
+                }
+                Reading::Negated => {
+                    // Negating "nothing" ("not unpaid") says nothing usable.
+                    if rules.facts[fact].nothing != Some(value) {
+                        s.negated |= 1u64 << value;
+                        s.first_negated.get_or_insert(h);
+                    }
+                }
+                Reading::Hedged => {}
+            }
+        }
+    }
+    let quote = |h: usize| {
+        let hit = scratch.hits[h];
+        let text = cells[hit.cell as usize].1;
+        format!(
+            "{}: \"{}\"",
+            crate::output::visible(cells[hit.cell as usize].0),
+            snippet(text, hit.start as usize, hit.end as usize)
+        )
+    };
+    let mut lost = vec![false; rules.facts.len()];
+    // (quote, "fact values") of what was read, stated and negated, to group by quote.
+    let mut stated_parts: Vec<(String, String)> = Vec::new();
+    let mut negated_parts: Vec<(String, String)> = Vec::new();
+    for (fact, s) in said.iter().enumerate() {
+        let f = &rules.facts[fact];
+        let nothing_said = s.first_stated.is_some() && s.stated == 0;
+        if s.first_stated.is_none() && s.first_negated.is_none() {
+            continue;
+        }
+        if let Some(column) = record.facts.values[fact] {
+            // The column wins; say where the text disagrees.
+            let disagrees = if f.list {
+                (s.stated & !column != 0) || (nothing_said && column != 0)
+            } else {
+                s.stated != 0 && s.stated != column
+            } || s.negated & column != 0;
+            if disagrees {
+                lost[fact] = true;
+                let text_says = match (s.stated != 0 || nothing_said, s.negated != 0) {
+                    (true, _) => format!(
+                        "{} ({})",
+                        value_list(rules, fact, s.stated),
+                        quote(s.first_stated.unwrap_or(0))
+                    ),
+                    (false, _) => format!(
+                        "not {} ({})",
+                        rules.value_ids(fact, s.negated, ", "),
+                        quote(s.first_negated.unwrap_or(0))
+                    ),
+                };
+                record.warnings.push(format!(
+                    "{}: the column says {} but the text says {text_says}; the column is used",
+                    f.name,
+                    value_list(rules, fact, column),
+                ));
+            }
+            continue;
+        }
+        // A value both stated and negated ("holds the billing ...; does not sell to end
+        // customers" negates the selling to end customers, not the selling): the statement
+        // stands; `explain` shows both hits.
+        let stated = s.stated;
+        let negated = s.negated & !s.stated;
+        if !f.list && stated.count_ones() > 1 {
+            record.warnings.push(format!(
+                "{} takes one value but the text says {} ({}); read as unknown",
+                f.name,
+                rules.value_ids(fact, stated, " and "),
+                quote(s.first_stated.unwrap_or(0))
+            ));
+        } else if stated != 0 || nothing_said {
+            record.facts.values[fact] = Some(stated);
+            record.facts.from_text |= 1u64 << fact;
+            stated_parts.push((
+                quote(s.first_stated.unwrap_or(0)),
+                format!("{} {}", f.name, value_list(rules, fact, stated)),
+            ));
+        }
+        if negated != 0 {
+            // Kept beside a known value too (where it adds nothing to the evaluation), so that
+            // what the text negates is reported.
+            record.facts.absent[fact] = negated;
+            record.facts.from_text |= 1u64 << fact;
+            negated_parts.push((
+                quote(s.first_negated.unwrap_or(0)),
+                format!("{} not {}", f.name, rules.value_ids(fact, negated, ", ")),
+            ));
+        }
+    }
+    for (lead, parts) in [
+        ("From the text", stated_parts),
+        ("Negated in the text", negated_parts),
+    ] {
+        let mut done = vec![false; parts.len()];
+        for i in 0..parts.len() {
+            if done[i] {
+                continue;
+            }
+            let same: Vec<&str> = (i..parts.len())
+                .filter(|&j| parts[j].0 == parts[i].0)
+                .map(|j| {
+                    done[j] = true;
+                    parts[j].1.as_str()
+                })
+                .collect();
+            record
+                .evidence
+                .push(format!("{lead}: {} ({}).", same.join("; "), parts[i].0));
+        }
+    }
+    if trace {
+        for hit in &scratch.hits {
+            let phrase = &phrases.phrases[hit.phrase as usize];
+            let text = cells[hit.cell as usize].1;
+            record.text_hits.push(TextHit {
+                column: cells[hit.cell as usize].0.to_string(),
+                words: text[hit.start as usize..hit.end as usize].to_string(),
+                phrase: phrase.text.clone(),
+                states: phrase
+                    .states
+                    .iter()
+                    .map(|&(f, v)| {
+                        (
+                            rules.facts[f].name.clone(),
+                            rules.facts[f].values[v as usize].id.clone(),
+                        )
+                    })
+                    .collect(),
+                reading: hit.reading,
+                snippet: snippet(text, hit.start as usize, hit.end as usize),
+                lost_to_column: phrase.states.iter().any(|&(f, _)| lost[f]),
+                phrase_id: hit.phrase,
+            });
+        }
+    }
+}
+
+/// The bit of `value`, or none for the value that means "nothing".
+fn value_bit(rules: &RuleSet, fact: FactId, value: u8) -> u64 {
+    if rules.facts[fact].nothing == Some(value) {
+        0
+    } else {
+        1u64 << value
+    }
+}
+
+/// Value ids joined with commas; the "nothing" value's id for an empty list.
+fn value_list(rules: &RuleSet, fact: FactId, bits: u64) -> String {
+    let f = &rules.facts[fact];
+    if bits == 0 {
+        return f
+            .nothing
+            .map(|n| f.values[n as usize].id.clone())
+            .unwrap_or_else(|| "none".into());
+    }
+    rules.value_ids(fact, bits, ", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet;
+
+    #[test]
+    fn snippets_stay_short_and_keep_the_words() {
+        let text = "Acme Cloud is a long-standing partner in the region with many happy customers. Resells our licenses to SMBs and runs implementation projects for hospitals, schools, banks and several government agencies across the whole country";
+        let start = text.find("implementation").unwrap();
+        let s = snippet(text, start, start + "implementation".len());
+        assert!(s.contains("implementation"), "{s}");
+        assert!(s.chars().count() <= 90, "{s}");
+        assert!(s.starts_with("..."), "{s}");
+        let short = "Resells licenses. Runs implementation projects.";
+        let start = short.find("Runs").unwrap();
+        assert_eq!(
+            snippet(short, start, start + 4),
+            "...Runs implementation projects"
+        );
+    }
+}
