@@ -160,6 +160,8 @@ pub struct RunOptions {
     pub workers: usize,
     /// Bounds on one record of the roster.
     pub limits: crate::roster::Limits,
+    /// Where facts are read from: their columns, prose, or both.
+    pub evidence: crate::roster::Evidence,
 }
 
 /// Most classifying threads a run starts, whatever `RunOptions::workers` asks.
@@ -318,14 +320,20 @@ fn read_batches(
     batch_tx: std::sync::mpsc::SyncSender<Batch>,
     free_rx: std::sync::mpsc::Receiver<Vec<Row>>,
 ) {
-    let mut reader =
-        match RosterReader::with_limits(input, source, rules, options.delimiter, options.limits) {
-            Ok(reader) => reader,
-            Err(e) => {
-                let _ = header_tx.send(Err(e));
-                return;
-            }
-        };
+    let mut reader = match RosterReader::with_options(
+        input,
+        source,
+        rules,
+        options.delimiter,
+        options.limits,
+        options.evidence,
+    ) {
+        Ok(reader) => reader,
+        Err(e) => {
+            let _ = header_tx.send(Err(e));
+            return;
+        }
+    };
     if header_tx
         .send(Ok(std::sync::Arc::new(reader.header().clone())))
         .is_err()

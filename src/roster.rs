@@ -683,6 +683,18 @@ impl<R: Read> RosterReader<R> {
         delimiter: Option<u8>,
         limits: Limits,
     ) -> Result<Self, Error> {
+        Self::with_options(input, source, rules, delimiter, limits, Evidence::Both)
+    }
+
+    /// Like [`RosterReader::with_limits`], reading facts from where `evidence` says.
+    pub fn with_options(
+        input: R,
+        source: &str,
+        rules: &RuleSet,
+        delimiter: Option<u8>,
+        limits: Limits,
+        evidence: Evidence,
+    ) -> Result<Self, Error> {
         let failure = |message: String, help: &str| Error::Roster {
             file: source.to_string(),
             message,
@@ -787,7 +799,7 @@ impl<R: Read> RosterReader<R> {
         {
             *first = stripped.trim().to_string();
         }
-        reader.header = Header::new(names, rules);
+        reader.header = Header::with_evidence(names, rules, evidence);
         reader.header.warnings.extend(warnings);
         reader.spare = Some(record);
         Ok(reader)

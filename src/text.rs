@@ -358,11 +358,20 @@ pub(crate) fn read(
             }
             continue;
         }
-        // A value both stated and negated ("holds the billing ...; does not sell to end
-        // customers" negates the selling to end customers, not the selling): the statement
-        // stands; `explain` shows both hits.
-        let stated = s.stated;
-        let negated = s.negated & !s.stated;
+        // A value both stated and negated: the negation stands (a role the text denies is
+        // never held on the strength of the same text), and the record says so.
+        let both = s.stated & s.negated;
+        if both != 0 {
+            record.warnings.push(format!(
+                "{}: the text both states and negates {} ({}; {}); read as negated",
+                f.name,
+                rules.value_ids(fact, both, ", "),
+                quote(s.first_stated.unwrap_or(0)),
+                quote(s.first_negated.unwrap_or(0))
+            ));
+        }
+        let stated = s.stated & !both;
+        let negated = s.negated;
         if !f.list && stated.count_ones() > 1 {
             record.warnings.push(format!(
                 "{} takes one value but the text says {} ({}); read as unknown",

@@ -27,12 +27,13 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let rules = args.input.rules.load()?;
     let source = args.input.roster.display().to_string();
-    let mut reader = RosterReader::with_limits(
+    let mut reader = RosterReader::with_options(
         open_input(&args.input.roster)?,
         &source,
         &rules,
         args.input.delimiter,
         args.input.limits(),
+        args.input.evidence.into(),
     )?;
     let header = reader.header().clone();
     let mut seen = SeenIds::default();

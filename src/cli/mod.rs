@@ -139,6 +139,31 @@ pub(crate) struct RosterOpt {
     /// them makes the row an error record, and reading resumes on its next line [default: 100].
     #[arg(long, value_name = "LINES", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub(crate) max_record_lines: Option<u64>,
+    /// Where facts come from: their own columns, the words of prose columns (Description,
+    /// Notes, ...), or both (a fact's own column wins over the text).
+    #[arg(long, value_enum, default_value_t = EvidenceArg::Both)]
+    pub(crate) evidence: EvidenceArg,
+}
+
+/// `--evidence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EvidenceArg {
+    /// Only the facts' own columns; prose columns are carried through unread.
+    Columns,
+    /// Only the words of prose columns; the fact columns are carried through unread.
+    Text,
+    /// Both; a fact's own column wins over the text, and a disagreement is a warning.
+    Both,
+}
+
+impl From<EvidenceArg> for crate::roster::Evidence {
+    fn from(arg: EvidenceArg) -> Self {
+        match arg {
+            EvidenceArg::Columns => crate::roster::Evidence::Columns,
+            EvidenceArg::Text => crate::roster::Evidence::Text,
+            EvidenceArg::Both => crate::roster::Evidence::Both,
+        }
+    }
 }
 
 impl RosterOpt {
@@ -166,6 +191,7 @@ impl RosterOpt {
             delimiter: self.delimiter,
             workers: self.threads.map_or(0, usize::from),
             limits: self.limits(),
+            evidence: self.evidence.into(),
         }
     }
 }

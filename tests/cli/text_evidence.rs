@@ -230,3 +230,169 @@ fn every_label_of_the_text_fixture_is_checked_and_the_docs_quote_the_figures() {
         "docs/text-evidence.md does not report the measured figures:\n{table}\n(rerun with PARTNER_ROLES_UPDATE_TEXT=1)"
     );
 }
+
+/// Descriptions put together from clauses that state facts, followed by one that negates what a
+/// role needs: whatever the other clauses say, no record holds a role a negated phrase rules out.
+mod negation {
+    use partner_roles::engine::classify;
+    use partner_roles::facts::{Given, record_from_given};
+    use partner_roles::rules::RuleSet;
+    use proptest::prelude::*;
+
+    const CLAUSES: [&str; 16] = [
+        "buys and resells licences to end customers at a markup",
+        "implements and integrates the platform",
+        "runs it as a managed service for a monthly fee",
+        "sends qualified leads for a referral fee",
+        "writes comparison posts and reviews for a commission per sign-up",
+        "speaks at our meetups and gets swag",
+        "warehouses, picks, packs and ships hardware for a per-order fee",
+        "sells to retailers and VARs and earns volume rebates",
+        "embeds our engine in its own product and sells it under its own brand",
+        "our apps integrate natively and we co-market",
+        "paid service fees after the reseller closes the deal",
+        "designs multi-vendor solutions under a statement of work",
+        "provisions subscriptions and sets up SSO",
+        "helpdesk and 24/7 monitoring on a retainer",
+        "introduces CFOs from its network",
+        "a long-standing partner in the region",
+    ];
+
+    /// (negating sentence, roles it rules out): each role listed needs what the sentence denies.
+    const NEGATIONS: [(&str, &[&str]); 5] = [
+        (
+            "Does not resell anything.",
+            &["reseller", "value_added_reseller", "distributor"],
+        ),
+        ("Takes no margin.", &["reseller", "value_added_reseller"]),
+        (
+            "Never earns a commission.",
+            &["referral_partner", "b2b_affiliate"],
+        ),
+        (
+            "No warehousing, picking, packing or shipping whatsoever.",
+            &["third_party_logistics"],
+        ),
+        ("It does not sell to resellers.", &["distributor"]),
+    ];
+
+    fn rules() -> &'static RuleSet {
+        static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        RULES.get_or_init(|| RuleSet::builtin().expect("built-in rules"))
+    }
+
+    proptest! {
+        #[test]
+        fn a_negated_need_is_never_held(
+            picks in proptest::collection::vec(0..CLAUSES.len(), 1..5),
+            negation in 0..NEGATIONS.len(),
+            before in any::<bool>(),
+        ) {
+            let (denial, ruled_out) = NEGATIONS[negation];
+            let clauses: Vec<&str> = picks.iter().map(|&i| CLAUSES[i]).collect();
+            let positive = format!("{}.", clauses.join("; "));
+            let text = if before {
+                format!("{denial} {positive}")
+            } else {
+                format!("{positive} {denial}")
+            };
+            let facts = vec![("description".to_string(), text.clone())];
+            let record = record_from_given(
+                rules(),
+                &Given { id: "x", facts: &facts, ..Given::default() },
+            )
+            .expect("reads");
+            let c = classify(rules(), &record);
+            for role in ruled_out {
+                // Even where another clause states the value (the negation stands).
+                prop_assert!(
+                    !c.roles.contains(role),
+                    "{text:?} holds {role}, which {denial:?} rules out: {:?}",
+                    c.roles
+                );
+            }
+        }
+    }
+}
+
+/// `--evidence` switches text reading off (`columns`) or column reading off (`text`).
+#[test]
+fn evidence_chooses_where_facts_come_from() {
+    let roster = support::fixture("text-roster.csv");
+    let status_of = |evidence: &str| -> Vec<(String, String)> {
+        let out = support::stdout_of(support::bin().args([
+            "classify",
+            roster.to_str().expect("path"),
+            "--format",
+            "jsonl",
+            "--evidence",
+            evidence,
+        ]));
+        out.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("jsonl");
+                (
+                    v["partner_id"].as_str().unwrap_or("").to_string(),
+                    v["role"]
+                        .as_str()
+                        .unwrap_or(v["status"].as_str().unwrap_or(""))
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let columns = status_of("columns");
+    let text = status_of("text");
+    let both = status_of("both");
+    // The description alone decides Acme Cloud: nothing without it.
+    assert_eq!(columns[0], ("T001".into(), "unclassified".into()));
+    assert_eq!(both[0], ("T001".into(), "value_added_reseller".into()));
+    // Cobalt Works' column says project fees, its description a margin: the column wins
+    // unless only the text is read.
+    assert_eq!(both[8], ("T009".into(), "unclassified".into()));
+    assert_eq!(text[8], ("T009".into(), "value_added_reseller".into()));
+    // Sentinel Ops' fee is only in its column.
+    assert_eq!(text[4], ("T005".into(), "unclassified".into()));
+    assert_eq!(both[4], ("T005".into(), "managed_service_provider".into()));
+}
+
+/// `explain` lists every phrase hit with how it was read, and `check --text` reads a
+/// description as a prose cell.
+#[test]
+fn explain_and_check_show_the_words() {
+    let roster = support::fixture("text-roster.csv");
+    let out = support::stdout_of(support::bin().args([
+        "explain",
+        roster.to_str().expect("path"),
+        "--id",
+        "T009",
+    ]));
+    assert!(
+        out.contains("Text (phrases found in prose columns)"),
+        "{out}"
+    );
+    assert!(out.contains("stated   \"Resells\""), "{out}");
+    assert!(out.contains("the fact's own column wins"), "{out}");
+    let out = support::stdout_of(support::bin().args([
+        "explain",
+        roster.to_str().expect("path"),
+        "--id",
+        "T003",
+    ]));
+    assert!(out.contains("negated  \"resell\""), "{out}");
+    assert!(out.contains("transacts    not partner"), "{out}");
+
+    let out = support::stdout_of(support::bin().args([
+        "check",
+        "--text",
+        "Warehousing, pick and pack and shipping for our hardware kits",
+        "--declared",
+        "Fulfillment Partner",
+    ]));
+    assert!(out.contains("third_party_logistics"), "{out}");
+    assert!(out.contains("mismatch"), "{out}");
+    assert!(
+        out.contains("From the text: delivers warehousing, pick_and_pack, shipping"),
+        "{out}"
+    );
+}
