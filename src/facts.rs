@@ -817,7 +817,13 @@ fn fill(
     let has_key = !record.partner_id.is_empty();
     if !has_key {
         record.partner_id = row.line.to_string();
-        record.warnings.push(if header.has_id {
+        record.warnings.push(if header.sheet.is_some() {
+            format!(
+                "partner_id is empty in row {}; the row number {} is used as id",
+                header.location(row.line),
+                row.line
+            )
+        } else if header.has_id {
             format!(
                 "partner_id is empty; the line number {} is used as id",
                 row.line

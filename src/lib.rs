@@ -38,6 +38,7 @@ pub mod pipeline;
 pub mod report;
 pub mod roster;
 pub mod rules;
+pub mod sheet;
 pub mod text;
 mod yaml;
 

@@ -152,7 +152,7 @@ impl<W: RecordWriter + ?Sized> Sink for W {
 }
 
 /// Options of a run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// The field delimiter of the roster; `None` detects it from the header line.
     pub delimiter: Option<u8>,
@@ -162,6 +162,8 @@ pub struct RunOptions {
     pub limits: crate::roster::Limits,
     /// Where facts are read from: their columns, prose, or both.
     pub evidence: crate::roster::Evidence,
+    /// When the roster is a spreadsheet converted to CSV: the sheet row of each record.
+    pub sheet: Option<std::sync::Arc<crate::sheet::SheetRows>>,
 }
 
 /// Most classifying threads a run starts, whatever `RunOptions::workers` asks.
@@ -208,6 +210,7 @@ pub fn run<S: Sink + ?Sized>(
         for _ in 0..BATCHES {
             let _ = free_tx.send(Vec::new());
         }
+        let asked_workers = options.workers;
         scope.spawn(move || {
             read_batches(rules, input, source, options, header_tx, read_tx, free_rx)
         });
@@ -220,7 +223,7 @@ pub fn run<S: Sink + ?Sized>(
         }
         out.start(&header).map_err(write_err)?;
         let mut summary = Summary::default();
-        let workers = match options.workers {
+        let workers = match asked_workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             // However many are asked for, spawning never fails.
             n => n.min(MAX_WORKERS),
@@ -334,6 +337,9 @@ fn read_batches(
             return;
         }
     };
+    if let Some(sheet) = &options.sheet {
+        reader.set_sheet(std::sync::Arc::clone(sheet));
+    }
     if header_tx
         .send(Ok(std::sync::Arc::new(reader.header().clone())))
         .is_err()

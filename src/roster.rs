@@ -37,6 +37,19 @@ pub struct Header {
     /// The input columns whose words facts are read from (`prose` columns of the vocabulary),
     /// in input order; empty when text reading is off.
     pub(crate) prose: Vec<usize>,
+    /// The sheet's name when the roster is a spreadsheet (rows are then named `Sheet!row`).
+    pub(crate) sheet: Option<String>,
+}
+
+impl Header {
+    /// How messages name the row that starts on `line`: `line 12`, or `Partners!12` for a
+    /// spreadsheet.
+    pub(crate) fn location(&self, line: u64) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{sheet}!{line}"),
+            None => format!("line {line}"),
+        }
+    }
 }
 
 /// Where facts come from (`--evidence`).
@@ -165,6 +178,7 @@ impl Header {
             key_columns,
             warnings,
             prose,
+            sheet: None,
         }
     }
 }
@@ -618,6 +632,9 @@ pub struct RosterReader<R: Read> {
     header: Header,
     failed: bool,
     done: bool,
+    /// For a spreadsheet converted to CSV: the sheet row of each record, and how many data
+    /// records were read so far.
+    sheet: Option<(std::sync::Arc<crate::sheet::SheetRows>, usize)>,
 }
 
 /// `input` decoded to UTF-8 when it starts with a UTF-16 byte-order mark (and not a UTF-32 one,
@@ -747,6 +764,7 @@ impl<R: Read> RosterReader<R> {
             header: Header::new(Vec::new(), rules),
             failed: false,
             done: false,
+            sheet: None,
         };
         let mut record = Parsed::default();
         let got = match reader.next_record(&mut record) {
@@ -803,6 +821,24 @@ impl<R: Read> RosterReader<R> {
         reader.header.warnings.extend(warnings);
         reader.spare = Some(record);
         Ok(reader)
+    }
+
+    /// Numbers rows by `sheet` (the roster is a spreadsheet converted to CSV, see
+    /// [`crate::sheet`]): a record's line is its sheet row, and messages say `Sheet!row`.
+    pub fn set_sheet(&mut self, sheet: std::sync::Arc<crate::sheet::SheetRows>) {
+        self.header.sheet = Some(sheet.name.clone());
+        self.sheet = Some((sheet, 0));
+    }
+
+    /// The sheet row of the next data record, when the roster is a spreadsheet.
+    fn sheet_line(&mut self, line: u64) -> u64 {
+        match &mut self.sheet {
+            Some((rows, read)) => {
+                *read += 1;
+                rows.rows.get(*read).copied().unwrap_or(line)
+            }
+            None => line,
+        }
     }
 
     /// The header row and what each column means.
@@ -1166,6 +1202,7 @@ impl<R: Read> RosterReader<R> {
                 return false;
             }
             Next::Failed(line, message, cells) => {
+                let line = self.sheet_line(line);
                 row.line = line;
                 row.text.clear();
                 row.ends.clear();
@@ -1177,7 +1214,7 @@ impl<R: Read> RosterReader<R> {
                 row.problem = Some(message);
                 return true;
             }
-            Next::Record(record, line) => (record, line),
+            Next::Record(record, line) => (record, self.sheet_line(line)),
         };
         row.line = line;
         // The row's previous buffers become the ones the record after this one is read into.

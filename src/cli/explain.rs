@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{Outcome, RosterOpt, open_input};
+use super::{Outcome, RosterOpt};
 use crate::engine::{condense, evaluate_record, near_misses};
 use crate::error::Error;
 use crate::facts::{SeenIds, read_record_traced};
@@ -27,14 +27,18 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let rules = args.input.rules.load()?;
     let source = args.input.roster.display().to_string();
+    let (input, options) = args.input.open(true)?;
     let mut reader = RosterReader::with_options(
-        open_input(&args.input.roster)?,
+        input,
         &source,
         &rules,
-        args.input.delimiter,
-        args.input.limits(),
-        args.input.evidence.into(),
+        options.delimiter,
+        options.limits,
+        options.evidence,
     )?;
+    if let Some(sheet) = options.sheet {
+        reader.set_sheet(sheet);
+    }
     let header = reader.header().clone();
     let mut seen = SeenIds::default();
     let mut row = Row::default();

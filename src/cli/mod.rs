@@ -139,6 +139,10 @@ pub(crate) struct RosterOpt {
     /// them makes the row an error record, and reading resumes on its next line [default: 100].
     #[arg(long, value_name = "LINES", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub(crate) max_record_lines: Option<u64>,
+    /// The sheet to read when the roster is a spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods)
+    /// [default: the first sheet].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) sheet: Option<String>,
     /// Where facts come from: their own columns, the words of prose columns (Description,
     /// Notes, ...), or both (a fact's own column wins over the text).
     #[arg(long, value_enum, default_value_t = EvidenceArg::Both)]
@@ -185,6 +189,27 @@ impl RosterOpt {
         }
     }
 
+    /// Opens the roster, with a progress bar unless `quiet`, and the options of its run: a
+    /// spreadsheet is converted to CSV first (see [`crate::sheet`]), its rows numbered as in
+    /// the sheet.
+    pub(crate) fn open(&self, quiet: bool) -> Result<(Box<dyn Read + Send>, RunOptions), Error> {
+        let mut options = self.run_options();
+        if crate::sheet::is_spreadsheet(&self.roster) {
+            let (csv, rows) = crate::sheet::read(&self.roster, self.sheet.as_deref())?;
+            options.sheet = Some(std::sync::Arc::new(rows));
+            return Ok((Box::new(std::io::Cursor::new(csv)), options));
+        }
+        if let Some(sheet) = &self.sheet {
+            return Err(Error::Usage {
+                message: format!(
+                    "--sheet {sheet:?}: {} is not a spreadsheet (.xlsx, .xlsm, .xlsb, .xls or .ods)",
+                    self.roster.display()
+                ),
+            });
+        }
+        Ok((open_input_with_progress(&self.roster, quiet)?, options))
+    }
+
     /// The options of a pipeline run.
     pub(crate) fn run_options(&self) -> RunOptions {
         RunOptions {
@@ -192,6 +217,7 @@ impl RosterOpt {
             workers: self.threads.map_or(0, usize::from),
             limits: self.limits(),
             evidence: self.evidence.into(),
+            sheet: None,
         }
     }
 }
@@ -269,10 +295,9 @@ pub(crate) fn stream<S: Sink>(
     let format = write
         .format
         .unwrap_or_else(|| default_format(write.output.as_deref()));
-    let reader = open_input_with_progress(&input.roster, write.quiet)?;
+    let (reader, options) = input.open(write.quiet)?;
     let (out, pending) = open_output(write.output.as_deref(), &input.inputs())?;
     let mut sink = wrap(writer_with(format, out, write.raw));
-    let options = input.run_options();
     let source = input.roster.display().to_string();
     let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;
     drop(sink);

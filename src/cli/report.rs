@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Outcome, RosterOpt, open_input_with_progress, open_output};
+use super::{Outcome, RosterOpt, open_output};
 use crate::error::Error;
 use crate::pipeline;
 use crate::report::{ReportBuilder, render_html, render_markdown, report_date};
@@ -53,10 +53,9 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
             ReportFormat::Html
         }
     });
-    let input = open_input_with_progress(&args.input.roster, args.quiet)?;
+    let (input, options) = args.input.open(args.quiet)?;
     let source = args.input.roster.display().to_string();
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);
-    let options = args.input.run_options();
     let summary = pipeline::run(&rules, input, &source, options, &mut builder)?;
     let report = builder.finish();
     let text = match format {

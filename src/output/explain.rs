@@ -80,14 +80,14 @@ impl Explanation<'_> {
         let (rules, record, eval) = (self.rules, self.record, self.evaluation);
         let _ = writeln!(
             out,
-            "Record {}{} on line {} of {}",
+            "Record {}{} on {} of {}",
             record.partner_id,
             record
                 .partner_name
                 .as_ref()
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default(),
-            record.line,
+            self.header.location(record.line),
             self.source
         );
 

@@ -19,5 +19,6 @@ mod properties;
 mod readme;
 mod report;
 mod rules;
+mod spreadsheets;
 mod support;
 mod text_evidence;
