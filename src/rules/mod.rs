@@ -446,6 +446,123 @@ impl RuleSet {
         self.header_index.get(&normalize_token(header)).copied()
     }
 
+    /// A fact for `rules show`: each value (or only `value`) with the cell texts that mean it
+    /// and the phrases of text that state it (or, negated, deny it).
+    pub(crate) fn describe_fact(
+        &self,
+        fact: FactId,
+        value: Option<&str>,
+    ) -> Result<String, String> {
+        use std::fmt::Write as _;
+        let f = &self.facts[fact];
+        let wanted = match value {
+            Some(v) => Some(
+                f.values
+                    .iter()
+                    .position(|x| x.id == v)
+                    .or_else(|| f.index.get(&normalize_token(v)).map(|&i| i as usize))
+                    .ok_or_else(|| {
+                        format!(
+                            "{} has no value {v:?}; its values are: {}",
+                            f.name,
+                            f.values
+                                .iter()
+                                .map(|x| x.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} ({}): \"{}\"",
+            f.name,
+            if f.list {
+                "a list of values"
+            } else {
+                "one value"
+            },
+            f.phrase
+        );
+        let prose = self
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Prose)
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>();
+        for (vi, v) in f.values.iter().enumerate() {
+            if wanted.is_some_and(|w| w != vi) {
+                continue;
+            }
+            let mut synonyms: Vec<&str> = f
+                .index
+                .iter()
+                .filter(|&(k, &i)| i as usize == vi && *k != v.id)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            synonyms.sort_unstable();
+            let mut phrases: Vec<&str> = self
+                .phrases
+                .phrases
+                .iter()
+                .filter(|p| p.states.contains(&(fact, vi as u8)))
+                .map(|p| p.text.as_str())
+                .collect();
+            phrases.sort_unstable();
+            let _ = writeln!(
+                out,
+                "\n  {}{}",
+                v.id,
+                if Some(vi as u8) == f.nothing {
+                    " (the known empty list)"
+                } else {
+                    ""
+                }
+            );
+            let _ = writeln!(
+                out,
+                "    in its column: {}",
+                if synonyms.is_empty() {
+                    format!("{} (the id)", v.id)
+                } else {
+                    format!("{}, {}", v.id, synonyms.join(", "))
+                }
+            );
+            if !prose.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    in text ({}): {}",
+                    prose.join(", "),
+                    if phrases.is_empty() {
+                        "no phrase".to_string()
+                    } else {
+                        phrases
+                            .iter()
+                            .map(|p| format!("{p:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                );
+            }
+        }
+        if !prose.is_empty() && !self.phrases.negation.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nA phrase after a negation cue ({}) states that the value does not hold, to the end of its clause.",
+                self.phrases
+                    .negation
+                    .iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Ok(out)
+    }
+
     /// The name of the first column of kind `prose`, if the vocabulary has one.
     pub(crate) fn prose_column(&self) -> Option<&str> {
         self.columns

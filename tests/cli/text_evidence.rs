@@ -396,3 +396,48 @@ fn explain_and_check_show_the_words() {
         "{out}"
     );
 }
+
+/// `rules show` lists a value's cell texts and phrases; `rules lint` reports a phrase stating
+/// two values of a one-valued fact, a phrase inside a cue, and phrases no test uses.
+#[test]
+fn rule_authors_see_and_lint_the_phrases() {
+    let out = support::stdout_of(support::bin().args(["rules", "show", "earns.recurring_fees"]));
+    assert!(out.contains("in text (description, notes):"), "{out}");
+    assert!(out.contains("\"retainer\""), "{out}");
+    assert!(!out.contains("service_fees"), "{out}");
+
+    let dir = support::exported_rules();
+    let text = dir.path().join("text.yaml");
+    let yaml = std::fs::read_to_string(&text).expect("text.yaml exported");
+    let yaml = yaml
+        .replacen(
+            "      vendor: [",
+            "      vendor: [\"direct billing\", \"longer\", ",
+            1,
+        )
+        .replacen(
+            "      partner: [",
+            "      partner: [\"direct billing\", ",
+            1,
+        );
+    std::fs::write(&text, yaml).expect("write");
+    let assert = support::bin()
+        .args([
+            "rules",
+            "lint",
+            "--rules",
+            dir.path().to_str().expect("path"),
+        ])
+        .assert();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains("warning[phrase_conflict]: the phrase \"direct billing\" states two values of the one-valued fact transacts"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning[phrase_in_cue]: the phrase \"longer\" is part of the negation cue \"no longer\""),
+        "{out}"
+    );
+    // The exported tests come along: the untested phrases are counted, and accepted.
+    assert!(out.contains("accepted[untested_phrases]"), "{out}");
+}

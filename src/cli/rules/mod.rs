@@ -37,10 +37,14 @@ enum RulesCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Show one role: definition, source, conditions in plain words, what it refines.
-    #[command(after_help = "Example:\n  partner-roles rules show value_added_reseller")]
+    /// Show one role (definition, source, conditions in plain words, what it refines), one
+    /// fact (each value with the cell texts and the phrases of text that state it), or one
+    /// value of a fact (`earns.recurring_fees`).
+    #[command(
+        after_help = "Examples:\n  partner-roles rules show value_added_reseller\n  partner-roles rules show delivers\n  partner-roles rules show earns.recurring_fees"
+    )]
     Show {
-        /// The role id.
+        /// A role id, a fact name, or FACT.VALUE.
         role: String,
         #[command(flatten)]
         rules: RulesOpt,
@@ -76,15 +80,26 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
         }
         RulesCommand::Show { role, rules } => {
             let rules: RuleSet = rules.load()?;
-            let Some(ri) = rules.role_by_id(&role) else {
+            let (fact_name, value) = match role.split_once(['.', '=']) {
+                Some((f, v)) => (f, Some(v)),
+                None => (role.as_str(), None),
+            };
+            let text = if let Some(ri) = rules.role_by_id(&role) {
+                rules.describe_role(ri)
+            } else if let Some(f) = rules.fact_by_name(fact_name) {
+                rules
+                    .describe_fact(f, value)
+                    .map_err(|message| Error::Usage { message })?
+            } else {
                 return Err(Error::Usage {
                     message: format!(
-                        "no role {role:?}; the roles are: {}",
-                        rules.role_ids().collect::<Vec<_>>().join(", ")
+                        "no role or fact {role:?}; the roles are: {}; the facts are: {}",
+                        rules.role_ids().collect::<Vec<_>>().join(", "),
+                        rules.fact_names().collect::<Vec<_>>().join(", ")
                     ),
                 });
             };
-            print!("{}", crate::output::visible(&rules.describe_role(ri)));
+            print!("{}", crate::output::visible(&text));
             Ok(Outcome::Success)
         }
         RulesCommand::Diff(args) => diff::run(args),
