@@ -449,6 +449,210 @@ fn uniform(rng: &mut Rng, values: &[&str]) -> String {
         .join(";")
 }
 
+/// How people write each value in a description: a few phrasings per value id.
+const SAYS: &[(&str, &[&str])] = &[
+    (
+        "partner",
+        &[
+            "resells the licences",
+            "buys and resells",
+            "holds the billing",
+            "resold seats last year",
+        ],
+    ),
+    (
+        "vendor",
+        &[
+            "the vendor transacts directly",
+            "we invoice customers directly",
+        ],
+    ),
+    (
+        "other_partner",
+        &[
+            "after the reseller closes the deal",
+            "once a reseller has sold the subscription",
+        ],
+    ),
+    (
+        "end_customers",
+        &["to end customers", "to SMBs", "to mid-market firms"],
+    ),
+    (
+        "resellers",
+        &["to retailers and VARs", "through a network of resellers"],
+    ),
+    (
+        "provisioning",
+        &["provisions tenants", "activates licences"],
+    ),
+    (
+        "implementation",
+        &[
+            "runs implementation projects",
+            "implements the platform",
+            "handles setup",
+        ],
+    ),
+    (
+        "integration",
+        &[
+            "integrates it with ERP and CRM systems",
+            "builds integrations",
+        ],
+    ),
+    ("access_enablement", &["sets up SSO", "enables user access"]),
+    (
+        "customization",
+        &["custom workflows", "customizes dashboards"],
+    ),
+    ("training", &["trains admins", "runs workshops"]),
+    ("support", &["first-line support", "helpdesk"]),
+    (
+        "operations",
+        &[
+            "24/7 monitoring",
+            "runs it as a managed service",
+            "hosting and backups",
+        ],
+    ),
+    (
+        "solution_design",
+        &["solution design", "designs the architecture"],
+    ),
+    ("warehousing", &["warehousing", "stores the stock"]),
+    ("pick_and_pack", &["pick and pack", "picking and packing"]),
+    ("shipping", &["ships orders", "last-mile shipping"]),
+    ("returns", &["returns handling", "RMA processing"]),
+    ("embedding", &["embeds our engine in its product"]),
+    ("service_fees", &["paid a services fee", "bills day rates"]),
+    ("resale_margin", &["keeps a margin", "at a markup"]),
+    ("volume", &["earns volume rebates"]),
+    (
+        "commission",
+        &[
+            "for a referral fee",
+            "rev share on closed deals",
+            "a commission per sign-up",
+        ],
+    ),
+    ("logistics_fees", &["per-order fees", "a fee per pallet"]),
+    ("recurring_fees", &["a monthly retainer", "billed monthly"]),
+    (
+        "project_fees",
+        &["fixed-price projects", "under a statement of work"],
+    ),
+    (
+        "recognition",
+        &["an award at our summit", "a spot on the champions wall"],
+    ),
+    ("perks", &["swag and early access"]),
+    ("product_revenue", &["sells it as its own product"]),
+    ("content", &["writes blog posts", "a weekly newsletter"]),
+    ("ads", &["runs paid ads"]),
+    ("reviews", &["publishes reviews"]),
+    ("leads", &["sends qualified leads", "refers prospects"]),
+    ("introductions", &["warm introductions", "introduces CFOs"]),
+    ("speaking", &["speaks at meetups"]),
+    ("mentoring", &["mentors new admins"]),
+    ("recommending", &["recommends us to peers"]),
+    (
+        "co_marketing",
+        &["joint webinars", "co-marketing campaigns"],
+    ),
+    ("co_selling", &["co-sells with our AEs"]),
+    (
+        "product_integration",
+        &["a native integration", "a two-way sync connector"],
+    ),
+    ("white_label", &["under its own brand", "white-label"]),
+    ("software", &["SaaS", "cloud software"]),
+    ("physical", &["hardware kits", "devices"]),
+    ("single", &["single-vendor"]),
+    ("multiple", &["multi-vendor stacks"]),
+    ("one_off", &["one-off"]),
+    ("project", &["project-based"]),
+    ("ongoing", &["ongoing", "long-term"]),
+];
+
+/// Sentences about nothing the rules read, to pad a description the way people do.
+const FILLER: &[&str] = &[
+    "Based in {city} with {n} staff.",
+    "Partner since {year}, account owner {owner}.",
+    "Strong team in {city}; quarterly business review in March.",
+    "Great people, met at a conference in {year}.",
+    "Contact: {owner} ({city} office).",
+];
+
+const CITIES: &[&str] = &[
+    "Lyon",
+    "Austin",
+    "Rotterdam",
+    "Pune",
+    "Leeds",
+    "Osaka",
+    "Bogota",
+    "Graz",
+];
+
+/// A description of about 150 characters that states some of the row's values (and now and
+/// then negates one it does not have), padded with sentences about nothing.
+fn describe(rng: &mut Rng, i: usize, cells: &[String]) -> String {
+    let mut values: Vec<&str> = cells[1..]
+        .iter()
+        .flat_map(|c| c.split([';', '|', ',']))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    // A few of them, in some order.
+    let mut said = Vec::new();
+    while !values.is_empty() && said.len() < 2 + rng.below(3) {
+        let v = values.swap_remove(rng.below(values.len()));
+        if let Some((_, ways)) = SAYS.iter().find(|(id, _)| *id == v) {
+            said.push(rng.pick(ways).to_string());
+        }
+    }
+    let mut text = match said.len() {
+        0 => String::new(),
+        1 => format!("{}.", capitalize(&said[0])),
+        n => format!(
+            "{} and {}.",
+            capitalize(&said[..n - 1].join(", ")),
+            said[n - 1]
+        ),
+    };
+    if rng.below(5) == 0 {
+        let not = rng.pick(&[
+            " Does not resell.",
+            " No warehousing.",
+            " Never takes a margin.",
+            " No implementation work.",
+        ]);
+        text.push_str(not);
+    }
+    while text.len() < 130 {
+        let filler = rng
+            .pick(FILLER)
+            .replace("{city}", rng.pick(CITIES))
+            .replace("{n}", &(5 + rng.below(400)).to_string())
+            .replace("{year}", &(2012 + rng.below(14)).to_string())
+            .replace("{owner}", &format!("Rep {}", i % 113));
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&filler);
+    }
+    text
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
@@ -457,11 +661,23 @@ fn main() -> std::io::Result<()> {
         eprintln!("the mix is diverse, repetitive or all-new, not {mix:?}");
         std::process::exit(2);
     }
+    // `descriptions` adds a Description column of about 150 characters to every row.
+    let descriptions = match args.next().as_deref() {
+        None => false,
+        Some("descriptions") => true,
+        Some(other) => {
+            eprintln!("the third argument is `descriptions` or nothing, not {other:?}");
+            std::process::exit(2);
+        }
+    };
     let rules = partner_roles::rules::RuleSet::builtin().expect("built-in rules");
-    let names: Vec<String> = "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
+    let mut names: Vec<String> = "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
         .split(',')
         .map(String::from)
         .collect();
+    if descriptions {
+        names.push("Description".into());
+    }
     let header = partner_roles::roster::Header::new(names.clone(), &rules);
     let mut seen = partner_roles::facts::SeenIds::default();
     let mut patterns = Patterns {
@@ -600,12 +816,21 @@ fn main() -> std::io::Result<()> {
             _ => format!("note {}", i % 97),
         };
         let region = rng.pick(&regions);
-        let line = format!(
+        let description = if descriptions {
+            describe(&mut rng, i, &cells)
+        } else {
+            String::new()
+        };
+        let mut line = format!(
             "P{i:07},{},{},{region},{}",
             quote(&name),
             cells.iter().map(|s| quote(s)).collect::<Vec<_>>().join(","),
             quote(&notes)
         );
+        if descriptions {
+            line.push(',');
+            line.push_str(&quote(&description));
+        }
         if line.contains('"') {
             patterns.quoted_rows += 1;
         }
@@ -616,6 +841,9 @@ fn main() -> std::io::Result<()> {
         row_cells.extend(cells.iter().cloned());
         row_cells.push(region.to_string());
         row_cells.push(notes.clone());
+        if descriptions {
+            row_cells.push(description);
+        }
         let row = partner_roles::roster::Row::new(i as u64 + 2, &row_cells);
         let record = partner_roles::facts::read_record(&rules, &header, &row, &mut seen);
         patterns.facts.insert((record.facts, record.declared_roles));

@@ -622,17 +622,31 @@ fn read_prose(
     if header.prose.is_empty() || row.problem.is_some() || rules.phrases.automaton.is_none() {
         return;
     }
-    let mut cells: Vec<(&str, &str)> = Vec::with_capacity(header.prose.len());
+    // Most rosters have a prose column or two: their cells on the stack.
+    const ON_STACK: usize = 8;
+    let mut stack: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
+    let mut heap: Vec<(&str, &str)> = Vec::new();
+    let mut n = 0;
     for &i in &header.prose {
         if let Some(cell) = row.cell(i).map(str::trim).filter(|c| !c.is_empty()) {
-            cells.push((header.names[i].as_str(), cell));
+            let cell = (header.names[i].as_str(), cell);
+            if n < ON_STACK {
+                stack[n] = cell;
+            } else {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&stack);
+                }
+                heap.push(cell);
+            }
+            n += 1;
         }
     }
+    let cells = if n > ON_STACK { &heap[..] } else { &stack[..n] };
     if cells.is_empty() {
         return;
     }
     let warnings = record.warnings.len();
-    crate::text::read(rules, &cells, record, scratch, trace);
+    crate::text::read(rules, cells, record, scratch, trace);
     if record.facts.from_text != 0 || record.warnings.len() != warnings {
         record.pattern = None;
     }

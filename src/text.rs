@@ -64,7 +64,10 @@ pub struct Scratch {
     folded: Vec<u8>,
     map: Vec<u32>,
     candidates: Vec<(u32, u32, u32)>,
+    tokens: Vec<(u32, u32, PatternKind)>,
     hits: Vec<Hit>,
+    parts: Vec<(usize, FactId, bool)>,
+    said: Vec<Said>,
 }
 
 /// A phrase found: pattern span in the cell (bytes of the original text) and how it is read.
@@ -86,38 +89,73 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
     };
     fold(text, &mut scratch.folded, &mut scratch.map);
     let folded = &scratch.folded;
-    // Every pattern that starts and ends on a word boundary, then the longest at each place,
-    // leftmost first, without overlaps.
+    // The leftmost-longest pattern that starts and ends on a word boundary, then the next
+    // after it: where the longest at a word's start does not end on a boundary ("monthly fee"
+    // in "monthly feedback"), the shorter ones there are tried ("monthly").
     scratch.candidates.clear();
-    for m in ac.find_overlapping_iter(folded.as_slice()) {
-        let (s, e) = (m.start(), m.end());
-        let pattern = phrases.patterns[m.pattern().as_usize()];
-        let starts_word = s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
-        let ends_word = pattern.prefix
+    let valid_end = |e: usize, p: usize| {
+        phrases.patterns[p].prefix
             || e == folded.len()
             || !is_word_byte(folded[e])
-            || !is_word_byte(folded[e - 1]);
-        if starts_word && ends_word {
-            scratch
-                .candidates
-                .push((s as u32, e as u32, m.pattern().as_u32()));
+            || !is_word_byte(folded[e - 1])
+    };
+    // Phrases start at the start of a word: an anchored search at each, skipping the words a
+    // match covers.
+    let mut pos = 0;
+    while pos < folded.len() {
+        // The next word start at or after `pos`.
+        let Some(s) = (pos..folded.len()).find(|&i| {
+            is_word_byte(folded[i]) && (i == 0 || !is_word_byte(folded[i - 1]))
+                || !is_word_byte(folded[i])
+                    && !folded[i].is_ascii_whitespace()
+                    && folded[i] != b'\n'
+        }) else {
+            break;
+        };
+        let mut limit = folded.len();
+        let mut found = None;
+        while limit > s {
+            let Some(o) = ac.find(
+                aho_corasick::Input::new(folded.as_slice())
+                    .span(s..limit)
+                    .anchored(aho_corasick::Anchored::Yes),
+            ) else {
+                break;
+            };
+            if valid_end(o.end(), o.pattern().as_usize()) {
+                found = Some(o);
+                break;
+            }
+            limit = o.end() - 1;
+        }
+        match found {
+            Some(o) => {
+                scratch
+                    .candidates
+                    .push((s as u32, o.end() as u32, o.pattern().as_u32()));
+                pos = o.end();
+            }
+            None => pos = s + 1,
         }
     }
     if scratch.candidates.is_empty() {
         return;
     }
-    scratch
-        .candidates
-        .sort_unstable_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
-    let mut tokens: Vec<(u32, u32, PatternKind)> = Vec::new();
-    let mut covered = 0u32;
-    for &(s, e, p) in &scratch.candidates {
-        if s < covered {
-            continue;
-        }
-        covered = e;
-        tokens.push((s, e, phrases.patterns[p as usize].kind));
-    }
+    let tokens = &mut scratch.tokens;
+    tokens.clear();
+    tokens.extend(
+        scratch
+            .candidates
+            .iter()
+            .map(|&(s, e, p)| (s, e, phrases.patterns[p as usize].kind)),
+    );
+    let tokens = &scratch.tokens;
+    let map = &scratch.map;
+    // Offsets in `text` of folded offsets (the same when folding kept every byte).
+    let at = |i: u32| match map.is_empty() {
+        true => i,
+        false => map.get(i as usize).copied().unwrap_or(text.len() as u32),
+    };
     // Walk the text: punctuation and tokens in order.
     let mut scope = Reading::Stated;
     let mut next = 0usize;
@@ -130,14 +168,9 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
                 PatternKind::Negation => scope = Reading::Negated,
                 PatternKind::Hedge => scope = Reading::Hedged,
                 PatternKind::ClauseBreak => scope = Reading::Stated,
-                PatternKind::NotNegation | PatternKind::ListContinues => {}
+                PatternKind::NotNegation | PatternKind::Ignore | PatternKind::ListContinues => {}
                 PatternKind::Phrase(n) => {
-                    let start = scratch.map[s as usize];
-                    let end = scratch
-                        .map
-                        .get(e as usize)
-                        .copied()
-                        .unwrap_or(text.len() as u32);
+                    let (start, end) = (at(s), at(e));
                     scratch.hits.push(Hit {
                         phrase: n,
                         start,
@@ -198,24 +231,38 @@ fn clause_end(folded: &[u8], from: usize) -> usize {
         .unwrap_or(folded.len())
 }
 
-/// The sentence or clause around `start..end` in `text`, at most about 80 characters, cut at
-/// word boundaries with "..." where it was cut.
-pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
-    const MAX: usize = 80;
+/// The bounds of the sentence or clause (ended by . ! ? ; or a line break) around
+/// `start..end` in `text`.
+fn clause_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let is_stop = |j: usize| {
         matches!(bytes[j], b'.' | b'!' | b'?')
             && bytes.get(j + 1).is_none_or(|b| b.is_ascii_whitespace())
             || matches!(bytes[j], b';' | b'\n' | b'\r')
     };
-    let mut from = (0..start)
+    let from = (0..start)
         .rev()
         .find(|&j| is_stop(j))
         .map(|j| j + 1)
         .unwrap_or(0);
-    let mut to = (end..bytes.len())
+    let to = (end..bytes.len())
         .find(|&j| is_stop(j))
         .unwrap_or(bytes.len());
+    (from, to)
+}
+
+/// The sentence or clause around `start..end` in `text`, at most about 80 characters, cut at
+/// word boundaries with "..." where it was cut.
+pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
+    let mut out = String::new();
+    push_snippet(&mut out, text, start, end);
+    out
+}
+
+/// Appends [`snippet`] to `out`.
+fn push_snippet(out: &mut String, text: &str, start: usize, end: usize) {
+    const MAX: usize = 80;
+    let (mut from, mut to) = clause_bounds(text, start, end);
     let (mut cut_front, mut cut_back) = (false, false);
     let chars = |a: usize, b: usize| text[a..b].chars().count();
     if chars(from, to) > MAX {
@@ -251,7 +298,6 @@ pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
         }
     }
     let body = text[from..to].trim();
-    let mut out = String::with_capacity(body.len() + 6);
     if cut_front || from > 0 && !body.is_empty() {
         out.push_str("...");
     }
@@ -259,7 +305,6 @@ pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
     if cut_back {
         out.push_str("...");
     }
-    out
 }
 
 /// What the prose cells of one record say about one fact.
@@ -290,7 +335,9 @@ pub(crate) fn read(
         return;
     }
     let phrases = &rules.phrases;
-    let mut said = vec![Said::default(); rules.facts.len()];
+    let mut said = std::mem::take(&mut scratch.said);
+    said.clear();
+    said.resize(rules.facts.len(), Said::default());
     for (h, hit) in scratch.hits.iter().enumerate() {
         for &(fact, value) in &phrases.phrases[hit.phrase as usize].states {
             let s = &mut said[fact];
@@ -319,10 +366,12 @@ pub(crate) fn read(
             snippet(text, hit.start as usize, hit.end as usize)
         )
     };
-    let mut lost = vec![false; rules.facts.len()];
-    // (quote, "fact values") of what was read, stated and negated, to group by quote.
-    let mut stated_parts: Vec<(String, String)> = Vec::new();
-    let mut negated_parts: Vec<(String, String)> = Vec::new();
+    // Facts whose column won over the text.
+    let mut lost = 0u64;
+    // (hit quoted, fact, negated) of what was read, to group by the clause quoted.
+    let mut owned_parts = std::mem::take(&mut scratch.parts);
+    owned_parts.clear();
+    let parts = &mut owned_parts;
     for (fact, s) in said.iter().enumerate() {
         let f = &rules.facts[fact];
         let nothing_said = s.first_stated.is_some() && s.stated == 0;
@@ -337,7 +386,7 @@ pub(crate) fn read(
                 s.stated != 0 && s.stated != column
             } || s.negated & column != 0;
             if disagrees {
-                lost[fact] = true;
+                lost |= 1u64 << fact;
                 let text_says = match (s.stated != 0 || nothing_said, s.negated != 0) {
                     (true, _) => format!(
                         "{} ({})",
@@ -382,43 +431,70 @@ pub(crate) fn read(
         } else if stated != 0 || nothing_said {
             record.facts.values[fact] = Some(stated);
             record.facts.from_text |= 1u64 << fact;
-            stated_parts.push((
-                quote(s.first_stated.unwrap_or(0)),
-                format!("{} {}", f.name, value_list(rules, fact, stated)),
-            ));
+            parts.push((s.first_stated.unwrap_or(0), fact, false));
         }
         if negated != 0 {
             // Kept beside a known value too (where it adds nothing to the evaluation), so that
             // what the text negates is reported.
             record.facts.absent[fact] = negated;
             record.facts.from_text |= 1u64 << fact;
-            negated_parts.push((
-                quote(s.first_negated.unwrap_or(0)),
-                format!("{} not {}", f.name, rules.value_ids(fact, negated, ", ")),
-            ));
+            parts.push((s.first_negated.unwrap_or(0), fact, true));
         }
     }
-    for (lead, parts) in [
-        ("From the text", stated_parts),
-        ("Negated in the text", negated_parts),
-    ] {
-        let mut done = vec![false; parts.len()];
+    scratch.said = said;
+    let parts = &*parts;
+    // One sentence per clause quoted (stated, then negated): the facts read from it, then the
+    // clause. Hits in the same clause of the same cell share it.
+    let clause = |h: usize| {
+        let hit = scratch.hits[h];
+        let text = cells[hit.cell as usize].1;
+        let (from, to) = clause_bounds(text, hit.start as usize, hit.end as usize);
+        (hit.cell, from, to)
+    };
+    for negated in [false, true] {
+        let mut done = 0u128;
         for i in 0..parts.len() {
-            if done[i] {
+            let (h, _, neg) = parts[i];
+            if neg != negated || done & (1u128 << i) != 0 {
                 continue;
             }
-            let same: Vec<&str> = (i..parts.len())
-                .filter(|&j| parts[j].0 == parts[i].0)
-                .map(|j| {
-                    done[j] = true;
-                    parts[j].1.as_str()
-                })
-                .collect();
-            record
-                .evidence
-                .push(format!("{lead}: {} ({}).", same.join("; "), parts[i].0));
+            let key = clause(h);
+            let mut sentence = String::from(if negated {
+                "Negated in the text: "
+            } else {
+                "From the text: "
+            });
+            let mut first = true;
+            for (j, &(hj, fact, nj)) in parts.iter().enumerate().skip(i) {
+                if nj != negated || done & (1u128 << j) != 0 || clause(hj) != key {
+                    continue;
+                }
+                done |= 1u128 << j;
+                if !first {
+                    sentence.push_str("; ");
+                }
+                first = false;
+                sentence.push_str(&rules.facts[fact].name);
+                sentence.push(' ');
+                if negated {
+                    sentence.push_str("not ");
+                    push_values(&mut sentence, rules, fact, record.facts.absent[fact]);
+                } else {
+                    let bits = record.facts.values[fact].unwrap_or(0);
+                    push_values(&mut sentence, rules, fact, bits);
+                }
+            }
+            sentence.push_str(" (");
+            let hit = scratch.hits[h];
+            let (column, text) = cells[hit.cell as usize];
+            sentence.push_str(&crate::output::visible(column));
+            sentence.push_str(": \"");
+            push_snippet(&mut sentence, text, hit.start as usize, hit.end as usize);
+            sentence.push_str("\").");
+            record.evidence.push(sentence);
         }
     }
+    scratch.parts = owned_parts;
     if trace {
         for hit in &scratch.hits {
             let phrase = &phrases.phrases[hit.phrase as usize];
@@ -439,7 +515,7 @@ pub(crate) fn read(
                     .collect(),
                 reading: hit.reading,
                 snippet: snippet(text, hit.start as usize, hit.end as usize),
-                lost_to_column: phrase.states.iter().any(|&(f, _)| lost[f]),
+                lost_to_column: phrase.states.iter().any(|&(f, _)| lost & (1u64 << f) != 0),
                 phrase_id: hit.phrase,
             });
         }
@@ -452,6 +528,28 @@ fn value_bit(rules: &RuleSet, fact: FactId, value: u8) -> u64 {
         0
     } else {
         1u64 << value
+    }
+}
+
+/// Appends the value ids of `bits` joined with commas (the "nothing" value's id for none).
+fn push_values(out: &mut String, rules: &RuleSet, fact: FactId, bits: u64) {
+    let f = &rules.facts[fact];
+    if bits == 0 {
+        out.push_str(
+            f.nothing
+                .map_or("none", |n| f.values[n as usize].id.as_str()),
+        );
+        return;
+    }
+    let mut first = true;
+    for (i, v) in f.values.iter().enumerate() {
+        if i < 64 && bits & (1u64 << i) != 0 {
+            if !first {
+                out.push_str(", ");
+            }
+            first = false;
+            out.push_str(&v.id);
+        }
     }
 }
 

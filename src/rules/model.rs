@@ -43,6 +43,10 @@ pub struct TextDef {
     /// Texts that start with a negation word but negate nothing ("not only", "no matter").
     #[serde(default)]
     pub not_negation: Vec<String>,
+    /// Texts that state nothing though a phrase is inside them ("quarterly business review" is
+    /// no product review): where they are written, they are read as nothing.
+    #[serde(default)]
+    pub ignore: Vec<String>,
     /// Words that make what follows them in the clause uncertain ("may", "plans to"): a hedged
     /// phrase states nothing either way.
     #[serde(default)]

@@ -162,7 +162,7 @@ fn show_prints_one_role_and_rejects_unknown_ones() {
         .assert()
         .code(2)
         .stderr(contains(
-            "no role \"var\"; the roles are: fulfillment_partner",
+            "no role or fact \"var\"; the roles are: fulfillment_partner",
         ));
 }
 
