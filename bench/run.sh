@@ -19,7 +19,10 @@ SIZES=${SIZES:-"10000 100000 1000000"}
 # The rosters (examples/generate_roster.rs): diverse (a long tail, the default series),
 # repetitive (a few hundred patterns: the caches do the work) and all-new (nearly every row a
 # pattern never seen). Each figure is printed with the roster's distinct pattern counts.
-MIXES=${MIXES:-"diverse repetitive all-new"}
+# `descriptions` is the diverse roster with a ~150-character Description in every row: it times
+# classify with text reading (the default) beside the same run with `--evidence columns`, so the
+# cost of reading the descriptions is the difference of the two.
+MIXES=${MIXES:-"diverse repetitive all-new descriptions"}
 WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 if [ -z "${OUT:-}" ]; then
@@ -39,8 +42,9 @@ echo
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # The commands, as name|output file|command line. The floor comes first.
-commands() { # roster
+commands() { # roster mix
   echo "floor|$OUT/out-floor.csv|target/release/examples/csv_copy $1"
+  [ "$2" != descriptions ] || echo "classify-csv-no-text|$OUT/out.csv|$BIN classify $1 --format csv -q --evidence columns"
   echo "classify-csv|$OUT/out.csv|$BIN classify $1 --format csv -q"
   echo "classify-jsonl|$OUT/out.jsonl|$BIN classify $1 --format jsonl -q"
   echo "audit|$OUT/out-audit.csv|$BIN audit $1 --format csv -q --fail-on never"
@@ -51,7 +55,9 @@ for mix in $MIXES; do
 for n in $SIZES; do
   roster="$WORK/roster-$mix-$n.csv"
   stats="$WORK/stats-$mix-$n.txt"
-  [ -s "$roster" ] && [ -s "$stats" ] || target/release/examples/generate_roster "$n" "$mix" > "$roster" 2> "$stats"
+  if [ "$mix" = descriptions ]; then gen="diverse descriptions"; else gen=$mix; fi
+  # shellcheck disable=SC2086 # two arguments on purpose
+  [ -s "$roster" ] && [ -s "$stats" ] || target/release/examples/generate_roster "$n" $gen > "$roster" 2> "$stats"
   rm -f "$WORK"/runs-*.txt
   # Runs are interleaved (floor, then each command, then again), so a slow moment of the
   # machine hits the floor and the commands alike; each run's ratio is to the floor of its round.
@@ -66,7 +72,7 @@ for n in $SIZES; do
       wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
       [ -n "$floor_wall" ] || floor_wall=$wall
       echo "$wall $(awk -v w="$wall" -v f="$floor_wall" 'BEGIN { printf "%.4f", w / f }') $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m" >> "$WORK/runs-$name.txt"
-    done < <(commands "$roster")
+    done < <(commands "$roster" "$mix")
   done
   echo "### $n rows, $mix ($(du -h "$roster" | cut -f1) roster, $RUNS interleaved runs)"
   echo
@@ -80,7 +86,7 @@ for n in $SIZES; do
     c=$(cut -d' ' -f3 "$f" | median); m=$(cut -d' ' -f4 "$f" | median)
     awk -v name="$name" -v t="$t" -v r="$r" -v m="$m" -v c="$c" -v n="$n" \
       'BEGIN { printf "| %s | %.3f | %.2f | %.0f | %.2f | %.1f |\n", name, t, r, (t > 0 ? n / t : 0), c, m / 1024 }'
-  done < <(commands "$roster")
+  done < <(commands "$roster" "$mix")
   echo
 done
 done

@@ -65,6 +65,7 @@ pub struct Scratch {
     map: Vec<u32>,
     candidates: Vec<(u32, u32, u32)>,
     tokens: Vec<(u32, u32, PatternKind)>,
+    keys: Vec<(u32, u32, u32)>,
     hits: Vec<Hit>,
     parts: Vec<(usize, FactId, bool)>,
     said: Vec<Said>,
@@ -112,6 +113,12 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         }) else {
             break;
         };
+        // No pattern starts with these two bytes: nothing to search for here.
+        let pair = usize::from(folded[s]) * 256 + folded.get(s + 1).map_or(0, |&b| usize::from(b));
+        if phrases.starts[pair / 64] & (1u64 << (pair % 64)) == 0 && s + 1 < folded.len() {
+            pos = s + 1;
+            continue;
+        }
         let mut limit = folded.len();
         let mut found = None;
         while limit > s {
@@ -449,8 +456,12 @@ pub(crate) fn read(
         let hit = scratch.hits[h];
         let text = cells[hit.cell as usize].1;
         let (from, to) = clause_bounds(text, hit.start as usize, hit.end as usize);
-        (hit.cell, from, to)
+        (hit.cell, from as u32, to as u32)
     };
+    // The clause of each part, found once.
+    let mut keys = std::mem::take(&mut scratch.keys);
+    keys.clear();
+    keys.extend(parts.iter().map(|&(h, _, _)| clause(h)));
     for negated in [false, true] {
         let mut done = 0u128;
         for i in 0..parts.len() {
@@ -458,15 +469,15 @@ pub(crate) fn read(
             if neg != negated || done & (1u128 << i) != 0 {
                 continue;
             }
-            let key = clause(h);
+            let key = keys[i];
             let mut sentence = String::from(if negated {
                 "Negated in the text: "
             } else {
                 "From the text: "
             });
             let mut first = true;
-            for (j, &(hj, fact, nj)) in parts.iter().enumerate().skip(i) {
-                if nj != negated || done & (1u128 << j) != 0 || clause(hj) != key {
+            for (j, &(_, fact, nj)) in parts.iter().enumerate().skip(i) {
+                if nj != negated || done & (1u128 << j) != 0 || keys[j] != key {
                     continue;
                 }
                 done |= 1u128 << j;
@@ -495,6 +506,7 @@ pub(crate) fn read(
         }
     }
     scratch.parts = owned_parts;
+    scratch.keys = keys;
     if trace {
         for hit in &scratch.hits {
             let phrase = &phrases.phrases[hit.phrase as usize];

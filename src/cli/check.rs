@@ -116,13 +116,16 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
         CheckFormat::Json => {
             let text =
                 serde_json::to_string_pretty(&result).map_err(|e| Error::Output(e.to_string()))?;
-            println!("{text}");
+            super::print_out(&format!("{text}\n"))?;
         }
         CheckFormat::Text => {
             let misses =
                 near_miss_lines(&rules, &record.facts, &near_misses(&rules, &record, &eval));
-            print!("{}", render_text(&rules, &result, &misses));
-            print!("{}", crate::output::text_hit_lines(&record.text_hits));
+            super::print_out(&format!(
+                "{}{}",
+                render_text(&rules, &result, &misses),
+                crate::output::text_hit_lines(&record.text_hits)
+            ))?;
         }
     }
     Ok(Outcome::Success)

@@ -72,7 +72,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
             near_misses: &near_misses,
             reasons: &reasons,
         };
-        print!("{}", crate::output::visible(&explanation.render()));
+        super::print_out(&crate::output::visible(&explanation.render()))?;
         return Ok(Outcome::Success);
     }
     let what = match (&args.id, args.row) {

@@ -307,6 +307,20 @@ pub(crate) fn stream<S: Sink>(
     Ok(summary)
 }
 
+/// Writes `text` to standard output. A reader that stopped reading (`partner-roles check ... |
+/// head`) is no error: the command ends as if it had written everything.
+pub(crate) fn print_out(text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Output(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
 /// The outcome of a command that ran: success, or findings (exit status 1).
 pub(crate) enum Outcome {
     Success,

@@ -441,3 +441,31 @@ fn rule_authors_see_and_lint_the_phrases() {
     // The exported tests come along: the untested phrases are counted, and accepted.
     assert!(out.contains("accepted[untested_phrases]"), "{out}");
 }
+
+/// A reader that stops early (`| head`) ends the command quietly, with status 0.
+#[test]
+fn check_into_a_closed_pipe_is_no_panic() {
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("partner-roles"))
+        .args([
+            "check",
+            "--text",
+            "Resells our licenses to SMBs and runs implementation projects",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close our end of standard output at once.
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}

@@ -50,7 +50,7 @@ pub(crate) fn run(args: DiffArgs) -> Result<Outcome, Error> {
         args.delimiter,
         args.max_changes,
     )?;
-    print!("{}", crate::output::visible(&impact.render()));
+    crate::cli::print_out(&crate::output::visible(&impact.render()))?;
     Ok(if args.fail_on_change && impact.changed > 0 {
         Outcome::Findings
     } else {

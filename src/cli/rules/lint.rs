@@ -38,7 +38,7 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
             .phrases
     });
     let report = lint_with_tests(&rules, exercised.as_deref());
-    print!("{}", crate::output::visible(&report.render(&rules)));
+    crate::cli::print_out(&crate::output::visible(&report.render(&rules)))?;
     if let Some(path) = &args.witnesses {
         let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
         let mut out = csv::Writer::from_path(path).map_err(io)?;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Outcome, RulesOpt};
+use super::{Outcome, RulesOpt, print_out};
 use crate::error::Error;
 use crate::rules::RuleSet;
 use crate::rules::export_builtin;
@@ -74,7 +74,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
     match args.command {
         RulesCommand::Export { dir, force } => {
             for path in export_builtin(&dir, force)? {
-                println!("{}", path.display());
+                print_out(&format!("{}\n", path.display()))?;
             }
             Ok(Outcome::Success)
         }
@@ -99,7 +99,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
                     ),
                 });
             };
-            print!("{}", crate::output::visible(&text));
+            print_out(&crate::output::visible(&text))?;
             Ok(Outcome::Success)
         }
         RulesCommand::Diff(args) => diff::run(args),
@@ -107,7 +107,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
         RulesCommand::Test(args) => test::run(args),
         RulesCommand::Schema => schema::run(),
         RulesCommand::List { rules } => {
-            print!("{}", crate::output::visible(&rules.load()?.describe()));
+            print_out(&crate::output::visible(&rules.load()?.describe()))?;
             Ok(Outcome::Success)
         }
     }

@@ -6,6 +6,6 @@ use crate::rules::model::schema;
 
 pub(crate) fn run() -> Result<Outcome, Error> {
     let text = serde_json::to_string_pretty(&schema()).map_err(|e| Error::Output(e.to_string()))?;
-    println!("{text}");
+    crate::cli::print_out(&format!("{text}\n"))?;
     Ok(Outcome::Success)
 }

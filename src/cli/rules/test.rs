@@ -113,9 +113,9 @@ fn run_loaded(
         });
     }
     let result = run_tests(rules, files);
-    print!("{}", crate::output::visible(&result.render()));
+    crate::cli::print_out(&crate::output::visible(&result.render()))?;
     if coverage {
-        print!("\n{}", result.render_coverage(rules));
+        crate::cli::print_out(&format!("\n{}", result.render_coverage(rules)))?;
     }
     Ok(if result.failed() > 0 {
         Outcome::Findings
