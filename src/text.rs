@@ -90,9 +90,6 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
     };
     fold(text, &mut scratch.folded, &mut scratch.map);
     let folded = &scratch.folded;
-    // The leftmost-longest pattern that starts and ends on a word boundary, then the next
-    // after it: where the longest at a word's start does not end on a boundary ("monthly fee"
-    // in "monthly feedback"), the shorter ones there are tried ("monthly").
     scratch.candidates.clear();
     let valid_end = |e: usize, p: usize| {
         phrases.patterns[p].prefix
@@ -100,50 +97,54 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
             || !is_word_byte(folded[e])
             || !is_word_byte(folded[e - 1])
     };
-    // Phrases start at the start of a word: an anchored search at each, skipping the words a
-    // match covers.
+    // Leftmost-longest matches in one pass. A match that starts inside a word ("or" in
+    // "network") is skipped; where one runs on into the next word, the search starts again at
+    // that word. Where the longest match at a word's start does not end a word ("monthly fee" in
+    // "monthly feedback"), the shorter ones there are tried ("monthly").
+    let starts_word = |s: usize| s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
     let mut pos = 0;
-    while pos < folded.len() {
-        // The next word start at or after `pos`.
-        let Some(s) = (pos..folded.len()).find(|&i| {
-            is_word_byte(folded[i]) && (i == 0 || !is_word_byte(folded[i - 1]))
-                || !is_word_byte(folded[i])
-                    && !folded[i].is_ascii_whitespace()
-                    && folded[i] != b'\n'
-        }) else {
-            break;
-        };
-        // No pattern starts with these two bytes: nothing to search for here.
-        let pair = usize::from(folded[s]) * 256 + folded.get(s + 1).map_or(0, |&b| usize::from(b));
-        if phrases.starts[pair / 64] & (1u64 << (pair % 64)) == 0 && s + 1 < folded.len() {
-            pos = s + 1;
-            continue;
-        }
-        let mut limit = folded.len();
-        let mut found = None;
-        while limit > s {
-            let Some(o) = ac.find(
-                aho_corasick::Input::new(folded.as_slice())
-                    .span(s..limit)
-                    .anchored(aho_corasick::Anchored::Yes),
-            ) else {
-                break;
-            };
-            if valid_end(o.end(), o.pattern().as_usize()) {
-                found = Some(o);
-                break;
+    'search: while pos < folded.len() {
+        let matches =
+            ac.find_iter(aho_corasick::Input::new(folded.as_slice()).span(pos..folded.len()));
+        for m in matches {
+            let s = m.start();
+            if !starts_word(s) {
+                if let Some(k) = folded[s..m.end()].iter().position(|&b| !is_word_byte(b)) {
+                    pos = s + k;
+                    continue 'search;
+                }
+                continue;
             }
-            limit = o.end() - 1;
-        }
-        match found {
-            Some(o) => {
+            if valid_end(m.end(), m.pattern().as_usize()) {
                 scratch
                     .candidates
-                    .push((s as u32, o.end() as u32, o.pattern().as_u32()));
-                pos = o.end();
+                    .push((s as u32, m.end() as u32, m.pattern().as_u32()));
+                continue;
             }
-            None => pos = s + 1,
+            // The longest match at `s` that ends before the last one tried, until one ends on
+            // a word boundary.
+            let mut limit = m.end() - 1;
+            pos = s + 1;
+            while limit > s {
+                let Some(o) = ac.find(
+                    aho_corasick::Input::new(folded.as_slice())
+                        .span(s..limit)
+                        .anchored(aho_corasick::Anchored::Yes),
+                ) else {
+                    break;
+                };
+                if valid_end(o.end(), o.pattern().as_usize()) {
+                    scratch
+                        .candidates
+                        .push((s as u32, o.end() as u32, o.pattern().as_u32()));
+                    pos = o.end();
+                    break;
+                }
+                limit = o.end() - 1;
+            }
+            continue 'search;
         }
+        break;
     }
     if scratch.candidates.is_empty() {
         return;
@@ -163,10 +164,28 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         true => i,
         false => map.get(i as usize).copied().unwrap_or(text.len() as u32),
     };
-    // Walk the text: punctuation and tokens in order.
+    // Up to the first negation or hedge, every phrase states its values: no need to look at
+    // the punctuation there (most descriptions have no such cue at all).
+    let first_cue = tokens
+        .iter()
+        .position(|t| matches!(t.2, PatternKind::Negation | PatternKind::Hedge))
+        .unwrap_or(tokens.len());
+    for &(s, e, kind) in &tokens[..first_cue] {
+        if let PatternKind::Phrase(n) = kind {
+            let (start, end) = (at(s), at(e));
+            scratch.hits.push(Hit {
+                phrase: n,
+                start,
+                end: trim_end(text, start, end),
+                reading: Reading::Stated,
+                cell,
+            });
+        }
+    }
+    // From there, walk the text: punctuation and tokens in order.
     let mut scope = Reading::Stated;
-    let mut next = 0usize;
-    let mut i = 0usize;
+    let mut next = first_cue;
+    let mut i = tokens.get(first_cue).map_or(folded.len(), |t| t.0 as usize);
     while i < folded.len() {
         if next < tokens.len() && tokens[next].0 as usize == i {
             let (s, e, kind) = tokens[next];

@@ -202,11 +202,19 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> St
         & known;
     let facts: Vec<String> = (0..rules.facts.len())
         .filter(|&f| reads & (1u64 << f) != 0)
-        .filter_map(|f| {
-            record
-                .facts
-                .get(f)
-                .map(|bits| format!("{} = {}", rules.facts[f].name, value_text(rules, f, bits)))
+        .filter_map(|f| match record.facts.get(f) {
+            Some(bits) => Some(format!(
+                "{} = {}",
+                rules.facts[f].name,
+                value_text(rules, f, bits)
+            )),
+            // Known only not to be some values (negated in a text).
+            None if record.facts.absent(f) != 0 => Some(format!(
+                "{} = not {}",
+                rules.facts[f].name,
+                rules.value_ids(f, record.facts.absent(f), ", ")
+            )),
+            None => None,
         })
         .collect();
     if facts.is_empty() {
@@ -502,7 +510,13 @@ fn facts_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
     let reads = rules.nodes[node].reads;
     (0..rules.facts.len())
         .filter(|&f| reads & (1u64 << f) != 0)
-        .map(|f| rules.fact_sentence(f, record.facts.get(f)))
+        .map(|f| match record.facts.get(f) {
+            None if record.facts.absent(f) != 0 => format!(
+                "the text denies that {}",
+                rules.fact_sentence(f, Some(record.facts.absent(f)))
+            ),
+            bits => rules.fact_sentence(f, bits),
+        })
         .collect::<Vec<_>>()
         .join(" and ")
 }

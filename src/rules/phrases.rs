@@ -26,9 +26,6 @@ pub(crate) struct Phrases {
     /// The phrases as the rule author wrote them (folded), with the values each states.
     pub phrases: Vec<Phrase>,
     pub confidence_factor: f64,
-    /// Bit `a * 256 + b` is set when some pattern starts with bytes `a b` (a one-byte pattern
-    /// sets every `b`): a place whose two bytes are not set starts no pattern.
-    pub starts: Vec<u64>,
     /// The cues as written, for `rules show` and lint.
     pub negation: Vec<String>,
     pub hedges: Vec<String>,
@@ -41,7 +38,6 @@ impl Default for Phrases {
             patterns: Vec::new(),
             phrases: Vec::new(),
             confidence_factor: DEFAULT_CONFIDENCE_FACTOR,
-            starts: Vec::new(),
             negation: Vec::new(),
             hedges: Vec::new(),
         }
@@ -465,29 +461,11 @@ pub(crate) fn compile(
     }
     // A contiguous NFA: as fast as a DFA on descriptions (measured), in a fraction of the memory
     // and build time.
-    out.starts = vec![0u64; 1024];
-    for text in &texts {
-        let b = text.as_bytes();
-        match b.len() {
-            0 => {}
-            1 => {
-                for second in 0..256 {
-                    let pair = usize::from(b[0]) * 256 + second;
-                    out.starts[pair / 64] |= 1u64 << (pair % 64);
-                }
-            }
-            _ => {
-                let pair = usize::from(b[0]) * 256 + usize::from(b[1]);
-                out.starts[pair / 64] |= 1u64 << (pair % 64);
-            }
-        }
-    }
     // Unanchored searches, and anchored ones for the shorter matches at one place.
     let built = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(AhoCorasickKind::ContiguousNFA))
         .start_kind(aho_corasick::StartKind::Both)
-        .prefilter(false)
         .build(&texts);
     match built {
         Ok(ac) => out.automaton = Some(ac),
