@@ -88,6 +88,13 @@ for n in $SIZES; do
       'BEGIN { printf "| %s | %.3f | %.2f | %.0f | %.2f | %.1f |\n", name, t, r, (t > 0 ? n / t : 0), c, m / 1024 }'
   done < <(commands "$roster" "$mix")
   echo
+  if [ "$mix" = descriptions ]; then
+    # The cost of reading the descriptions: per round, classify with text reading minus the same
+    # run without it, in floors of that round.
+    d=$(paste -d' ' <(cut -d' ' -f2 "$WORK/runs-classify-csv.txt") <(cut -d' ' -f2 "$WORK/runs-classify-csv-no-text.txt") | awk '{print $1 - $2}' | median)
+    echo "reading the descriptions (classify-csv minus classify-csv-no-text, per round): median $d x floor"
+    echo
+  fi
 done
 done
 
