@@ -4,6 +4,7 @@
 //! Owns: value synonyms, list splitting, unknown markers, per-record warnings.
 //! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
 
+use crate::cache::Generations;
 use crate::normalize::{normalize_into, split_list};
 use crate::roster::{Header, Row};
 use crate::rules::{ColumnKind, DeclaredCell, FactId, RuleSet};
@@ -78,6 +79,15 @@ impl Facts {
         rules
             .fact_by_name(name)
             .is_some_and(|fact| self.from_text & (1u64 << fact) != 0)
+    }
+
+    /// Bitmask over facts of those with a known value (not counting values only known absent).
+    pub(crate) fn value_mask(&self) -> u64 {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some())
+            .fold(0, |acc, (i, _)| acc | 1u64 << i)
     }
 
     /// How many facts are known (in whole, or some values known to be absent).
@@ -421,13 +431,12 @@ pub struct RecordReader<'r> {
     text: crate::text::Scratch,
 }
 
-#[derive(Default)]
 struct Cache {
-    cells: Vec<rustc_hash::FxHashMap<Box<str>, Option<u64>>>,
-    declared: rustc_hash::FxHashMap<Box<str>, DeclaredCell>,
-    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave.
-    rows: rustc_hash::FxHashMap<u64, Vec<Pattern>>,
-    patterns: usize,
+    cells: Vec<Generations<Box<str>, Option<u64>>>,
+    declared: Generations<Box<str>, DeclaredCell>,
+    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
+    /// (a bucket per hash of the cells).
+    rows: Generations<u64, Vec<Pattern>>,
     key: Vec<u8>,
 }
 
@@ -456,8 +465,12 @@ impl<'r> RecordReader<'r> {
             rules,
             seen: SeenIds::default(),
             cache: Cache {
-                cells: vec![rustc_hash::FxHashMap::default(); rules.columns.len()],
-                ..Cache::default()
+                cells: (0..rules.columns.len())
+                    .map(|_| Generations::new(CELL_CACHE_LIMIT, usize::MAX))
+                    .collect(),
+                declared: Generations::new(CELL_CACHE_LIMIT, usize::MAX),
+                rows: Generations::new(PATTERN_LIMIT, usize::MAX),
+                key: Vec::new(),
             },
             text: crate::text::Scratch::default(),
         }
@@ -526,13 +539,8 @@ impl<'r> RecordReader<'r> {
             read_prose(self.rules, header, row, record, &mut self.text, false);
             return;
         }
-        if cache.patterns >= PATTERN_LIMIT {
-            cache.rows.clear();
-            cache.patterns = 0;
-        }
         let id = NEXT_PATTERN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        cache.patterns += 1;
-        cache.rows.entry(hash).or_default().push(Pattern {
+        let pattern = Pattern {
             key: cache.key.as_slice().into(),
             id,
             facts: record.facts.values.as_slice().into(),
@@ -540,7 +548,11 @@ impl<'r> RecordReader<'r> {
             declared_roles: record.declared_roles,
             warnings: record.warnings[header.warnings.len()..cell_warnings].into(),
             ignored: record.ignored.as_slice().into(),
-        });
+        };
+        match cache.rows.get_mut(&hash) {
+            Some(bucket) => bucket.push(pattern),
+            None => cache.rows.insert(hash, vec![pattern], 0),
+        }
         record.pattern = Some(id);
         read_prose(self.rules, header, row, record, &mut self.text, false);
     }
@@ -763,15 +775,12 @@ fn fill(
                 let declared = match cache.as_deref_mut() {
                     Some(cache) if text.len() <= CACHED_CELL_BYTES => {
                         // One lookup for a cell seen before; a key is allocated only for a new one.
-                        if !cache.declared.contains_key(text) {
-                            if cache.declared.len() >= CELL_CACHE_LIMIT {
-                                cache.declared.clear();
-                            }
+                        if cache.declared.get(text).is_none() {
                             cache
                                 .declared
-                                .insert(text.into(), rules.declared_cell(text));
+                                .insert(text.into(), rules.declared_cell(text), 0);
                         }
-                        &cache.declared[text]
+                        cache.declared.get(text).expect("just kept")
                     }
                     _ => {
                         fresh = rules.declared_cell(text);
@@ -863,18 +872,11 @@ fn fill(
     cell_warnings
 }
 
-fn remember(
-    cache: &mut rustc_hash::FxHashMap<Box<str>, Option<u64>>,
-    text: &str,
-    bits: Option<u64>,
-) {
+fn remember(cache: &mut Generations<Box<str>, Option<u64>>, text: &str, bits: Option<u64>) {
     if text.len() > CACHED_CELL_BYTES {
         return;
     }
-    if cache.len() >= CELL_CACHE_LIMIT {
-        cache.clear();
-    }
-    cache.insert(text.into(), bits);
+    cache.insert(text.into(), bits, 0);
 }
 
 fn read_fact(

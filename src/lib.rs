@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod authoring;
+mod cache;
 pub mod cli;
 pub mod engine;
 pub mod error;

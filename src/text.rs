@@ -116,9 +116,16 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
                 continue;
             }
             if valid_end(m.end(), m.pattern().as_usize()) {
+                // A prefix phrase (`warehous*`) covers the rest of its word.
+                let mut e = m.end();
+                if phrases.patterns[m.pattern().as_usize()].prefix {
+                    while e < folded.len() && is_word_byte(folded[e]) {
+                        e += 1;
+                    }
+                }
                 scratch
                     .candidates
-                    .push((s as u32, m.end() as u32, m.pattern().as_u32()));
+                    .push((s as u32, e as u32, m.pattern().as_u32()));
                 continue;
             }
             // The longest match at `s` that ends before the last one tried, until one ends on
@@ -164,26 +171,54 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         true => i,
         false => map.get(i as usize).copied().unwrap_or(text.len() as u32),
     };
-    // Up to the first negation or hedge, every phrase states its values: no need to look at
-    // the punctuation there (most descriptions have no such cue at all).
+    let push = |hits: &mut Vec<Hit>, n: u32, s: u32, e: u32, reading: Reading| {
+        let (start, end) = (at(s), at(e));
+        hits.push(Hit {
+            phrase: n,
+            start,
+            end: trim_end(text, start, end),
+            reading,
+            cell,
+        });
+    };
+    // Up to the first cue that negates or hedges, every phrase states its values: no need to
+    // look at the punctuation there (most descriptions have no such cue at all). A cue that
+    // negates what comes before it needs the clauses from the start.
     let first_cue = tokens
         .iter()
-        .position(|t| matches!(t.2, PatternKind::Negation | PatternKind::Hedge))
+        .position(|t| {
+            matches!(
+                t.2,
+                PatternKind::Negation
+                    | PatternKind::Hedge
+                    | PatternKind::NegationAfter
+                    | PatternKind::NegationBoth
+            )
+        })
         .unwrap_or(tokens.len());
+    let first_cue = if tokens[first_cue..]
+        .iter()
+        .any(|t| matches!(t.2, PatternKind::NegationAfter | PatternKind::NegationBoth))
+    {
+        0
+    } else {
+        first_cue
+    };
     for &(s, e, kind) in &tokens[..first_cue] {
         if let PatternKind::Phrase(n) = kind {
-            let (start, end) = (at(s), at(e));
-            scratch.hits.push(Hit {
-                phrase: n,
-                start,
-                end: trim_end(text, start, end),
-                reading: Reading::Stated,
-                cell,
-            });
+            push(&mut scratch.hits, n, s, e, Reading::Stated);
         }
     }
     // From there, walk the text: punctuation and tokens in order.
-    let mut scope = Reading::Stated;
+    let mut walk = Walk {
+        scope: Reading::Stated,
+        negated_any: false,
+        last_negated: 0,
+        conjunction: false,
+        clause_first_hit: None,
+        fresh_at: 0,
+        aside_open: false,
+    };
     let mut next = first_cue;
     let mut i = tokens.get(first_cue).map_or(folded.len(), |t| t.0 as usize);
     while i < folded.len() {
@@ -191,41 +226,175 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
             let (s, e, kind) = tokens[next];
             next += 1;
             match kind {
-                PatternKind::Negation => scope = Reading::Negated,
-                PatternKind::Hedge => scope = Reading::Hedged,
-                PatternKind::ClauseBreak => scope = Reading::Stated,
+                // A negation inside a negation that has negated nothing yet ("does not (and
+                // never has) resell") keeps the first one's aside open.
+                PatternKind::Negation if walk.scope == Reading::Negated && !walk.negated_any => {}
+                PatternKind::Negation => {
+                    walk.open(Reading::Negated);
+                    walk.fresh_at = e as usize;
+                }
+                PatternKind::Hedge => {
+                    walk.open(Reading::Hedged);
+                    walk.fresh_at = e as usize;
+                }
+                // Negating what came before only where the clause ends after it ("Resale: no.",
+                // "support is not offered"), not where it goes on to a phrase ("...: no
+                // embedding", which the forward reading of the cue negates).
+                PatternKind::NegationAfter | PatternKind::NegationBoth => {
+                    let end = clause_end(folded, e as usize);
+                    let until = folded[e as usize..end]
+                        .iter()
+                        .position(|&b| b == b',')
+                        .map_or(end, |k| e as usize + k);
+                    let phrase_follows = tokens[next..]
+                        .iter()
+                        .take_while(|t| (t.0 as usize) < until)
+                        .any(|t| matches!(t.2, PatternKind::Phrase(_)));
+                    if !phrase_follows {
+                        walk.negate_clause(&mut scratch.hits);
+                    }
+                    if kind == PatternKind::NegationBoth {
+                        walk.open(Reading::Negated);
+                        walk.fresh_at = e as usize;
+                    }
+                }
+                PatternKind::ClauseBreak => walk.end_clause(true),
+                PatternKind::Conjunction => {
+                    walk.conjunction = walk.scope == Reading::Negated && walk.negated_any;
+                }
                 PatternKind::NotNegation | PatternKind::Ignore | PatternKind::ListContinues => {}
                 PatternKind::Phrase(n) => {
-                    let (start, end) = (at(s), at(e));
-                    scratch.hits.push(Hit {
-                        phrase: n,
-                        start,
-                        end: trim_end(text, start, end),
-                        reading: scope,
-                        cell,
-                    });
+                    let facts = phrases.phrases[n as usize].facts;
+                    let reading = walk.reading_of(facts, phrases.objects);
+                    walk.clause_first_hit.get_or_insert(scratch.hits.len());
+                    push(&mut scratch.hits, n, s, e, reading);
                 }
             }
             i = e as usize;
             continue;
         }
         match folded[i] {
-            b'.' | b'!' | b'?' if ends_sentence(folded, i) => scope = Reading::Stated,
-            b';' | b':' | b'(' | b')' | b'[' | b']' | b'\n' | b'"' => scope = Reading::Stated,
-            b',' if scope != Reading::Stated => {
-                // A comma keeps the scope only when a list word follows in the clause.
-                let until = clause_end(folded, i + 1);
-                let continues = tokens[next..]
-                    .iter()
-                    .take_while(|t| (t.0 as usize) < until && t.2 != PatternKind::ClauseBreak)
-                    .any(|t| t.2 == PatternKind::ListContinues);
-                if !continues {
-                    scope = Reading::Stated;
-                }
+            b'.' | b'!' | b'?' if ends_sentence(folded, i) => walk.end_clause(true),
+            b';' | b':' | b'[' | b']' | b'"' => walk.end_clause(true),
+            // A bracket, comma or line break right after the cue ("does not (and never has)
+            // resell", "does not, as a rule, resell", "do not\nimplement") does not end it; nor
+            // does the bracket or comma that closes such an aside.
+            b'(' | b')' | b'\n'
+                if walk.scope != Reading::Stated && !walk.negated_any && walk.aside(folded, i) =>
+            {
+                walk.end_clause(false)
+            }
+            b'(' | b')' | b'\n' => walk.end_clause(true),
+            b',' => {
+                // A comma keeps a negation that has negated something only when a list word
+                // follows in the clause ("no warehousing, picking or shipping").
+                let keep = walk.scope == Reading::Stated
+                    || (!walk.negated_any && walk.aside(folded, i))
+                    || {
+                        let until = clause_end(folded, i + 1);
+                        tokens[next..]
+                            .iter()
+                            .take_while(|t| {
+                                (t.0 as usize) < until && t.2 != PatternKind::ClauseBreak
+                            })
+                            .any(|t| t.2 == PatternKind::ListContinues)
+                    };
+                walk.end_clause(!keep);
             }
             _ => {}
         }
         i += 1;
+    }
+}
+
+/// The state of the walk through one cell's tokens.
+struct Walk {
+    /// How a phrase met now is read.
+    scope: Reading,
+    /// Whether the current negation or hedge has governed a phrase yet.
+    negated_any: bool,
+    /// The facts of the last phrase the current negation negated.
+    last_negated: u64,
+    /// A conjunction ("and") came after something negated: the next phrase ends the negation
+    /// unless it is about the same fact ("no implementation and integration work", against
+    /// "does not resell and implements for a day rate").
+    conjunction: bool,
+    /// The first hit of the current clause (for a cue that negates what comes before it);
+    /// `None` until the clause has one.
+    clause_first_hit: Option<usize>,
+    /// Where the current cue ends, and whether an aside opened right after it is still open.
+    fresh_at: usize,
+    aside_open: bool,
+}
+
+impl Walk {
+    fn open(&mut self, scope: Reading) {
+        self.scope = scope;
+        self.negated_any = false;
+        self.last_negated = 0;
+        self.conjunction = false;
+        self.aside_open = false;
+    }
+
+    /// Whether the break at `i` opens an aside right after the cue (only spaces between) or
+    /// closes the one opened so.
+    fn aside(&mut self, folded: &[u8], i: usize) -> bool {
+        if self.aside_open {
+            self.aside_open = false;
+            return true;
+        }
+        let right_after = folded[self.fresh_at.min(i)..i].iter().all(|&b| b == b' ');
+        if right_after {
+            self.aside_open = folded[i] != b'\n';
+        }
+        right_after
+    }
+
+    /// A clause boundary: phrases after it are a new clause for a cue that negates backwards;
+    /// the forward scope ends too when `scope_ends`.
+    fn end_clause(&mut self, scope_ends: bool) {
+        if scope_ends {
+            self.open(Reading::Stated);
+        }
+        self.clause_first_hit = None;
+    }
+
+    /// "Implementation and support are not offered", "Resale: no": the phrases stated so far
+    /// in this clause are negated.
+    fn negate_clause(&mut self, hits: &mut [Hit]) {
+        let from = self.clause_first_hit.unwrap_or(hits.len());
+        for hit in &mut hits[from..] {
+            if hit.reading == Reading::Stated {
+                hit.reading = Reading::Negated;
+            }
+        }
+    }
+
+    /// How a phrase about `facts` is read here. After a negated phrase, a phrase only about
+    /// facts in `objects` (what is sold or moved) is its object ("doesn't resell our software"
+    /// says the goods are software) and states.
+    fn reading_of(&mut self, facts: u64, objects: u64) -> Reading {
+        if self.conjunction {
+            self.conjunction = false;
+            if facts & self.last_negated == 0 {
+                self.open(Reading::Stated);
+            }
+        }
+        if self.scope == Reading::Negated
+            && self.negated_any
+            && facts & !objects == 0
+            && facts & self.last_negated == 0
+        {
+            return Reading::Stated;
+        }
+        if self.scope == Reading::Negated {
+            self.negated_any = true;
+            self.last_negated = facts;
+        }
+        if self.scope == Reading::Hedged {
+            self.negated_any = true;
+        }
+        self.scope
     }
 }
 
@@ -246,15 +415,17 @@ fn ends_sentence(folded: &[u8], i: usize) -> bool {
         .is_none_or(|&b| b == b' ' || b == b'\n' || b == b'"')
 }
 
-/// Where the clause that goes on at `from` ends (hard punctuation), as an index of `folded`.
+/// Where the clause that goes on at `from` ends (hard punctuation), as an index of `folded`;
+/// looked for over at most 256 bytes, so a long cell of commas stays linear.
 fn clause_end(folded: &[u8], from: usize) -> usize {
-    (from..folded.len())
+    let limit = folded.len().min(from + 256);
+    (from..limit)
         .find(|&j| match folded[j] {
             b'.' | b'!' | b'?' => ends_sentence(folded, j),
             b';' | b':' | b'(' | b')' | b'\n' => true,
             _ => false,
         })
-        .unwrap_or(folded.len())
+        .unwrap_or(limit)
 }
 
 /// The bounds of the sentence or clause (ended by . ! ? ; or a line break) around

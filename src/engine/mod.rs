@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cache::Generations;
 use crate::facts::{Facts, Record};
 use crate::rules::{NodeKind, RoleId, RuleId, RuleSet};
 
@@ -241,6 +242,23 @@ pub struct Classification<'r> {
     pub warnings: Vec<String>,
     /// The line the row starts on.
     pub line: u64,
+}
+
+impl Decided<'_> {
+    /// About how many bytes the decision holds (its texts, lists and the structure).
+    pub(crate) fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self
+                .base_reasons
+                .iter()
+                .map(|r| r.len() + 24)
+                .sum::<usize>()
+            + self.candidates.len() * std::mem::size_of::<Candidate>()
+            + self.role.as_ref().map_or(0, String::len)
+            + self.category.as_ref().map_or(0, String::len)
+            + self.declared_role.as_ref().map_or(0, String::len)
+            + (self.roles.len() + self.chosen.len() + self.fired.len()) * 16
+    }
 }
 
 impl<'r> std::ops::Deref for Classification<'r> {
@@ -835,16 +853,18 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
 
 /// Most decisions a [`Classifier`] keeps before it starts over.
 const CACHE_LIMIT: usize = 4096;
+/// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
+const CACHE_BYTES: usize = 8 << 20;
 
 /// Classifies records with a bounded cache of decisions: a classification depends only on the
 /// record's facts and declared role, and rosters repeat the same patterns, so each distinct
 /// pattern is evaluated and explained once. One classifier per thread.
 pub struct Classifier<'r> {
     rules: &'r RuleSet,
-    cache: rustc_hash::FxHashMap<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>,
+    /// Decisions by the hash of their facts and declared role (a bucket per hash).
+    cache: Generations<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>,
     /// Decisions by row pattern (see `Record::pattern`): one lookup for a row seen before.
-    by_pattern: rustc_hash::FxHashMap<u64, Arc<Decided<'r>>>,
-    entries: usize,
+    by_pattern: Generations<u64, Arc<Decided<'r>>>,
     trace: Vec<Tri>,
 }
 
@@ -860,9 +880,8 @@ impl<'r> Classifier<'r> {
     pub fn new(rules: &'r RuleSet) -> Self {
         Classifier {
             rules,
-            cache: rustc_hash::FxHashMap::default(),
-            by_pattern: rustc_hash::FxHashMap::default(),
-            entries: 0,
+            cache: Generations::new(CACHE_LIMIT, CACHE_BYTES),
+            by_pattern: Generations::new(CACHE_LIMIT, usize::MAX),
             trace: Vec::new(),
         }
     }
@@ -893,10 +912,7 @@ impl<'r> Classifier<'r> {
             return Arc::clone(decided);
         }
         let decided = self.decided_by_facts(record);
-        if self.by_pattern.len() >= CACHE_LIMIT {
-            self.by_pattern.clear();
-        }
-        self.by_pattern.insert(pattern, Arc::clone(&decided));
+        self.by_pattern.insert(pattern, Arc::clone(&decided), 0);
         decided
     }
 
@@ -934,19 +950,19 @@ impl<'r> Classifier<'r> {
                 if record.declared_text.as_ref().is_some_and(|t| t.len() > 256) {
                     return decided;
                 }
-                if self.entries >= CACHE_LIMIT {
-                    self.cache.clear();
-                    self.entries = 0;
-                }
-                self.entries += 1;
-                self.cache.entry(hash).or_default().push((
+                let entry = (
                     CacheKey {
                         facts: record.facts.clone(),
                         declared: record.declared_roles,
                         declared_text: record.declared_text.as_deref().map(Into::into),
                     },
                     Arc::clone(&decided),
-                ));
+                );
+                let bytes = decided.size();
+                match self.cache.get_mut(&hash) {
+                    Some(bucket) => bucket.push(entry),
+                    None => self.cache.insert(hash, vec![entry], bytes),
+                }
                 decided
             }
         }

@@ -25,11 +25,12 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
             }
             for &role in &eval.chosen {
                 if eval.tentative {
+                    // A fact only known not to be some values is still to be known.
                     let missing = unknown_reads(
                         rules,
                         &eval.trace,
                         eval.roles[role].rule,
-                        record.facts.known_mask(),
+                        record.facts.value_mask(),
                     );
                     out.push(definition(rules, role, "Classified, on what is left, as"));
                     let others_possible = (0..eval.roles.len())
@@ -43,7 +44,11 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
                         },
                         article_word(&rules.roles[role].id),
                         rules.roles[role].id,
-                        fact_list(rules, missing)
+                        if missing == 0 {
+                            "more of its facts".to_string()
+                        } else {
+                            fact_list(rules, missing)
+                        }
                     ));
                     atypical(rules, record, eval, role, &mut out);
                     continue;

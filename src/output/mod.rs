@@ -140,36 +140,30 @@ pub fn key_reason<'a>(declared: Option<&str>, finding: Finding, reasons: &[&'a s
 /// Rendered decisions kept by a renderer, bounded in count and in bytes: a decision is shared by
 /// the records of its pattern and rendered once while it is kept.
 pub(crate) struct Memo<T> {
-    map: rustc_hash::FxHashMap<u64, T>,
-    bytes: usize,
+    map: crate::cache::Generations<u64, T>,
 }
 
 impl<T> Memo<T> {
-    /// Most decisions kept.
+    /// Most decisions kept per generation (see [`crate::cache`]).
     const ENTRIES: usize = 4096;
-    /// Most bytes of rendered decisions kept (decisions quoting long cells are large).
-    const BYTES: usize = 8 << 20;
+    /// Most bytes of rendered decisions kept per generation (decisions quoting long cells are
+    /// large).
+    const BYTES: usize = 4 << 20;
 
     pub(crate) fn new() -> Self {
         Memo {
-            map: rustc_hash::FxHashMap::default(),
-            bytes: 0,
+            map: crate::cache::Generations::new(Self::ENTRIES, Self::BYTES),
         }
     }
 
     /// The rendering of decision `id`, rendered by `render` (which also says its size in bytes)
-    /// when it is not kept; the memo starts over when it is full.
+    /// when it is not kept.
     pub(crate) fn get(&mut self, id: u64, render: impl FnOnce() -> (T, usize)) -> &T {
-        if !self.map.contains_key(&id) {
+        if self.map.get(&id).is_none() {
             let (fresh, size) = render();
-            if self.map.len() >= Self::ENTRIES || self.bytes + size > Self::BYTES {
-                self.map.clear();
-                self.bytes = 0;
-            }
-            self.bytes += size;
-            self.map.insert(id, fresh);
+            self.map.insert(id, fresh, size);
         }
-        &self.map[&id]
+        self.map.get(&id).expect("just inserted")
     }
 }
 

@@ -40,6 +40,19 @@ pub struct TextDef {
     /// Words that negate what follows them in the clause ("not", "no", "never", "without").
     #[serde(default)]
     pub negation: Vec<String>,
+    /// Words that negate the phrases before them in their clause ("Implementation and support
+    /// are not offered", "Resale: no", "resells nothing"). A cue may be in both lists.
+    #[serde(default)]
+    pub negation_after: Vec<String>,
+    /// Words that join phrases ("and"): after a negated phrase, a phrase about another fact ends
+    /// the negation ("does not resell and implements"), one about the same fact goes on ("no
+    /// implementation and integration work").
+    #[serde(default)]
+    pub conjunctions: Vec<String>,
+    /// Facts whose phrases, after a negated phrase in the same clause, are the object of the
+    /// negated words and still state ("doesn't resell our software": the goods are software).
+    #[serde(default)]
+    pub objects: Vec<String>,
     /// Texts that start with a negation word but negate nothing ("not only", "no matter").
     #[serde(default)]
     pub not_negation: Vec<String>,

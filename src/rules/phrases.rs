@@ -26,6 +26,8 @@ pub(crate) struct Phrases {
     /// The phrases as the rule author wrote them (folded), with the values each states.
     pub phrases: Vec<Phrase>,
     pub confidence_factor: f64,
+    /// Facts whose phrases after a negated phrase are its object (see `TextDef::objects`).
+    pub objects: u64,
     /// The cues as written, for `rules show` and lint.
     pub negation: Vec<String>,
     pub hedges: Vec<String>,
@@ -38,6 +40,7 @@ impl Default for Phrases {
             patterns: Vec::new(),
             phrases: Vec::new(),
             confidence_factor: DEFAULT_CONFIDENCE_FACTOR,
+            objects: 0,
             negation: Vec::new(),
             hedges: Vec::new(),
         }
@@ -57,6 +60,12 @@ pub(crate) enum PatternKind {
     /// A form of phrase `n` (an index into `Phrases::phrases`).
     Phrase(u32),
     Negation,
+    /// Negates the phrases before it in its clause.
+    NegationAfter,
+    /// Both: negates before and after.
+    NegationBoth,
+    /// Joins phrases ("and").
+    Conjunction,
     NotNegation,
     /// A text that states nothing although a phrase is inside it.
     Ignore,
@@ -72,6 +81,8 @@ pub(crate) struct Phrase {
     pub text: String,
     /// (fact, value) pairs the phrase states.
     pub states: Vec<(FactId, u8)>,
+    /// Bitmask over facts of those the phrase states.
+    pub facts: u64,
     /// The folded forms the automaton looks for (the phrase and its inflections).
     pub forms: Vec<String>,
 }
@@ -119,6 +130,7 @@ const FOLD: [u8; 256] = {
         t[i] = match b {
             b'A'..=b'Z' => b + 32,
             b' ' | b'\t' | b'-' | b'_' | b'/' | 0x0b | 0x0c => b' ',
+            b'`' => b'\'',
             b'\r' => b'\n',
             _ => b,
         };
@@ -154,8 +166,27 @@ fn fold_chars(text: &str, out: &mut Vec<u8>, map: &mut Vec<u32>) {
                     space = true;
                 }
             }
-            '\u{2019}' | '\u{2018}' => {
+            // Apostrophes of every kind read as one.
+            '\u{2019}' | '\u{2018}' | '\u{00b4}' | '\u{02bc}' | '`' => {
                 push(b'\'', out, map);
+                space = false;
+            }
+            // Dashes and bullets set a clause apart, like a semicolon; an ellipsis ends one.
+            '\u{2014}' | '\u{2013}' | '\u{2022}' | '\u{00b7}' => {
+                if out.last() == Some(&b' ') {
+                    out.pop();
+                    map.pop();
+                }
+                push(b';', out, map);
+                push(b' ', out, map);
+                space = true;
+            }
+            '\u{2026}' => {
+                push(b'.', out, map);
+                space = false;
+            }
+            '\u{201c}' | '\u{201d}' | '\u{201e}' => {
+                push(b'"', out, map);
                 space = false;
             }
             c if c.is_ascii() => {
@@ -286,6 +317,16 @@ pub(crate) fn compile(
                     continue;
                 }
                 match index.get(&folded) {
+                    // A cue that negates both ways is listed under both.
+                    Some(&p)
+                        if matches!(
+                            (out.patterns[p].kind, kind),
+                            (PatternKind::Negation, PatternKind::NegationAfter)
+                                | (PatternKind::NegationAfter, PatternKind::Negation)
+                        ) =>
+                    {
+                        out.patterns[p].kind = PatternKind::NegationBoth;
+                    }
                     Some(&p) if out.patterns[p].kind != kind => {
                         problems.push(problem(
                             file,
@@ -306,6 +347,18 @@ pub(crate) fn compile(
             }
         };
     add_cue(&def.negation, PatternKind::Negation, "negation", problems);
+    add_cue(
+        &def.negation_after,
+        PatternKind::NegationAfter,
+        "negation_after",
+        problems,
+    );
+    add_cue(
+        &def.conjunctions,
+        PatternKind::Conjunction,
+        "conjunctions",
+        problems,
+    );
     add_cue(
         &def.not_negation,
         PatternKind::NotNegation,
@@ -404,6 +457,7 @@ pub(crate) fn compile(
                         out.phrases.push(Phrase {
                             text: raw.to_string(),
                             states: Vec::new(),
+                            facts: 0,
                             forms,
                         });
                         n
@@ -454,6 +508,19 @@ pub(crate) fn compile(
                     });
                 }
             }
+        }
+    }
+    for phrase in &mut out.phrases {
+        phrase.facts = phrase.states.iter().fold(0u64, |m, &(f, _)| m | 1u64 << f);
+    }
+    for (i, name) in def.objects.iter().enumerate() {
+        match facts.iter().position(|f| f.name == *name) {
+            Some(f) => out.objects |= 1u64 << f,
+            None => problems.push(problem(
+                file,
+                format!("text.objects[{i}]"),
+                format!("`{name}` is not a fact of the vocabulary"),
+            )),
         }
     }
     if out.phrases.is_empty() {
