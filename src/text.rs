@@ -608,12 +608,19 @@ pub(crate) fn read(
         // never held on the strength of the same text), and the record says so.
         let both = s.stated & s.negated;
         if both != 0 {
+            let (said, denied) = (
+                quote(s.first_stated.unwrap_or(0)),
+                quote(s.first_negated.unwrap_or(0)),
+            );
+            let quotes = if said == denied {
+                said
+            } else {
+                format!("{said}; {denied}")
+            };
             record.warnings.push(format!(
-                "{}: the text both states and negates {} ({}; {}); read as negated",
+                "{}: the text both states and negates {} ({quotes}); read as negated",
                 f.name,
                 rules.value_ids(fact, both, ", "),
-                quote(s.first_stated.unwrap_or(0)),
-                quote(s.first_negated.unwrap_or(0))
             ));
         }
         let stated = s.stated & !both;
@@ -679,7 +686,7 @@ pub(crate) fn read(
                 sentence.push(' ');
                 if negated {
                     sentence.push_str("not ");
-                    push_values(&mut sentence, rules, fact, record.facts.absent[fact]);
+                    sentence.push_str(&rules.value_ids(fact, record.facts.absent[fact], " or "));
                 } else {
                     let bits = record.facts.values[fact].unwrap_or(0);
                     push_values(&mut sentence, rules, fact, bits);

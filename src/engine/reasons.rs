@@ -217,7 +217,7 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> St
             None if record.facts.absent(f) != 0 => Some(format!(
                 "{} = not {}",
                 rules.facts[f].name,
-                rules.value_ids(f, record.facts.absent(f), ", ")
+                rules.value_ids(f, record.facts.absent(f), " or ")
             )),
             None => None,
         })

@@ -135,7 +135,7 @@ impl Explanation<'_> {
                 format!("  from {}", read.join(", "))
             };
             let value = if value == "unknown" && record.facts.absent(f) != 0 {
-                format!("not {}", rules.value_ids(f, record.facts.absent(f), ", "))
+                format!("not {}", rules.value_ids(f, record.facts.absent(f), " or "))
             } else {
                 value
             };
