@@ -230,9 +230,11 @@ pub fn run<S: Sink + ?Sized>(
         };
         let renderers: Option<Vec<Box<dyn RowRenderer>>> =
             (0..workers).map(|_| out.renderer()).collect();
+        // One decision cache for every classifying thread of the run.
+        let decisions = Arc::new(crate::engine::Decisions::new());
         let Some(renderers) = renderers else {
             // One by one on this thread.
-            let mut worker = Worker::new(rules);
+            let mut worker = Worker::new(rules, &decisions);
             for batch in batch_rx {
                 for row in &batch.rows {
                     let (record, result) = worker.classify(&header, row);
@@ -261,8 +263,9 @@ pub fn run<S: Sink + ?Sized>(
             let (free_tx, done_tx, header) =
                 (free_tx.clone(), done_tx.clone(), Arc::clone(&header));
             let buf_tx = buf_tx.clone();
+            let decisions = Arc::clone(&decisions);
             scope.spawn(move || {
-                let mut worker = Worker::new(rules);
+                let mut worker = Worker::new(rules, &decisions);
                 loop {
                     // An output buffer first, then a batch: whoever holds a batch can finish it.
                     let buf = buf_rx
@@ -416,10 +419,10 @@ struct Worker<'r> {
 }
 
 impl<'r> Worker<'r> {
-    fn new(rules: &'r RuleSet) -> Self {
+    fn new(rules: &'r RuleSet, decisions: &std::sync::Arc<crate::engine::Decisions<'r>>) -> Self {
         Worker {
             records: RecordReader::new(rules),
-            classifier: Classifier::new(rules),
+            classifier: Classifier::sharing(rules, std::sync::Arc::clone(decisions)),
             record: None,
             result: None,
         }

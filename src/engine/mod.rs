@@ -856,13 +856,82 @@ const CACHE_LIMIT: usize = 4096;
 /// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
 const CACHE_BYTES: usize = 8 << 20;
 
+/// The decisions of a run, by the hash of their facts and declared role: sharded by the hash so
+/// that the classifying threads seldom wait for each other, each shard a two-generation cache
+/// bounded in entries and bytes.
+pub struct Decisions<'r> {
+    shards: Vec<std::sync::Mutex<DecisionShard<'r>>>,
+}
+
+type DecisionShard<'r> = Generations<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>;
+
+/// Shards of the shared decision cache.
+const SHARDS: usize = 16;
+
+impl<'r> Decisions<'r> {
+    /// An empty cache for one run.
+    pub fn new() -> Self {
+        Decisions {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    std::sync::Mutex::new(Generations::new(
+                        CACHE_LIMIT / SHARDS,
+                        CACHE_BYTES / SHARDS,
+                    ))
+                })
+                .collect(),
+        }
+    }
+
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, DecisionShard<'r>> {
+        let shard = &self.shards[(hash >> 60) as usize % SHARDS];
+        // A poisoned shard only means another thread panicked; its entries are whole.
+        shard.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn find(&self, hash: u64, record: &Record) -> Option<Arc<Decided<'r>>> {
+        let mut shard = self.shard(hash);
+        shard.get(&hash).and_then(|bucket| {
+            bucket
+                .iter()
+                .find(|(key, _)| {
+                    key.facts == record.facts
+                        && key.declared == record.declared_roles
+                        && key.declared_text.as_deref() == record.declared_text.as_deref()
+                })
+                .map(|(_, decided)| Arc::clone(decided))
+        })
+    }
+
+    fn keep(&self, hash: u64, entry: (CacheKey, Arc<Decided<'r>>)) {
+        let bytes = entry.1.size();
+        let mut shard = self.shard(hash);
+        match shard.get_mut(&hash) {
+            Some(bucket) => {
+                // Another thread may have decided the same pattern meanwhile: one is enough.
+                if !bucket.iter().any(|(key, _)| *key == entry.0) {
+                    bucket.push(entry);
+                }
+            }
+            None => shard.insert(hash, vec![entry], bytes),
+        }
+    }
+}
+
+impl Default for Decisions<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Classifies records with a bounded cache of decisions: a classification depends only on the
 /// record's facts and declared role, and rosters repeat the same patterns, so each distinct
 /// pattern is evaluated and explained once. One classifier per thread.
 pub struct Classifier<'r> {
     rules: &'r RuleSet,
-    /// Decisions by the hash of their facts and declared role (a bucket per hash).
-    cache: Generations<u64, Vec<(CacheKey, Arc<Decided<'r>>)>>,
+    /// Decisions by the hash of their facts and declared role, shared by the classifiers of
+    /// one run (each pattern is decided once, whichever thread meets it first).
+    cache: Arc<Decisions<'r>>,
     /// Decisions by row pattern (see `Record::pattern`): one lookup for a row seen before.
     by_pattern: Generations<u64, Arc<Decided<'r>>>,
     trace: Vec<Tri>,
@@ -880,9 +949,18 @@ impl<'r> Classifier<'r> {
     pub fn new(rules: &'r RuleSet) -> Self {
         Classifier {
             rules,
-            cache: Generations::new(CACHE_LIMIT, CACHE_BYTES),
+            cache: Arc::new(Decisions::new()),
             by_pattern: Generations::new(CACHE_LIMIT, usize::MAX),
             trace: Vec::new(),
+        }
+    }
+
+    /// A classifier for `rules` that shares its decisions with the other classifiers of
+    /// `shared` (one per thread of a run).
+    pub fn sharing(rules: &'r RuleSet, shared: Arc<Decisions<'r>>) -> Self {
+        Classifier {
+            cache: shared,
+            ..Classifier::new(rules)
         }
     }
 
@@ -925,15 +1003,9 @@ impl<'r> Classifier<'r> {
             record.declared_text.hash(&mut h);
             h.finish()
         };
-        let found = self.cache.get(&hash).and_then(|bucket| {
-            bucket.iter().find(|(key, _)| {
-                key.facts == record.facts
-                    && key.declared == record.declared_roles
-                    && key.declared_text.as_deref() == record.declared_text.as_deref()
-            })
-        });
+        let found = self.cache.find(hash, record);
         match found {
-            Some((_, decided)) => Arc::clone(decided),
+            Some(decided) => decided,
             None => {
                 let roles = evaluate(self.rules, &record.facts, &mut self.trace);
                 let eval = decide(
@@ -958,11 +1030,7 @@ impl<'r> Classifier<'r> {
                     },
                     Arc::clone(&decided),
                 );
-                let bytes = decided.size();
-                match self.cache.get_mut(&hash) {
-                    Some(bucket) => bucket.push(entry),
-                    None => self.cache.insert(hash, vec![entry], bytes),
-                }
+                self.cache.keep(hash, entry);
                 decided
             }
         }
