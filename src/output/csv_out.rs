@@ -110,12 +110,14 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
         return;
     }
     out.push(b'"');
-    for &b in bytes {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
+    // Runs between quotes copied whole; each quote doubled.
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'"', bytes) {
+        out.extend_from_slice(&bytes[start..=at]);
+        out.push(b'"');
+        start = at + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
