@@ -48,9 +48,13 @@ pub enum Error {
         /// What was expected.
         message: String,
     },
-    /// Writing output failed (disk full, closed pipe, ...).
+    /// Producing output failed before anything was written (a template, a serializer).
     #[error("cannot write output: {0}")]
     Output(String),
+    /// Writing output failed (disk full, closed pipe, ...); the error keeps its kind, so a
+    /// reader that stopped reading (a broken pipe) is told apart without reading its message.
+    #[error("cannot write output: {0}")]
+    Write(#[source] std::io::Error),
 }
 
 /// One problem in a rule set: where it is and what to do.
@@ -95,5 +99,10 @@ impl Error {
     /// The process exit status for this error: 2, unusable input or bad usage, for every kind.
     pub fn exit_code(&self) -> u8 {
         2
+    }
+
+    /// Whether the output's reader stopped reading (`partner-roles ... | head`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

@@ -201,7 +201,7 @@ pub fn run<S: Sink + ?Sized>(
     out: &mut S,
 ) -> Result<Summary, Error> {
     use std::sync::{Arc, Mutex, mpsc};
-    let write_err = |e: std::io::Error| Error::Output(e.to_string());
+    let write_err = Error::Write;
     std::thread::scope(|scope| {
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<Header>, Error>>(1);
         let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(BATCHES);

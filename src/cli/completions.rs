@@ -76,8 +76,6 @@ pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
         .render(&mut out)
         .map_err(|e| Error::Output(e.to_string()))?;
     use std::io::Write;
-    std::io::stdout()
-        .write_all(&out)
-        .map_err(|e| Error::Output(e.to_string()))?;
+    std::io::stdout().write_all(&out).map_err(Error::Write)?;
     Ok(Outcome::Success)
 }

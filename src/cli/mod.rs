@@ -315,9 +315,7 @@ pub(crate) fn print_out(text: &str) -> Result<(), Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Output(format!(
-            "cannot write to standard output: {e}"
-        ))),
+        Err(e) => Err(Error::Write(e)),
     }
 }
 
@@ -362,16 +360,12 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
-        Err(Error::Output(msg)) if is_broken_pipe(&msg) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", crate::output::visible(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
-}
-
-fn is_broken_pipe(message: &str) -> bool {
-    message.contains("Broken pipe") || message.contains("os error 32")
 }
 
 /// Opens the roster: a path, or `-` for standard input.

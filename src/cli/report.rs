@@ -65,7 +65,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     let (mut out, pending) = open_output(args.output.as_deref(), &args.input.inputs())?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Error::Output(e.to_string()))?;
+        .map_err(Error::Write)?;
     drop(out);
     if let Some(pending) = pending {
         pending.commit()?;

@@ -18,6 +18,7 @@ use clap::ValueEnum;
 use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
+pub(crate) use csv_out::field as csv_field;
 pub use csv_out::{CsvWriter, looks_like_formula};
 pub use explain::{Explanation, near_miss_lines, text_hit_lines};
 pub use json::JsonWriter;

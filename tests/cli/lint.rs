@@ -252,3 +252,30 @@ fn grades_are_checked_where_they_stand_and_hedged_defining_conditions_are_flagge
             "`grade: typical` goes on a top-level condition",
         ));
 }
+
+/// The witness roster is written like every other output: never over an input, and never half
+/// written.
+#[test]
+fn witnesses_never_overwrite_the_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("overlap.yaml");
+    std::fs::copy(fixture("rules-lint/overlap.yaml"), &rules).expect("copy");
+    let before = std::fs::read(&rules).expect("read");
+    bin()
+        .args(["rules", "lint", "--rules"])
+        .arg(&rules)
+        .arg("--witnesses")
+        .arg(&rules)
+        .assert()
+        .code(2);
+    assert_eq!(
+        std::fs::read(&rules).expect("read"),
+        before,
+        "the rules are untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}

@@ -40,14 +40,27 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
     let report = lint_with_tests(&rules, exercised.as_deref());
     crate::cli::print_out(&crate::output::visible(&report.render(&rules)))?;
     if let Some(path) = &args.witnesses {
-        let io = |e: csv::Error| Error::Output(format!("{}: {e}", path.display()));
-        let mut out = csv::Writer::from_path(path).map_err(io)?;
+        // Written like every other output: whole under a temporary name, never over an input,
+        // each cell quoted and guarded against spreadsheet formulas by the CSV writer's rules.
+        let inputs: Vec<&std::path::Path> = args.rules.rules.iter().map(|p| p.as_path()).collect();
+        let (mut out, pending) = crate::cli::open_output(Some(path), &inputs)?;
+        let mut write_row = |cells: &[String]| -> Result<(), Error> {
+            let mut line = Vec::new();
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                crate::output::csv_field(&mut line, cell, false);
+            }
+            line.push(b'\n');
+            out.write_all(&line).map_err(Error::Write)
+        };
         let facts: Vec<String> = rules.fact_names().map(str::to_string).collect();
         let mut header = vec!["partner_id".to_string()];
         header.extend(facts.iter().cloned());
         // Not `notes`: that is a prose column, whose words would be read as facts.
         header.push("lint_finding".into());
-        out.write_record(&header).map_err(io)?;
+        write_row(&header)?;
         let mut n = 0;
         for finding in &report.findings {
             for w in &finding.witnesses {
@@ -61,10 +74,14 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
                         .unwrap_or_default()
                 }));
                 row.push(format!("{}: {}", finding.kind, finding.message));
-                out.write_record(&row).map_err(io)?;
+                write_row(&row)?;
             }
         }
-        out.flush().map_err(|e| Error::Output(e.to_string()))?;
+        out.flush().map_err(Error::Write)?;
+        drop(out);
+        if let Some(pending) = pending {
+            pending.commit()?;
+        }
         eprintln!("{n} witnesses written to {}", path.display());
     }
     let errors = report.count(Severity::Error);
