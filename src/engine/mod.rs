@@ -208,6 +208,11 @@ pub struct Decided<'r> {
     /// The reasons shared by every record with this pattern (a record may add its own, about
     /// values it ignored: see [`Classification::reasons`]).
     pub base_reasons: Vec<String>,
+    /// Which of `base_reasons` says most about the decision, for a one-line view: for a
+    /// mismatch the sentence ruling out a declared role, for a less specific or incomplete
+    /// declaration the sentence saying so, else what decided it. Chosen where the reasons are
+    /// written, by what each sentence is, never by its words.
+    pub key_reason: usize,
     /// The roles the roster claims, normalized to their ids and joined by `;`.
     pub declared_role: Option<String>,
     /// The roles the roster claims, as a mask (bit `r` for role `r`).
@@ -784,6 +789,7 @@ pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Find
 }
 
 fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decided<'r> {
+    let (base_reasons, key_reason) = reasons::reasons(rules, record, eval);
     let classified = eval.status == Status::Classified;
     let roles: Vec<&'r str> = if classified {
         eval.chosen
@@ -834,7 +840,8 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
         channel_partner,
         confidence: eval.confidence,
         candidates: candidates(rules, eval, declared),
-        base_reasons: reasons::reasons(rules, record, eval),
+        base_reasons,
+        key_reason,
         declared_role: (declared != 0)
             .then(|| rules.role_ids_of(declared).collect::<Vec<_>>().join(";")),
         declared,

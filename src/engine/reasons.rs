@@ -12,7 +12,48 @@ use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
 /// How many alternatives are explained one by one before the rest are summarized.
 const MAX_ALTERNATIVES: usize = 4;
 
-pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Vec<String> {
+/// Where the sentences a writer may single out are, as they are written: typed, so that no
+/// writer finds them by their English.
+#[derive(Debug, Default)]
+struct Marks {
+    /// The sentence ruling out each role that has one.
+    ruled_out: Vec<(RoleId, usize)>,
+    /// The sentence saying a declared role is less specific than a held one.
+    less_specific: Option<usize>,
+    /// The sentence saying the declared roles are held along with others.
+    incomplete: Option<usize>,
+}
+
+/// The reasons of a decision, and which of them says most about it (see
+/// [`super::Decided::key_reason`]).
+pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> (Vec<String>, usize) {
+    let mut marks = Marks::default();
+    let out = sentences(rules, record, eval, &mut marks);
+    let declared_ruled_out = || {
+        roles_in(record.declared_roles).find_map(|d| {
+            marks
+                .ruled_out
+                .iter()
+                .find(|&&(r, _)| r == d)
+                .map(|&(_, at)| at)
+        })
+    };
+    let key = match super::finding(rules, eval, record.declared_roles) {
+        super::Finding::Mismatch => declared_ruled_out(),
+        super::Finding::LessSpecific => marks.less_specific,
+        super::Finding::Incomplete => marks.incomplete,
+        _ => None,
+    }
+    .unwrap_or(if out.len() > 1 { 1 } else { 0 });
+    (out, key)
+}
+
+fn sentences(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    marks: &mut Marks,
+) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(problem) = &record.problem {
         out.push(format!("The row could not be read: {problem}"));
@@ -121,8 +162,8 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Ve
         }
         Status::Error => {}
     }
-    alternatives(rules, record, eval, &mut out);
-    declared(rules, record, eval, &mut out);
+    alternatives(rules, record, eval, &mut out, marks);
+    declared(rules, record, eval, &mut out, marks);
     out
 }
 
@@ -241,7 +282,13 @@ fn value_text(rules: &RuleSet, fact: usize, bits: u64) -> String {
     rules.value_ids(fact, bits, ", ")
 }
 
-fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+fn alternatives(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    out: &mut Vec<String>,
+    marks: &mut Marks,
+) {
     let declared = record.declared_roles;
     let is_declared = |r: RoleId| declared & (1u64 << r) != 0;
     let order = candidate_order(rules, eval, declared);
@@ -324,6 +371,7 @@ fn alternatives(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut V
         }
     }
     for &r in ruled_out.iter().take(MAX_ALTERNATIVES) {
+        marks.ruled_out.push((r, out.len()));
         out.push(ruled_out_sentence(rules, record, eval, r));
     }
     if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
@@ -414,7 +462,13 @@ fn atypical(
 
 /// One sentence per declared role that does not simply agree, naming the finding and the
 /// roles concerned; one sentence when every declared role agrees.
-fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+fn declared(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    out: &mut Vec<String>,
+    marks: &mut Marks,
+) {
     let declared = record.declared_roles;
     let Some(text) = record.declared_text.as_deref().filter(|_| declared != 0) else {
         return;
@@ -431,7 +485,9 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
             // Held, or refined by another declared role that is held (named through that one).
             DeclaredStanding::Held if certain.contains(&d) => agreed.push(id(d)),
             DeclaredStanding::Held => covered += 1,
-            DeclaredStanding::RefinedBy(h) => out.push(format!(
+            DeclaredStanding::RefinedBy(h) => out.push({
+                marks.less_specific.get_or_insert(out.len());
+                format!(
                 "Less specific than the evidence: declared {text:?} ({}), and it holds {}, which refines {}: {} {} is {} {} that meets more conditions.",
                 id(d),
                 id(h),
@@ -440,7 +496,8 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
                 id(h),
                 article_word(id(d)),
                 id(d)
-            )),
+            )
+            }),
             DeclaredStanding::RuledOut => out.push(match eval.status {
                 Status::Classified => format!(
                     "Disagrees with the declared role {text:?} ({}): the evidence rules it out and makes it {} {held}.",
@@ -501,6 +558,7 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<S
                 agreed.join(", ")
             )
         } else {
+            marks.incomplete = Some(out.len());
             format!(
                 "Incomplete: the declared role {text:?} ({}) is held, and the partner also holds {}, which the roster does not list.",
                 agreed.join(", "),

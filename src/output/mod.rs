@@ -15,7 +15,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::engine::{Classification, Finding};
+use crate::engine::Classification;
 use crate::roster::{Header, Row};
 
 pub(crate) use csv_out::field as csv_field;
@@ -107,34 +107,6 @@ pub fn writer_with<'w>(
         Format::Json => Box::new(JsonWriter::new(out, false)),
         Format::Jsonl => Box::new(JsonWriter::new(out, true)),
         Format::Markdown => Box::new(MarkdownWriter::new(out, raw)),
-    }
-}
-
-/// The reason that says most about a record: for a mismatch, the sentence that rules out a
-/// declared role (`declared` holds the declared ids joined by `;`); for a less specific or
-/// incomplete declaration, the sentence that says so; else what decided it.
-pub fn key_reason<'a>(declared: Option<&str>, finding: Finding, reasons: &[&'a str]) -> &'a str {
-    let about_declared = || {
-        declared
-            .into_iter()
-            .flat_map(|d| d.split(';'))
-            .find_map(|d| {
-                let not = format!(" {d}: ");
-                reasons
-                    .iter()
-                    .find(|s| s.starts_with("Not a") && s.contains(&not))
-            })
-    };
-    let starting = |lead: &str| reasons.iter().find(|s| s.starts_with(lead));
-    let found = match finding {
-        Finding::Mismatch => about_declared(),
-        Finding::LessSpecific => starting("Less specific"),
-        Finding::Incomplete => starting("Incomplete"),
-        _ => None,
-    };
-    match found {
-        Some(s) => s,
-        None => reasons.get(1).or(reasons.first()).copied().unwrap_or(""),
     }
 }
 

@@ -7,7 +7,6 @@ use tabled::builder::Builder;
 use tabled::settings::{Modify, Style, Width, object::Columns};
 
 use super::RecordWriter;
-use super::key_reason;
 use crate::engine::{Classification, Finding};
 use crate::roster::{Header, Row};
 
@@ -53,8 +52,7 @@ const WHY_CHARS: usize = 180;
 
 /// The sentence that says most about a record, shortened for a glance.
 fn why(r: &Classification) -> String {
-    let reasons: Vec<&str> = r.reasons().collect();
-    let text = key_reason(r.declared_role.as_deref(), r.finding, &reasons);
+    let text = r.reasons().nth(r.key_reason).unwrap_or("");
     shorten(text, WHY_CHARS)
 }
 

@@ -43,6 +43,8 @@ pub struct Entry {
     pub finding: &'static str,
     /// The same, as the type.
     pub finding_kind: crate::engine::Finding,
+    /// Which reason says most about the record (an index into `reasons`).
+    pub key_reason: usize,
     /// 0.0 to 1.0.
     pub confidence: f64,
     /// The reasons.
@@ -336,6 +338,7 @@ fn entry(item: &Item) -> Entry {
             .into_owned(),
         finding: r.finding.as_str(),
         finding_kind: r.finding,
+        key_reason: r.key_reason,
         confidence: r.confidence,
         reasons: r.reasons().map(|s| visible(s).into_owned()).collect(),
     }

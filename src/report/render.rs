@@ -7,7 +7,7 @@ use askama::Template;
 use super::{Entry, Report};
 use crate::engine::Finding;
 use crate::error::Error;
-use crate::output::{key_reason, markdown_escape};
+use crate::output::markdown_escape;
 
 /// A horizontal bar of a chart.
 struct Bar {
@@ -84,9 +84,7 @@ fn bars(items: &[(String, usize)]) -> Vec<Bar> {
 
 /// The sentence that best says why a record is listed.
 fn why(e: &Entry) -> &str {
-    let reasons: Vec<&str> = e.reasons.iter().map(String::as_str).collect();
-    let declared = (!e.declared.is_empty()).then_some(e.declared.as_str());
-    key_reason(declared, e.finding_kind, &reasons)
+    e.reasons.get(e.key_reason).map_or("", String::as_str)
 }
 
 fn rows(entries: &[Entry]) -> Vec<Row<'_>> {
