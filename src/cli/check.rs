@@ -16,30 +16,6 @@ use crate::rules::RuleSet;
     after_help = "Examples:\n  partner-roles check --transacts partner --sells-to end_customers --earns margin\n  partner-roles check --transacts other_partner --delivers provisioning,implementation --earns service_fees --declared \"Fulfillment Partner\"\n  partner-roles check --fact transacts=vendor --fact earns=commission --format json"
 )]
 pub(crate) struct CheckArgs {
-    /// Who holds the transaction: partner, vendor, other_partner or none.
-    #[arg(long)]
-    transacts: Option<String>,
-    /// To whom it sells: end_customers, resellers (comma-separated or repeated).
-    #[arg(long = "sells-to", alias = "sells_to")]
-    sells_to: Vec<String>,
-    /// Hands-on work it does: provisioning, implementation, integration, ...
-    #[arg(long)]
-    delivers: Vec<String>,
-    /// How it is paid: service_fees, resale_margin, volume, commission, ...
-    #[arg(long)]
-    earns: Vec<String>,
-    /// Go-to-market motions: content, ads, reviews, leads, introductions, ...
-    #[arg(long)]
-    activities: Vec<String>,
-    /// What is delivered or moved: software or physical.
-    #[arg(long)]
-    goods: Option<String>,
-    /// How many vendors' products it combines: single or multiple.
-    #[arg(long)]
-    vendors: Option<String>,
-    /// The shape of the work: one_off, project or ongoing.
-    #[arg(long)]
-    engagement: Option<String>,
     /// A description of the partner in words, read as a prose column would be (facts given
     /// as flags win over it).
     #[arg(long, alias = "description", value_name = "TEXT")]
@@ -71,23 +47,64 @@ enum CheckFormat {
     Json,
 }
 
-pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Error> {
+/// One flag per fact of the rule set's vocabulary (`--transacts`, `--sells-to`, ...), built from
+/// the loaded rules, so a rule set of one's own brings its own facts as flags. Each takes a
+/// value, or a list (comma-separated or repeated), read as the fact's cell would be.
+pub(crate) fn fact_args(rules: &RuleSet) -> Vec<clap::Arg> {
+    rules
+        .columns
+        .iter()
+        .filter_map(|c| c.fact.map(|f| (c, &rules.facts[f])))
+        .map(|(column, fact)| {
+            let long = fact.name.replace('_', "-");
+            let values: Vec<&str> = fact.values.iter().map(|v| v.id.as_str()).collect();
+            let help = format!(
+                "{} [{}: {}]",
+                column
+                    .description
+                    .as_deref()
+                    .unwrap_or(fact.name.as_str())
+                    .trim_end_matches('.'),
+                if fact.list {
+                    "one or more of"
+                } else {
+                    "one of"
+                },
+                values.join(", ")
+            );
+            let mut arg = clap::Arg::new(fact_id(&fact.name))
+                .long(long.clone())
+                .value_name("VALUE")
+                .help(help)
+                .help_heading("Facts (the rule set's vocabulary)")
+                .action(clap::ArgAction::Append);
+            if long != fact.name {
+                arg = arg.alias(fact.name.clone());
+            }
+            arg
+        })
+        .collect()
+}
+
+/// The id of a fact's flag among the command's arguments.
+fn fact_id(fact: &str) -> String {
+    format!("fact-flag:{fact}")
+}
+
+pub(crate) fn run(args: CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
-    let flags: [(&str, Vec<String>); 8] = [
-        ("transacts", args.transacts.into_iter().collect()),
-        ("sells_to", args.sells_to),
-        ("delivers", args.delivers),
-        ("earns", args.earns),
-        ("activities", args.activities),
-        ("goods", args.goods.into_iter().collect()),
-        ("vendors", args.vendors.into_iter().collect()),
-        ("engagement", args.engagement.into_iter().collect()),
-    ];
-    let mut given: Vec<(String, String)> = flags
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(name, v)| (name.to_string(), v.join(";")))
-        .collect();
+    let mut given: Vec<(String, String)> = Vec::new();
+    if let Some(matches) = matches {
+        for name in rules.fact_names() {
+            let id = fact_id(name);
+            if let Ok(Some(values)) = matches.try_get_many::<String>(&id) {
+                let values: Vec<&str> = values.map(String::as_str).collect();
+                if !values.is_empty() {
+                    given.push((name.to_string(), values.join(";")));
+                }
+            }
+        }
+    }
     for fact in &args.facts {
         let (name, value) = fact.split_once('=').ok_or_else(|| Error::Usage {
             message: format!("--fact {fact:?}: expected NAME=VALUE, e.g. --fact earns=commission"),

@@ -1,9 +1,9 @@
 //! `partner-roles completions SHELL` and `partner-roles man`: generated from the clap
 //! definitions, so they always match the commands.
 
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 
-use super::{Cli, Outcome};
+use super::Outcome;
 use crate::error::Error;
 
 /// Shells with completion scripts.
@@ -20,7 +20,7 @@ pub(crate) enum Shell {
 }
 
 pub(crate) fn completions(shell: Shell) -> Result<Outcome, Error> {
-    let mut command = Cli::command();
+    let mut command = super::full_command();
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
@@ -48,7 +48,7 @@ pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
             out.push((man.get_filename(), page));
             Ok(())
         }
-        let mut command = Cli::command().disable_help_subcommand(true);
+        let mut command = super::full_command().disable_help_subcommand(true);
         command.build();
         let mut out = Vec::new();
         pages(command, &mut out).map_err(|source| Error::Io {
@@ -72,7 +72,7 @@ pub(crate) fn man(dir: Option<&std::path::Path>) -> Result<Outcome, Error> {
         return Ok(Outcome::Success);
     }
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(super::full_command())
         .render(&mut out)
         .map_err(|e| Error::Output(e.to_string()))?;
     use std::io::Write;

@@ -13,7 +13,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::files::Pending;
@@ -328,12 +328,20 @@ pub(crate) enum Outcome {
 /// Runs the command line and returns the exit status: 0 success, 1 findings, 2 bad usage or
 /// unreadable input.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = match command_for(&args).try_get_matches_from(&args) {
+        Ok(matches) => matches,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
         }
     };
     VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
@@ -347,7 +355,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
         Command::Audit(args) => audit::run(args),
-        Command::Check(args) => check::run(*args),
+        Command::Check(args) => check::run(*args, matches.subcommand_matches("check")),
         Command::Explain(args) => explain::run(args),
         Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
@@ -366,6 +374,38 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The command line of `args`: `check` gets one flag per fact of the rule set it will use
+/// (`--rules PATH` among its arguments, else the built-in one), so no fact is named in Rust.
+/// A rule set that does not load adds no flags; `check` then reports why it does not load.
+pub(crate) fn command_for(args: &[std::ffi::OsString]) -> clap::Command {
+    let command = Cli::command();
+    let Some(at) = args.iter().skip(1).position(|a| a == "check") else {
+        return command;
+    };
+    let rest = &args[at + 2..];
+    let path = rest.iter().enumerate().find_map(|(i, a)| {
+        let a = a.to_str()?;
+        match a.strip_prefix("--rules=") {
+            Some(p) => Some(PathBuf::from(p)),
+            None if a == "--rules" => rest.get(i + 1).map(PathBuf::from),
+            None => None,
+        }
+    });
+    let rules = match path {
+        Some(path) => RuleSet::load(&path),
+        None => RuleSet::builtin(),
+    };
+    match rules {
+        Ok(rules) => command.mut_subcommand("check", |c| c.args(check::fact_args(&rules))),
+        Err(_) => command,
+    }
+}
+
+/// The command line with the built-in rule set's fact flags, for completions and the man page.
+pub(crate) fn full_command() -> clap::Command {
+    command_for(&["partner-roles".into(), "check".into()])
 }
 
 /// Opens the roster: a path, or `-` for standard input.

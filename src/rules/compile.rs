@@ -364,6 +364,7 @@ fn compile_vocabulary(
             name,
             kind: col.kind,
             fact,
+            description: col.description.clone(),
         });
     }
     if !seen_kinds.contains(&ColumnKind::Id) {

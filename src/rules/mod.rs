@@ -89,6 +89,8 @@ pub(crate) struct Column {
     pub name: String,
     pub kind: ColumnKind,
     pub fact: Option<FactId>,
+    /// What the column means, as the vocabulary says.
+    pub description: Option<String>,
 }
 
 /// A fact: a `one` or `list` column with its interned values.

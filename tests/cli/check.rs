@@ -92,3 +92,34 @@ fn check_rejects_a_fact_the_rules_do_not_know() {
         .code(2)
         .stderr(predicates::str::contains("expected NAME=VALUE"));
 }
+
+/// The fact flags come from the loaded rule set's vocabulary: a rule set with a fact of its own
+/// gets a flag for it, in the help and on the command line.
+#[test]
+fn fact_flags_come_from_the_rule_set() {
+    let dir = crate::support::exported_rules();
+    let vocabulary = dir.path().join("vocabulary.yaml");
+    let yaml = std::fs::read_to_string(&vocabulary).expect("exported vocabulary");
+    let yaml = yaml.replacen(
+        "    - name: notes\n",
+        "    - name: partner_tier\n      kind: one\n      description: The tier of the partner program.\n      values:\n        - id: gold\n        - id: silver\n\n    - name: notes\n",
+        1,
+    );
+    std::fs::write(&vocabulary, yaml).expect("write");
+    let rules = dir.path().to_str().expect("path").to_string();
+    let help = crate::support::stdout_of(
+        crate::support::bin().args(["check", "--rules", &rules, "--help"]),
+    );
+    assert!(help.contains("--partner-tier <VALUE>"), "{help}");
+    assert!(help.contains("The tier of the partner program [one of: gold, silver]"), "{help}");
+    assert!(help.contains("--transacts <VALUE>"), "{help}");
+    crate::support::bin()
+        .args(["check", "--rules", &rules, "--partner-tier", "gold", "--transacts", "partner"])
+        .assert()
+        .success();
+    // The built-in rule set has no such fact: an unknown flag, with clap's usage error.
+    crate::support::bin()
+        .args(["check", "--partner-tier", "gold"])
+        .assert()
+        .code(2);
+}
