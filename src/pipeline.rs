@@ -1,5 +1,6 @@
-//! Streaming a roster through the engine: reader -> records -> classifications -> writer, one row
-//! at a time, in input order. Every input row yields exactly one output record.
+//! Streaming a roster through the engine: reader -> records -> classifications -> writer, in
+//! batches of rows spread over threads (see `ARCHITECTURE.md`), written back in input order.
+//! Every input row yields exactly one output record.
 
 use std::io::Read;
 

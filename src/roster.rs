@@ -254,11 +254,11 @@ pub struct Row {
     ends: Vec<usize>,
     /// No cell holds a comma, a double quote, a line break or a control or bidirectional
     /// character (see `output::visible`).
-    simple: bool,
+    needs_no_quoting: bool,
     /// The byte between cells in `text`.
     separator: u8,
     /// No cell holds the separator: `text` splits back into the cells.
-    split: bool,
+    separator_free: bool,
     /// Why the row could not be read, when it could not: it becomes an `error` record.
     pub problem: Option<String>,
     /// Whether an earlier row has the same id, when the reader of a run checked it; `None`
@@ -271,9 +271,9 @@ pub struct Row {
 struct Parsed {
     bytes: Vec<u8>,
     ends: Vec<usize>,
-    simple: bool,
+    needs_no_quoting: bool,
     separator: u8,
-    split: bool,
+    separator_free: bool,
 }
 
 impl Parsed {
@@ -288,13 +288,13 @@ impl Parsed {
             self.bytes.extend_from_slice(cell);
             self.ends.push(self.bytes.len());
         }
-        let simple = self
+        let needs_no_quoting = self
             .cells()
             .all(|cell| memchr::memchr3(b',', b'"', b'\n', cell).is_none() && plain_bytes(cell));
-        self.simple = simple;
+        self.needs_no_quoting = needs_no_quoting;
         self.separator = separator;
-        let split = self.cells().all(|cell| !cell.contains(&separator));
-        self.split = split;
+        let separator_free = self.cells().all(|cell| !cell.contains(&separator));
+        self.separator_free = separator_free;
     }
 
     fn cells(&self) -> impl Iterator<Item = &[u8]> {
@@ -320,9 +320,9 @@ impl Row {
             line,
             text,
             ends: parsed.ends,
-            simple: parsed.simple,
+            needs_no_quoting: parsed.needs_no_quoting,
             separator: parsed.separator,
-            split: parsed.split,
+            separator_free: parsed.separator_free,
             problem: None,
             duplicate_id: None,
         }
@@ -358,21 +358,21 @@ impl Row {
     /// Whether no cell holds a comma, a double quote, a line break or a control or
     /// bidirectional character, known from parsing: a CSV writer can then copy every cell as it
     /// is (but for a formula's first character).
-    pub fn simple(&self) -> bool {
-        self.simple
+    pub fn needs_no_quoting(&self) -> bool {
+        self.needs_no_quoting
     }
 
     /// All the cells with `separator` between them, when the row holds them so and no cell
     /// holds `separator` (for most rows read from a file delimited by `separator`, the line as
     /// read).
     pub fn joined(&self, separator: u8) -> Option<&str> {
-        (self.split && self.separator == separator).then_some(self.text.as_str())
+        (self.separator_free && self.separator == separator).then_some(self.text.as_str())
     }
 
     /// Cells `first` to `last` with their separators between them, when no cell of the row
     /// holds the separator (so that equal spans are equal cells).
     pub fn span(&self, first: usize, last: usize) -> Option<&str> {
-        if !self.split || first > last {
+        if !self.separator_free || first > last {
             return None;
         }
         let end = *self.ends.get(last)?;
@@ -1098,10 +1098,10 @@ impl<R: Read> RosterReader<R> {
         record.ends.clear();
         push_positions(text, self.delimiter, &mut record.ends);
         record.ends.push(text.len());
-        record.simple =
+        record.needs_no_quoting =
             (self.delimiter == b',' || memchr::memchr(b',', text).is_none()) && plain_bytes(text);
         record.separator = self.delimiter;
-        record.split = true;
+        record.separator_free = true;
     }
 
     /// Parses the `len` bytes of one record with csv-core.
@@ -1206,8 +1206,8 @@ impl<R: Read> RosterReader<R> {
                 row.line = line;
                 row.text.clear();
                 row.ends.clear();
-                row.simple = true;
-                row.split = true;
+                row.needs_no_quoting = true;
+                row.separator_free = true;
                 if let Some(record) = cells {
                     set_lossy(row, line, &record);
                 }
@@ -1221,14 +1221,14 @@ impl<R: Read> RosterReader<R> {
         self.spare = Some(Parsed {
             bytes: std::mem::take(&mut row.text).into_bytes(),
             ends: std::mem::take(&mut row.ends),
-            simple: true,
+            needs_no_quoting: true,
             separator: b',',
-            split: true,
+            separator_free: true,
         });
         // One validation for the whole record; the cells are then used where they were parsed.
-        row.simple = record.simple;
+        row.needs_no_quoting = record.needs_no_quoting;
         row.separator = record.separator;
-        row.split = record.split;
+        row.separator_free = record.separator_free;
         match String::from_utf8(record.bytes) {
             Ok(text) => {
                 row.text = text;
@@ -1282,9 +1282,9 @@ fn set_lossy(row: &mut Row, line: u64, record: &Parsed) {
     let lossy = Row::new(line, &cells);
     row.text = lossy.text;
     row.ends = lossy.ends;
-    row.simple = lossy.simple;
+    row.needs_no_quoting = lossy.needs_no_quoting;
     row.separator = lossy.separator;
-    row.split = lossy.split;
+    row.separator_free = lossy.separator_free;
 }
 
 /// The length of the line break `text` ends with: 2 for CRLF, 1 for LF or CR, else 0.

@@ -11,7 +11,7 @@ use crate::rules::RuleSet;
 
 /// How one record came out under one rule set.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct RecordOutcome {
     /// classified, ambiguous, unclassified or error.
     pub status: Status,
     /// The held role, or the role profile (`a+b`), when classified.
@@ -20,9 +20,9 @@ pub struct Outcome {
     pub reasons: Vec<String>,
 }
 
-impl Outcome {
-    fn of(c: &Classification) -> Outcome {
-        Outcome {
+impl RecordOutcome {
+    fn of(c: &Classification) -> RecordOutcome {
+        RecordOutcome {
             status: c.status,
             role: c.role.clone(),
             reasons: c.reasons().map(String::from).collect(),
@@ -43,9 +43,9 @@ pub struct Changed {
     /// The record key.
     pub partner_id: String,
     /// Under the old rules.
-    pub old: Outcome,
+    pub old: RecordOutcome,
     /// Under the new rules.
-    pub new: Outcome,
+    pub new: RecordOutcome,
 }
 
 /// The impact of a rule change on a roster.
@@ -78,12 +78,12 @@ pub fn diff(
     let mut row = Row::default();
     while reader.read_row(&mut row) {
         impact.records += 1;
-        let before = Outcome::of(&classify(
+        let before = RecordOutcome::of(&classify(
             old,
             &read_record(old, &old_header, &row, &mut seen_old),
         ));
         let after_record = read_record(new, &new_header, &row, &mut seen_new);
-        let after = Outcome::of(&classify(new, &after_record));
+        let after = RecordOutcome::of(&classify(new, &after_record));
         if before.label() == after.label() {
             continue;
         }

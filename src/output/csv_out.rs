@@ -233,7 +233,7 @@ impl RowRenderer for CsvRows {
         // The input part keeps the header's width: short rows are padded, surplus cells dropped.
         // When no cell holds a comma, quote or line break (one pass over the whole row), the
         // cells are copied as they are, each checked only for a formula's first character.
-        let plain = row.len() == self.width && row.simple();
+        let plain = row.len() == self.width && row.needs_no_quoting();
         let whole = row
             .joined(b',')
             .filter(|_| plain && (self.raw || !row.any_cell_starts_with(FORMULA_STARTS)));

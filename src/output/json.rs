@@ -283,6 +283,7 @@ impl RecordWriter for JsonWriter<'_> {
             }
             return Ok(());
         }
+        // A JSON array, one pretty-printed object after another (JSON Lines returned above).
         let out = Out {
             record,
             extra: Extra {
@@ -292,16 +293,9 @@ impl RecordWriter for JsonWriter<'_> {
                 row,
             },
         };
-        if self.lines {
-            serde_json::to_writer(&mut self.out, &out)?;
-        } else {
-            self.out
-                .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer_pretty(&mut self.out, &out)?;
-        }
-        if self.lines {
-            self.out.write_all(b"\n")?;
-        }
+        self.out
+            .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer_pretty(&mut self.out, &out)?;
         self.count += 1;
         Ok(())
     }

@@ -111,10 +111,21 @@ fn fact_flags_come_from_the_rule_set() {
         crate::support::bin().args(["check", "--rules", &rules, "--help"]),
     );
     assert!(help.contains("--partner-tier <VALUE>"), "{help}");
-    assert!(help.contains("The tier of the partner program [one of: gold, silver]"), "{help}");
+    assert!(
+        help.contains("The tier of the partner program [one of: gold, silver]"),
+        "{help}"
+    );
     assert!(help.contains("--transacts <VALUE>"), "{help}");
     crate::support::bin()
-        .args(["check", "--rules", &rules, "--partner-tier", "gold", "--transacts", "partner"])
+        .args([
+            "check",
+            "--rules",
+            &rules,
+            "--partner-tier",
+            "gold",
+            "--transacts",
+            "partner",
+        ])
         .assert()
         .success();
     // The built-in rule set has no such fact: an unknown flag, with clap's usage error.

@@ -33,7 +33,7 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
     let rules = args.rules.load()?;
     // The rule tests that go with the rules tell which phrases some test exercises.
     let exercised = super::test::find_test_files(&args.rules, &[])?.map(|files| {
-        crate::authoring::tests::run(&rules, &files)
+        crate::authoring::rule_tests::run(&rules, &files)
             .coverage
             .phrases
     });

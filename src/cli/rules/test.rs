@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::authoring::tests::{TestFile, parse, run as run_tests};
+use crate::authoring::rule_tests::{TestFile, parse, run as run_tests};
 use crate::cli::{Outcome, RulesOpt};
 use crate::error::Error;
 use crate::rules::BUILTIN_TESTS;
