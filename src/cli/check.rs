@@ -148,13 +148,17 @@ pub(crate) fn run(args: CheckArgs, matches: Option<&clap::ArgMatches>) -> Result
     Ok(Outcome::Success)
 }
 
-/// Wraps `text` in an ANSI colour when colour is on.
-fn paint(text: &str, code: &str) -> String {
+/// Wraps `text` in `style` (anstyle, clap's own styling crate) when colour is on.
+fn paint(text: &str, style: anstyle::Style) -> String {
     if super::colour() {
-        format!("\x1b[{code}m{text}\x1b[0m")
+        format!("{}{text}{}", style.render(), style.render_reset())
     } else {
         text.to_string()
     }
+}
+
+fn colour(c: anstyle::AnsiColor) -> anstyle::Style {
+    anstyle::Style::new().fg_color(Some(c.into()))
 }
 
 fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> String {
@@ -173,9 +177,11 @@ fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> S
         .into_owned(),
     );
     let status_colour = match r.status {
-        crate::engine::Status::Classified => "32",
-        crate::engine::Status::Ambiguous | crate::engine::Status::Unclassified => "33",
-        crate::engine::Status::Error => "31",
+        crate::engine::Status::Classified => colour(anstyle::AnsiColor::Green),
+        crate::engine::Status::Ambiguous | crate::engine::Status::Unclassified => {
+            colour(anstyle::AnsiColor::Yellow)
+        }
+        crate::engine::Status::Error => colour(anstyle::AnsiColor::Red),
     };
     line("status", paint(r.status.as_str(), status_colour));
     line(
@@ -214,14 +220,16 @@ fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> S
         );
     }
     if let Some(declared) = &r.declared_role {
-        let colour = match r.matches_declared {
-            Some(true) => "32",
-            _ if r.finding == crate::engine::Finding::Mismatch => "1;31",
-            _ => "33",
+        let style = match r.matches_declared {
+            Some(true) => colour(anstyle::AnsiColor::Green),
+            _ if r.finding == crate::engine::Finding::Mismatch => {
+                colour(anstyle::AnsiColor::Red).bold()
+            }
+            _ => colour(anstyle::AnsiColor::Yellow),
         };
         line(
             "declared",
-            format!("{declared} ({})", paint(r.finding.as_str(), colour)),
+            format!("{declared} ({})", paint(r.finding.as_str(), style)),
         );
     }
     let candidates: Vec<String> = r
