@@ -587,7 +587,7 @@ pub(crate) fn read(
                 let text_says = match (s.stated != 0 || nothing_said, s.negated != 0) {
                     (true, _) => format!(
                         "{} ({})",
-                        value_list(rules, fact, s.stated),
+                        rules.value_text(fact, s.stated),
                         quote(s.first_stated.unwrap_or(0))
                     ),
                     (false, _) => format!(
@@ -599,7 +599,7 @@ pub(crate) fn read(
                 record.warnings.push(format!(
                     "{}: the column says {} but the text says {text_says}; the column is used",
                     f.name,
-                    value_list(rules, fact, column),
+                    rules.value_text(fact, column),
                 ));
             }
             continue;
@@ -689,7 +689,7 @@ pub(crate) fn read(
                     sentence.push_str(&rules.value_ids(fact, record.facts.absent[fact], " or "));
                 } else {
                     let bits = record.facts.values[fact].unwrap_or(0);
-                    push_values(&mut sentence, rules, fact, bits);
+                    sentence.push_str(&rules.value_text(fact, bits));
                 }
             }
             sentence.push_str(" (");
@@ -738,40 +738,6 @@ fn value_bit(rules: &RuleSet, fact: FactId, value: u8) -> u64 {
     } else {
         1u64 << value
     }
-}
-
-/// Appends the value ids of `bits` joined with commas (the "nothing" value's id for none).
-fn push_values(out: &mut String, rules: &RuleSet, fact: FactId, bits: u64) {
-    let f = &rules.facts[fact];
-    if bits == 0 {
-        out.push_str(
-            f.nothing
-                .map_or("none", |n| f.values[n as usize].id.as_str()),
-        );
-        return;
-    }
-    let mut first = true;
-    for (i, v) in f.values.iter().enumerate() {
-        if i < 64 && bits & (1u64 << i) != 0 {
-            if !first {
-                out.push_str(", ");
-            }
-            first = false;
-            out.push_str(&v.id);
-        }
-    }
-}
-
-/// Value ids joined with commas; the "nothing" value's id for an empty list.
-fn value_list(rules: &RuleSet, fact: FactId, bits: u64) -> String {
-    let f = &rules.facts[fact];
-    if bits == 0 {
-        return f
-            .nothing
-            .map(|n| f.values[n as usize].id.clone())
-            .unwrap_or_else(|| "none".into());
-    }
-    rules.value_ids(fact, bits, ", ")
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> St
             Some(bits) => Some(format!(
                 "{} = {}",
                 rules.facts[f].name,
-                value_text(rules, f, bits)
+                rules.value_text(f, bits)
             )),
             // Known only not to be some values (negated in a text).
             None if record.facts.absent(f) != 0 => Some(format!(
@@ -268,18 +268,6 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> St
     } else {
         facts.join("; ")
     }
-}
-
-/// A known value as reasons print it: ids joined with commas, `none` for an empty list.
-fn value_text(rules: &RuleSet, fact: usize, bits: u64) -> String {
-    let f = &rules.facts[fact];
-    if bits == 0 {
-        return f
-            .nothing
-            .map(|n| f.values[n as usize].id.clone())
-            .unwrap_or_else(|| "none".into());
-    }
-    rules.value_ids(fact, bits, ", ")
 }
 
 fn alternatives(

@@ -606,6 +606,19 @@ impl RuleSet {
     }
 
     /// Renders the value ids of a mask, joined with `sep`.
+    /// A known value as reasons print it: ids joined with commas, the "nothing" value's id (or
+    /// `none`) for an empty list.
+    pub(crate) fn value_text(&self, fact: FactId, bits: u64) -> String {
+        let f = &self.facts[fact];
+        if bits == 0 {
+            return f
+                .nothing
+                .map(|n| f.values[n as usize].id.clone())
+                .unwrap_or_else(|| "none".into());
+        }
+        self.value_ids(fact, bits, ", ")
+    }
+
     pub(crate) fn value_ids(&self, fact: FactId, mask: u64, sep: &str) -> String {
         let f = &self.facts[fact];
         f.values
