@@ -678,7 +678,10 @@ fn main() -> std::io::Result<()> {
     if descriptions {
         names.push("Description".into());
     }
-    let header = partner_roles::roster::Header::new(names.clone(), &rules);
+    let header = partner_roles::facts::ColumnMap::new(
+        partner_roles::roster::Header::new(names.clone()),
+        &rules,
+    );
     let mut seen = partner_roles::facts::SeenIds::default();
     let mut patterns = Patterns {
         raw: std::collections::HashSet::new(),

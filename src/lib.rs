@@ -39,6 +39,7 @@ pub mod pipeline;
 pub mod report;
 pub mod roster;
 pub mod rules;
+mod sanitize;
 pub mod sheet;
 pub mod text;
 mod yaml;

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use crate::engine::{Classification, Classifier, Finding, Status};
 use crate::error::Error;
-use crate::facts::{Record, RecordReader, SeenIds, id_key};
+use crate::facts::{ColumnMap, Record, RecordReader, SeenIds, id_key};
 use crate::output::{RecordWriter, RowRenderer};
 use crate::roster::{Header, RosterReader, Row};
 use crate::rules::RuleSet;
@@ -162,7 +162,7 @@ pub struct RunOptions {
     /// Bounds on one record of the roster.
     pub limits: crate::roster::Limits,
     /// Where facts are read from: their columns, prose, or both.
-    pub evidence: crate::roster::Evidence,
+    pub evidence: crate::facts::Evidence,
     /// When the roster is a spreadsheet converted to CSV: the sheet row of each record.
     pub sheet: Option<std::sync::Arc<crate::sheet::SheetRows>>,
 }
@@ -204,7 +204,7 @@ pub fn run<S: Sink + ?Sized>(
     use std::sync::{Arc, Mutex, mpsc};
     let write_err = Error::Write;
     std::thread::scope(|scope| {
-        let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<Header>, Error>>(1);
+        let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<ColumnMap>, Error>>(1);
         let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(BATCHES);
         let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(BATCHES);
         let (free_tx, free_rx) = mpsc::channel::<Vec<Row>>();
@@ -222,7 +222,7 @@ pub fn run<S: Sink + ?Sized>(
             let header = Arc::clone(&header);
             scope.spawn(move || check_ids(rules, &header, read_rx, batch_tx));
         }
-        out.start(&header).map_err(write_err)?;
+        out.start(&header.header).map_err(write_err)?;
         let mut summary = Summary::default();
         let workers = match asked_workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
@@ -323,29 +323,27 @@ fn read_batches(
     input: impl Read,
     source: &str,
     options: RunOptions,
-    header_tx: std::sync::mpsc::SyncSender<Result<std::sync::Arc<Header>, Error>>,
+    header_tx: std::sync::mpsc::SyncSender<Result<std::sync::Arc<ColumnMap>, Error>>,
     batch_tx: std::sync::mpsc::SyncSender<Batch>,
     free_rx: std::sync::mpsc::Receiver<Vec<Row>>,
 ) {
-    let mut reader = match RosterReader::with_options(
-        input,
-        source,
-        rules,
-        options.delimiter,
-        options.limits,
-        options.evidence,
-    ) {
-        Ok(reader) => reader,
-        Err(e) => {
-            let _ = header_tx.send(Err(e));
-            return;
-        }
-    };
+    let mut reader =
+        match RosterReader::with_limits(input, source, options.delimiter, options.limits) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = header_tx.send(Err(e));
+                return;
+            }
+        };
     if let Some(sheet) = &options.sheet {
         reader.set_sheet(std::sync::Arc::clone(sheet));
     }
     if header_tx
-        .send(Ok(std::sync::Arc::new(reader.header().clone())))
+        .send(Ok(std::sync::Arc::new(ColumnMap::with_evidence(
+            reader.header().clone(),
+            rules,
+            options.evidence,
+        ))))
         .is_err()
     {
         return;
@@ -381,7 +379,7 @@ fn read_batches(
 /// batches on. Its own thread, so that the reading thread only parses.
 fn check_ids(
     rules: &RuleSet,
-    header: &Header,
+    header: &ColumnMap,
     batches: std::sync::mpsc::Receiver<Batch>,
     out: std::sync::mpsc::SyncSender<Batch>,
 ) {
@@ -429,7 +427,7 @@ impl<'r> Worker<'r> {
         }
     }
 
-    fn classify(&mut self, header: &Header, row: &Row) -> (&Record, &Classification<'r>) {
+    fn classify(&mut self, header: &ColumnMap, row: &Row) -> (&Record, &Classification<'r>) {
         let fresh = self.record.is_none();
         let records = &mut self.records;
         let record = self.record.get_or_insert_with(|| records.read(header, row));

@@ -1,184 +1,55 @@
 //! Reading a roster CSV: the header row, then one [`Row`] per record with its line number and
 //! cells. All CSV handling on the input side lives here.
 //!
-//! Owns: bytes -> cells, header -> vocabulary columns. Must not touch: facts, rules, output.
+//! Owns: bytes -> cells, the header row's names. Must not touch: facts, rules, output.
 
 use std::io::Read;
 
 use crate::error::Error;
-use crate::rules::{ColumnKind, FactId, RuleSet};
 
-/// What each input column is to the engine.
+/// The header row: the input's column names, and what reading it showed.
 #[derive(Debug, Clone)]
 pub struct Header {
-    /// The header cells as written (a leading byte-order mark removed).
+    /// The header cells, made unique for outputs (a leading byte-order mark removed).
     pub names: Vec<String>,
-    /// For each input column, the vocabulary column it maps to; `None` for a column the
-    /// vocabulary does not know (carried through) or a second column mapping to the same name.
-    pub(crate) uses: Vec<Option<usize>>,
-    /// Facts the rules read that no input column provides.
-    pub(crate) missing_facts: Vec<FactId>,
-    /// Whether some column maps to the record key.
-    pub(crate) has_id: bool,
-    /// The input column holding the record key, if any.
-    pub(crate) id_column: Option<usize>,
-    /// The input columns that make a row's pattern (declared role and facts), in read order.
-    pub(crate) pattern_columns: Vec<usize>,
-    /// `(first, last)` when the pattern columns are exactly the input columns first..=last.
-    pub(crate) pattern_run: Option<(usize, usize)>,
-    /// The entries of `read_order` that are not in the pattern (the key and the name).
-    pub(crate) key_columns: Vec<(usize, usize)>,
-    /// Problems with the header itself (duplicate columns), repeated on every record.
+    /// The header cells as written (trimmed), before they were made unique: what the
+    /// vocabulary's aliases are matched against.
+    pub(crate) written: Vec<String>,
+    /// Problems with the header itself (repeated or empty names, invalid UTF-8), repeated on
+    /// every record.
     pub(crate) warnings: Vec<String>,
-    /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
-    /// record reads the same whatever the order of the roster's columns. Prose columns are
-    /// not in it (see `prose`).
-    pub(crate) read_order: Vec<(usize, usize)>,
-    /// The input columns whose words facts are read from (`prose` columns of the vocabulary),
-    /// in input order; empty when text reading is off.
-    pub(crate) prose: Vec<usize>,
     /// The sheet's name when the roster is a spreadsheet (rows are then named `Sheet!row`).
     pub(crate) sheet: Option<String>,
+    /// For each input column, whether no rule reads it (it is carried through to the outputs
+    /// unread). Set by the facts layer when it maps the header to the rules' columns
+    /// ([`crate::facts::ColumnMap`]); all true until then.
+    pub(crate) carried: Vec<bool>,
+    /// Whether some column holds the record key. Set by the facts layer like `carried`.
+    pub(crate) has_id: bool,
 }
 
 impl Header {
+    /// The header of a roster with these column names (as written).
+    pub fn new(names: Vec<String>) -> Header {
+        let mut warnings = Vec::new();
+        let written = names.clone();
+        let names = unique_names(names, &mut warnings);
+        Header {
+            carried: vec![true; names.len()],
+            names,
+            written,
+            warnings,
+            sheet: None,
+            has_id: false,
+        }
+    }
+
     /// How messages name the row that starts on `line`: `line 12`, or `Partners!12` for a
     /// spreadsheet.
     pub(crate) fn location(&self, line: u64) -> String {
         match &self.sheet {
             Some(sheet) => format!("{sheet}!{line}"),
             None => format!("line {line}"),
-        }
-    }
-}
-
-/// Where facts come from (`--evidence`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Evidence {
-    /// Only the facts' own columns.
-    Columns,
-    /// Only the words of prose columns (the fact columns are carried through unread).
-    Text,
-    /// Both; a fact's own column wins over the text.
-    #[default]
-    Both,
-}
-
-impl Header {
-    /// Maps header cells to the vocabulary of `rules`, reading facts from their columns and
-    /// from prose.
-    pub fn new(names: Vec<String>, rules: &RuleSet) -> Header {
-        Header::with_evidence(names, rules, Evidence::Both)
-    }
-
-    /// Maps header cells to the vocabulary of `rules`, reading facts from where `evidence` says.
-    pub fn with_evidence(names: Vec<String>, rules: &RuleSet, evidence: Evidence) -> Header {
-        let mut uses = Vec::with_capacity(names.len());
-        let mut prose = Vec::new();
-        let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
-        let mut warnings = Vec::new();
-        let mut collisions = 0usize;
-        for (i, name) in names.iter().enumerate() {
-            match rules.column_for_header(name) {
-                Some(col) if rules.columns[col].kind == ColumnKind::Prose => {
-                    // Several columns may be prose at once: each is read.
-                    if evidence != Evidence::Columns {
-                        prose.push(i);
-                    }
-                    uses.push(Some(col));
-                }
-                Some(col) if evidence == Evidence::Text && rules.columns[col].fact.is_some() => {
-                    uses.push(None);
-                }
-                Some(col) => match taken[col] {
-                    Some(first) => {
-                        // One warning for the first few collisions, a count for the rest.
-                        collisions += 1;
-                        if collisions <= 3 {
-                            warnings.push(format!(
-                                "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
-                                first + 1,
-                                crate::output::visible(&names[first]),
-                                i + 1,
-                                crate::output::visible(name),
-                                rules.columns[col].name
-                            ));
-                        }
-                        uses.push(None);
-                    }
-                    None => {
-                        taken[col] = Some(i);
-                        uses.push(Some(col));
-                    }
-                },
-                None => uses.push(None),
-            }
-        }
-        if collisions > 3 {
-            warnings.push(format!(
-                "{} more columns mean a column already read; they are carried through unread",
-                collisions - 3
-            ));
-        }
-        let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
-        let missing_facts = rules
-            .columns
-            .iter()
-            .enumerate()
-            .filter_map(|(ci, c)| c.fact.filter(|_| taken[ci].is_none()))
-            .filter(|f| read_by_rules & (1u64 << f) != 0)
-            .collect();
-        let id_column = rules
-            .columns
-            .iter()
-            .enumerate()
-            .find_map(|(ci, c)| taken[ci].filter(|_| c.kind == ColumnKind::Id));
-        let has_id = id_column.is_some();
-        let mut read_order: Vec<(usize, usize)> = uses
-            .iter()
-            .enumerate()
-            .filter_map(|(i, u)| u.map(|col| (i, col)))
-            .filter(|&(_, col)| rules.columns[col].kind != ColumnKind::Prose)
-            .collect();
-        read_order.sort_by_key(|&(_, col)| col);
-        let in_pattern = |col: usize| {
-            !matches!(
-                rules.columns[col].kind,
-                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text | ColumnKind::Prose
-            )
-        };
-        let pattern_columns: Vec<usize> = read_order
-            .iter()
-            .filter(|&&(_, col)| in_pattern(col))
-            .map(|&(i, _)| i)
-            .collect();
-        let pattern_run = match (pattern_columns.iter().min(), pattern_columns.iter().max()) {
-            (Some(&first), Some(&last)) if last - first + 1 == pattern_columns.len() => {
-                Some((first, last))
-            }
-            _ => None,
-        };
-        let key_columns = read_order
-            .iter()
-            .copied()
-            .filter(|&(_, col)| {
-                matches!(rules.columns[col].kind, ColumnKind::Id | ColumnKind::Name)
-            })
-            .collect();
-        let names = unique_names(names, &mut warnings);
-        Header {
-            names,
-            read_order,
-            uses,
-            missing_facts,
-            has_id,
-            id_column,
-            pattern_columns,
-            pattern_run,
-            key_columns,
-            warnings,
-            prose,
-            sheet: None,
         }
     }
 }
@@ -221,7 +92,7 @@ fn unique_names(names: Vec<String>, warnings: &mut Vec<String>) -> Vec<String> {
             format!(
                 "column {} (a repeated {:?}) as {candidate}",
                 i + 1,
-                crate::output::visible(&name)
+                crate::sanitize::visible(&name)
             )
         });
         out.push(candidate);
@@ -253,7 +124,7 @@ pub struct Row {
     /// Where each cell ends in `text`; a cell starts one byte after the end of the one before.
     ends: Vec<usize>,
     /// No cell holds a comma, a double quote, a line break or a control or bidirectional
-    /// character (see `output::visible`).
+    /// character (see `sanitize::visible`).
     needs_no_quoting: bool,
     /// The byte between cells in `text`.
     separator: u8,
@@ -683,34 +554,16 @@ fn encoding_problem(start: &[u8]) -> Option<&'static str> {
 impl<R: Read> RosterReader<R> {
     /// Reads the header row from `input`; `source` names the input in errors.
     /// `delimiter` `None` detects it from the header line (comma, semicolon or tab).
-    pub fn new(
-        input: R,
-        source: &str,
-        rules: &RuleSet,
-        delimiter: Option<u8>,
-    ) -> Result<Self, Error> {
-        Self::with_limits(input, source, rules, delimiter, Limits::default())
+    pub fn new(input: R, source: &str, delimiter: Option<u8>) -> Result<Self, Error> {
+        Self::with_limits(input, source, delimiter, Limits::default())
     }
 
     /// Like [`RosterReader::new`], with `limits` on one record.
     pub fn with_limits(
         input: R,
         source: &str,
-        rules: &RuleSet,
         delimiter: Option<u8>,
         limits: Limits,
-    ) -> Result<Self, Error> {
-        Self::with_options(input, source, rules, delimiter, limits, Evidence::Both)
-    }
-
-    /// Like [`RosterReader::with_limits`], reading facts from where `evidence` says.
-    pub fn with_options(
-        input: R,
-        source: &str,
-        rules: &RuleSet,
-        delimiter: Option<u8>,
-        limits: Limits,
-        evidence: Evidence,
     ) -> Result<Self, Error> {
         let failure = |message: String, help: &str| Error::Roster {
             file: source.to_string(),
@@ -761,7 +614,7 @@ impl<R: Read> RosterReader<R> {
             fields: Vec::new(),
             ends: Vec::new(),
             spare: None,
-            header: Header::new(Vec::new(), rules),
+            header: Header::new(Vec::new()),
             failed: false,
             done: false,
             sheet: None,
@@ -807,7 +660,7 @@ impl<R: Read> RosterReader<R> {
                 warnings.push(format!(
                     "line {line}, column {}: the header is not valid UTF-8 and is read as {:?}; save the roster as UTF-8",
                     i + 1,
-                    crate::output::visible(&name)
+                    crate::sanitize::visible(&name)
                 ));
             }
             names.push(name.trim().to_string());
@@ -817,7 +670,7 @@ impl<R: Read> RosterReader<R> {
         {
             *first = stripped.trim().to_string();
         }
-        reader.header = Header::with_evidence(names, rules, evidence);
+        reader.header = Header::new(names);
         reader.header.warnings.extend(warnings);
         reader.spare = Some(record);
         Ok(reader)
@@ -841,7 +694,7 @@ impl<R: Read> RosterReader<R> {
         }
     }
 
-    /// The header row and what each column means.
+    /// The header row.
     pub fn header(&self) -> &Header {
         &self.header
     }
@@ -1063,7 +916,7 @@ impl<R: Read> RosterReader<R> {
                     .header
                     .names
                     .get(column)
-                    .map(|n| format!(" ({})", crate::output::visible(n)))
+                    .map(|n| format!(" ({})", crate::sanitize::visible(n)))
                     .unwrap_or_default();
                 Ok(Some(Err(format!(
                     "line {line}, column {}{name}: a quoted cell opens here and {why}. The row is not read; reading resumes on line {}. Close the quote, or remove the stray \", and run again",
@@ -1247,7 +1100,7 @@ impl<R: Read> RosterReader<R> {
                     .header
                     .names
                     .get(bad)
-                    .map(|n| crate::output::visible(n).into_owned())
+                    .map(|n| crate::sanitize::visible(n).into_owned())
                     .unwrap_or_else(|| "?".into());
                 row.problem = Some(format!(
                     "line {}, column {} ({name}): the cell is not valid UTF-8; save the roster as UTF-8 and run again",

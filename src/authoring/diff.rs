@@ -5,8 +5,8 @@ use std::io::Read;
 
 use crate::engine::{Classification, Status, classify};
 use crate::error::Error;
-use crate::facts::{SeenIds, read_record};
-use crate::roster::{Header, RosterReader, Row};
+use crate::facts::{ColumnMap, SeenIds, read_record};
+use crate::roster::{RosterReader, Row};
 use crate::rules::RuleSet;
 
 /// How one record came out under one rule set.
@@ -70,9 +70,9 @@ pub fn diff(
     delimiter: Option<u8>,
     cap: usize,
 ) -> Result<Impact, Error> {
-    let mut reader = RosterReader::new(input, source, new, delimiter)?;
-    let new_header = reader.header().clone();
-    let old_header = Header::new(new_header.names.clone(), old);
+    let mut reader = RosterReader::new(input, source, delimiter)?;
+    let new_header = ColumnMap::new(reader.header().clone(), new);
+    let old_header = ColumnMap::new(reader.header().clone(), old);
     let (mut seen_old, mut seen_new) = (SeenIds::default(), SeenIds::default());
     let mut impact = Impact::default();
     let mut row = Row::default();

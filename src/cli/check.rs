@@ -5,10 +5,10 @@
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, RulesOpt};
-use crate::engine::{Classification, condense, evaluate_record, near_misses};
+use crate::engine::{Classification, explain};
 use crate::error::Error;
 use crate::facts::{Given, record_from_given};
-use crate::output::{near_miss_lines, visible};
+use crate::output::visible;
 use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
@@ -127,20 +127,17 @@ pub(crate) fn run(args: CheckArgs, matches: Option<&clap::ArgMatches>) -> Result
         },
     )
     .map_err(|message| Error::Usage { message })?;
-    let eval = evaluate_record(&rules, &record);
-    let result = condense(&rules, &record, &eval);
+    let explained = explain(&rules, &record);
     match args.format {
         CheckFormat::Json => {
-            let text =
-                serde_json::to_string_pretty(&result).map_err(|e| Error::Output(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&explained.result)
+                .map_err(|e| Error::Output(e.to_string()))?;
             super::print_out(&format!("{text}\n"))?;
         }
         CheckFormat::Text => {
-            let misses =
-                near_miss_lines(&rules, &record.facts, &near_misses(&rules, &record, &eval));
             super::print_out(&format!(
                 "{}{}",
-                render_text(&rules, &result, &misses),
+                render_text(&rules, &explained.result, &explained.near_miss_lines),
                 crate::output::text_hit_lines(&record.text_hits)
             ))?;
         }

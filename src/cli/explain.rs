@@ -3,9 +3,9 @@
 use clap::Args;
 
 use super::{Outcome, RosterOpt};
-use crate::engine::{condense, evaluate_record, near_misses};
+use crate::engine::explain;
 use crate::error::Error;
-use crate::facts::{SeenIds, read_record_traced};
+use crate::facts::{ColumnMap, SeenIds, read_record_traced};
 use crate::output::Explanation;
 use crate::roster::{RosterReader, Row};
 
@@ -28,18 +28,11 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let rules = args.input.rules.load()?;
     let source = args.input.roster.display().to_string();
     let (input, options) = args.input.open(true)?;
-    let mut reader = RosterReader::with_options(
-        input,
-        &source,
-        &rules,
-        options.delimiter,
-        options.limits,
-        options.evidence,
-    )?;
+    let mut reader = RosterReader::with_limits(input, &source, options.delimiter, options.limits)?;
     if let Some(sheet) = options.sheet {
         reader.set_sheet(sheet);
     }
-    let header = reader.header().clone();
+    let header = ColumnMap::with_evidence(reader.header().clone(), &rules, options.evidence);
     let mut seen = SeenIds::default();
     let mut row = Row::default();
     let mut index = 0;
@@ -58,19 +51,14 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
             }
             continue;
         }
-        let evaluation = evaluate_record(&rules, &record);
-        let result = condense(&rules, &record, &evaluation);
-        let near_misses = near_misses(&rules, &record, &evaluation);
-        let reasons: Vec<String> = result.reasons().map(String::from).collect();
+        let explained = explain(&rules, &record);
         let explanation = Explanation {
             rules: &rules,
             source: &source,
-            header: &header,
+            header: &header.header,
+            columns: header.vocabulary_columns(),
             row: &row,
-            record: &record,
-            evaluation: &evaluation,
-            near_misses: &near_misses,
-            reasons: &reasons,
+            explained: &explained,
         };
         super::print_out(&crate::output::visible(&explanation.render()))?;
         return Ok(Outcome::Success);

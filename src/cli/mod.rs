@@ -160,12 +160,12 @@ pub(crate) enum EvidenceArg {
     Both,
 }
 
-impl From<EvidenceArg> for crate::roster::Evidence {
+impl From<EvidenceArg> for crate::facts::Evidence {
     fn from(arg: EvidenceArg) -> Self {
         match arg {
-            EvidenceArg::Columns => crate::roster::Evidence::Columns,
-            EvidenceArg::Text => crate::roster::Evidence::Text,
-            EvidenceArg::Both => crate::roster::Evidence::Both,
+            EvidenceArg::Columns => crate::facts::Evidence::Columns,
+            EvidenceArg::Text => crate::facts::Evidence::Text,
+            EvidenceArg::Both => crate::facts::Evidence::Both,
         }
     }
 }

@@ -5,10 +5,12 @@
 //! Owns: three-valued logic, the decision policy, confidence, candidates, reasons.
 //! Must not touch: CSV, the command line, output formatting.
 
+mod explain;
 mod near_miss;
 mod reasons;
 
-pub use near_miss::{Change, NearMiss, near_miss};
+pub use explain::{Explained, RoleConfidence, explain};
+pub use near_miss::{Change, NearMiss, near_miss, near_miss_lines};
 
 /// The near misses worth showing for a record: one for each candidate role it does not hold
 /// (nor hold through a role that refines it), best first; none for an unreadable row.

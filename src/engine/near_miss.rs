@@ -193,3 +193,57 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) 
         ways: ways.into_iter().map(|(way, _)| way).collect(),
     }
 }
+
+/// The near misses in words, one line each: "would also be a managed_service_provider if
+/// earns included recurring_fees" (the roles held now are kept), "would be a reseller if ...".
+pub fn near_miss_lines(rules: &RuleSet, facts: &Facts, misses: &[NearMiss]) -> Vec<String> {
+    let mut out = Vec::new();
+    for miss in misses {
+        let id = &rules.roles[miss.role].id;
+        if miss.ways.is_empty() {
+            out.push(format!(
+                "{id}: no single edit of one or two facts (setting a value, adding or removing one) makes it one"
+            ));
+            continue;
+        }
+        let ways: Vec<String> = miss
+            .ways
+            .iter()
+            .map(|way| {
+                way.iter()
+                    .map(|c| c.describe(rules, facts))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect();
+        let (also, instead) = ways.split_at(miss.also);
+        if !also.is_empty() {
+            out.push(format!(
+                "would also be {} {id} if {}",
+                article(id),
+                also.join(", or if ")
+            ));
+        }
+        if !instead.is_empty() {
+            out.push(format!(
+                "would be {} {id}{} if {}",
+                article(id),
+                if also.is_empty() {
+                    ""
+                } else {
+                    " (giving up a role it holds)"
+                },
+                instead.join(", or if ")
+            ));
+        }
+    }
+    out
+}
+
+fn article(id: &str) -> &'static str {
+    if id.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}

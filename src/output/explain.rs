@@ -3,8 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Evaluation, NearMiss, Status, Tri, confidence_weights};
-use crate::facts::{Facts, Record};
+use crate::engine::{Explained, Status, Tri};
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
 use crate::rules::{NodeId, NodeKind, RuleSet};
@@ -61,23 +60,24 @@ pub struct Explanation<'a> {
     pub source: &'a str,
     /// The input header.
     pub header: &'a Header,
+    /// For each input column, the vocabulary column it is read as (`None`: carried through),
+    /// from [`crate::facts::ColumnMap::vocabulary_columns`].
+    pub columns: &'a [Option<usize>],
     /// The input row.
     pub row: &'a Row,
-    /// The normalized record.
-    pub record: &'a Record,
-    /// The evaluation.
-    pub evaluation: &'a Evaluation,
-    /// Near misses for the close alternatives.
-    pub near_misses: &'a [NearMiss],
-    /// The reasons, as `classify` writes them.
-    pub reasons: &'a [String],
+    /// The record, evaluated, decided and explained by the engine.
+    pub explained: &'a Explained<'a>,
 }
 
 impl Explanation<'_> {
     /// Renders the explanation as text.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let (rules, record, eval) = (self.rules, self.record, self.evaluation);
+        let (rules, record, eval) = (
+            self.rules,
+            self.explained.record,
+            &self.explained.evaluation,
+        );
         let _ = writeln!(
             out,
             "Record {}{} on {} of {}",
@@ -101,7 +101,7 @@ impl Explanation<'_> {
             .unwrap_or(0);
         for (i, name) in self.header.names.iter().enumerate() {
             let cell = self.row.cell(i).unwrap_or("");
-            let meaning = match self.header.uses.get(i).copied().flatten() {
+            let meaning = match self.columns.get(i).copied().flatten() {
                 Some(col) if normalize_token(name) == rules.columns[col].name => String::new(),
                 Some(col) => format!("  (header alias of {})", rules.columns[col].name),
                 None => "  (not read: carried through)".into(),
@@ -182,15 +182,15 @@ impl Explanation<'_> {
         self.held_roles(&mut out);
 
         out.push_str("\nNear misses (the smallest change of facts that would make it each close alternative)\n");
-        if self.near_misses.is_empty() {
+        if self.explained.near_misses.is_empty() {
             out.push_str("  none: no other role is close\n");
         }
-        for line in near_miss_lines(rules, &record.facts, self.near_misses) {
+        for line in &self.explained.near_miss_lines {
             let _ = writeln!(out, "  {line}");
         }
 
         out.push_str("\nReasons\n");
-        for reason in self.reasons {
+        for reason in self.explained.result.reasons() {
             let _ = writeln!(out, "  - {reason}");
         }
         if !record.warnings.is_empty() {
@@ -206,7 +206,7 @@ impl Explanation<'_> {
         let rules = self.rules;
         let n = &rules.nodes[node];
         let indent = "  ".repeat(depth);
-        let outcome = mark(self.evaluation.trace[node]);
+        let outcome = mark(self.explained.evaluation.trace[node]);
         let says = n
             .says
             .as_ref()
@@ -242,7 +242,7 @@ impl Explanation<'_> {
     /// One section per held role: category, its own confidence, the rule that fits, the
     /// definition.
     fn held_roles(&self, out: &mut String) {
-        let (rules, eval) = (self.rules, self.evaluation);
+        let (rules, eval) = (self.rules, &self.explained.evaluation);
         if eval.status != Status::Classified {
             return;
         }
@@ -259,13 +259,13 @@ impl Explanation<'_> {
     }
 
     fn decision(&self, out: &mut String) {
-        let (rules, eval) = (self.rules, self.evaluation);
+        let (rules, eval) = (self.rules, &self.explained.evaluation);
         let ids = |list: &mut dyn Iterator<Item = usize>| {
             list.map(|r| rules.roles[r].id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if self.record.problem.is_some() {
+        if self.explained.record.problem.is_some() {
             out.push_str("  1. The row could not be read: error.\n");
             return;
         }
@@ -283,13 +283,9 @@ impl Explanation<'_> {
             none(possible)
         );
         let mut step = 2;
-        for &r in &eval.refined {
-            let by: Vec<&str> = eval
-                .chosen
-                .iter()
-                .filter(|&&c| rules.refines[c][r])
-                .map(|&c| rules.roles[c].id.as_str())
-                .collect();
+        for (r, by) in &self.explained.refinements {
+            let r = *r;
+            let by: Vec<&str> = by.iter().map(|&c| rules.roles[c].id.as_str()).collect();
             let _ = writeln!(
                 out,
                 "  {step}. {} refines {} (its conditions include all of {}'s), so {} is set aside.",
@@ -325,17 +321,14 @@ impl Explanation<'_> {
         let _ = writeln!(out, "  {step}. {verdict}");
         step += 1;
         if matches!(eval.status, Status::Classified | Status::Ambiguous) {
-            let known = self.record.facts.known_mask();
-            let each: Vec<String> = eval
-                .chosen
+            let each: Vec<String> = self
+                .explained
+                .confidences
                 .iter()
-                .zip(&eval.role_confidence)
-                .map(|(&r, c)| {
-                    let (got, total) =
-                        confidence_weights(rules, &eval.trace, known, eval.roles[r].rule);
+                .map(|c| {
                     format!(
-                        "{} {c:.2} ({got} of {total} weighted conditions hold on known facts)",
-                        rules.roles[r].id
+                        "{} {:.2} ({} of {} weighted conditions hold on known facts)",
+                        rules.roles[c.role].id, c.confidence, c.holding, c.total
                     )
                 })
                 .collect();
@@ -357,59 +350,5 @@ impl Explanation<'_> {
         } else {
             let _ = writeln!(out, "  {step}. Confidence 0.00: no role was decided.");
         }
-    }
-}
-
-/// The near misses in words, one line each: "would also be a managed_service_provider if
-/// earns included recurring_fees" (the roles held now are kept), "would be a reseller if ...".
-pub fn near_miss_lines(rules: &RuleSet, facts: &Facts, misses: &[NearMiss]) -> Vec<String> {
-    let mut out = Vec::new();
-    for miss in misses {
-        let id = &rules.roles[miss.role].id;
-        if miss.ways.is_empty() {
-            out.push(format!(
-                "{id}: no single edit of one or two facts (setting a value, adding or removing one) makes it one"
-            ));
-            continue;
-        }
-        let ways: Vec<String> = miss
-            .ways
-            .iter()
-            .map(|way| {
-                way.iter()
-                    .map(|c| c.describe(rules, facts))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            })
-            .collect();
-        let (also, instead) = ways.split_at(miss.also);
-        if !also.is_empty() {
-            out.push(format!(
-                "would also be {} {id} if {}",
-                article(id),
-                also.join(", or if ")
-            ));
-        }
-        if !instead.is_empty() {
-            out.push(format!(
-                "would be {} {id}{} if {}",
-                article(id),
-                if also.is_empty() {
-                    ""
-                } else {
-                    " (giving up a role it holds)"
-                },
-                instead.join(", or if ")
-            ));
-        }
-    }
-    out
-}
-
-fn article(id: &str) -> &'static str {
-    if id.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
     }
 }

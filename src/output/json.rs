@@ -260,10 +260,10 @@ impl Serialize for Extra<'_> {
 impl RecordWriter for JsonWriter<'_> {
     fn start(&mut self, header: &Header) -> std::io::Result<()> {
         self.rows.extra = header
-            .uses
+            .carried
             .iter()
             .enumerate()
-            .filter(|(_, u)| u.is_none())
+            .filter(|&(_, &carried)| carried)
             .map(|(i, _)| (i, header.names[i].clone()))
             .collect();
         self.rows.width = header.names.len();

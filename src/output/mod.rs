@@ -8,7 +8,6 @@ mod csv_out;
 mod explain;
 mod json;
 mod markdown;
-mod sanitize;
 mod table;
 
 use std::io::Write;
@@ -18,12 +17,12 @@ use clap::ValueEnum;
 use crate::engine::Classification;
 use crate::roster::{Header, Row};
 
+pub use crate::sanitize::{is_hostile, visible};
 pub(crate) use csv_out::field as csv_field;
 pub use csv_out::{CsvWriter, looks_like_formula};
-pub use explain::{Explanation, near_miss_lines, text_hit_lines};
+pub use explain::{Explanation, text_hit_lines};
 pub use json::JsonWriter;
 pub use markdown::{MarkdownWriter, escape as markdown_escape};
-pub use sanitize::{is_hostile, visible};
 pub use table::TableWriter;
 
 /// The formats of `classify`.

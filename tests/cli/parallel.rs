@@ -133,8 +133,8 @@ fn rows_read_through_the_pattern_cache_equal_fresh_reads() {
     let rules = partner_roles::RuleSet::builtin().expect("built-in rules");
     let roster = big_roster();
     let file = std::fs::File::open(roster.path()).expect("open");
-    let mut reader = RosterReader::new(file, "big", &rules, None).expect("header");
-    let header = reader.header().clone();
+    let mut reader = RosterReader::new(file, "big", None).expect("header");
+    let header = partner_roles::facts::ColumnMap::new(reader.header().clone(), &rules);
     let mut cached = RecordReader::new(&rules);
     let mut seen = SeenIds::default();
     let mut record = None;

@@ -4,7 +4,15 @@
 //! Owns: value synonyms, list splitting, unknown markers, per-record warnings.
 //! Must not touch: CSV parsing (roster), rule evaluation (engine), output.
 
-use crate::cache::Generations;
+mod columns;
+mod ids;
+mod reader;
+
+pub use columns::{ColumnMap, Evidence};
+pub use ids::SeenIds;
+pub use reader::RecordReader;
+use reader::{CACHED_CELL_BYTES, Cache, Pattern, remember};
+
 use crate::normalize::{normalize_into, split_list};
 use crate::roster::{Header, Row};
 use crate::rules::{ColumnKind, DeclaredCell, FactId, RuleSet};
@@ -150,133 +158,6 @@ pub struct Record {
     pub(crate) pattern: Option<u64>,
 }
 
-/// Keeps the ids seen so far, to flag duplicates: the only memory of a run that grows with the
-/// roster, a little at a time (no table doubling), about the id's length plus 5 bytes an id.
-///
-/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets. A bucket keeps
-/// the next 32 bits of each of its ids' hashes side by side (a tight scan), and the ids
-/// themselves, each behind its length (one byte, or five for ids of 255 bytes or more). An id
-/// is looked up by its hash bits, and a duplicate is confirmed by comparing the ids themselves,
-/// so two different ids with the same hash are never called duplicates.
-#[derive(Debug, Default)]
-pub struct SeenIds {
-    buckets: Vec<Bucket>,
-}
-
-#[derive(Debug, Default, Clone)]
-struct Bucket {
-    tags: Vec<u32>,
-    ids: Vec<u8>,
-}
-
-impl Bucket {
-    /// The `k`th id kept (by walking the length prefixes: only on a hash match).
-    fn id(&self, k: usize) -> &[u8] {
-        let mut at = 0;
-        for i in 0..=k {
-            let (len, head) = match self.ids[at] {
-                0xff => {
-                    let b = &self.ids[at + 1..at + 5];
-                    (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 5)
-                }
-                short => (usize::from(short), 1),
-            };
-            if i == k {
-                return &self.ids[at + head..at + head + len];
-            }
-            at += head + len;
-        }
-        &[]
-    }
-
-    fn push(&mut self, tag: u32, id: &[u8]) {
-        // Grow by half (at least a few ids): some slack, few reallocations, no doubling peak.
-        if self.tags.len() == self.tags.capacity() {
-            self.tags.reserve_exact((self.tags.len() / 2).max(4));
-        }
-        let need = id.len() + 5;
-        if self.ids.capacity() - self.ids.len() < need {
-            self.ids
-                .reserve_exact((self.ids.len() / 2).max(64).max(need));
-        }
-        self.tags.push(tag);
-        if id.len() < 0xff {
-            self.ids.push(id.len() as u8);
-        } else {
-            self.ids.push(0xff);
-            self.ids.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        }
-        self.ids.extend_from_slice(id);
-    }
-}
-
-impl SeenIds {
-    /// Records `id`; returns true if an earlier row had it.
-    pub fn check(&mut self, id: &str) -> bool {
-        self.check_hashed(Self::hash(id), id)
-    }
-
-    /// The hash `check` keeps of `id`: FxHash of the bytes, then the 64-bit finalizer of
-    /// MurmurHash3 so that every output bit depends on every input bit (the buckets use the top
-    /// bits, the entries the next ones).
-    pub fn hash(id: &str) -> u64 {
-        use std::hash::Hasher;
-        let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(id.as_bytes());
-        hasher.write_usize(id.len());
-        let mut h = hasher.finish();
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-
-    /// Records the ids `ids`, in order (`None`: a row without id), and sets `duplicate[i]`
-    /// when an earlier id equals id `i`. The buckets are read ahead for the whole slice first,
-    /// so the memory waits overlap instead of adding up.
-    pub fn check_many(&mut self, ids: &[Option<&str>], duplicate: &mut Vec<bool>) {
-        self.ensure_buckets();
-        let hashes: Vec<Option<u64>> = ids.iter().map(|id| id.map(Self::hash)).collect();
-        let mut touched = 0u32;
-        for hash in hashes.iter().flatten() {
-            touched ^= self.buckets[(hash >> 48) as usize]
-                .tags
-                .first()
-                .copied()
-                .unwrap_or(0);
-        }
-        std::hint::black_box(touched);
-        duplicate.clear();
-        duplicate.extend(ids.iter().zip(&hashes).map(
-            |(id, hash)| matches!((id, hash), (Some(id), Some(h)) if self.check_hashed(*h, id)),
-        ));
-    }
-
-    fn ensure_buckets(&mut self) {
-        if self.buckets.is_empty() {
-            self.buckets = vec![Bucket::default(); 1 << 16];
-        }
-    }
-
-    fn check_hashed(&mut self, hash: u64, id: &str) -> bool {
-        self.ensure_buckets();
-        let bucket = &mut self.buckets[(hash >> 48) as usize];
-        let tag = (hash >> 16) as u32;
-        let id = id.as_bytes();
-        let found = bucket
-            .tags
-            .iter()
-            .enumerate()
-            .filter(|&(_, &t)| t == tag)
-            .any(|(k, _)| bucket.id(k) == id);
-        if !found {
-            bucket.push(tag, id);
-        }
-        found
-    }
-}
-
 /// The key a row's id cell gives, or `None` when the cell is empty or an unknown marker (the
 /// record then takes its line number as key). `scratch` is reused for normalizing.
 pub(crate) fn id_key<'a>(rules: &RuleSet, cell: &'a str, scratch: &mut String) -> Option<&'a str> {
@@ -364,14 +245,14 @@ pub fn record_from_given(rules: &RuleSet, given: &Given) -> Result<Record, Strin
             }
         }
     }
-    let mut header = Header::new(names, rules);
-    header.missing_facts.clear();
+    let mut columns = ColumnMap::new(Header::new(names), rules);
+    columns.missing_facts.clear();
     let mut row = Row::new(1, &cells);
     // One partner: no earlier row to share its id with.
     row.duplicate_id = Some(false);
     Ok(read_record_traced(
         rules,
-        &header,
+        &columns,
         &row,
         &mut SeenIds::default(),
     ))
@@ -408,182 +289,24 @@ fn declared_warnings(text: &str, declared: &DeclaredCell, warnings: &mut Vec<Str
 }
 
 /// Normalizes a row into a [`Record`].
-pub fn read_record(rules: &RuleSet, header: &Header, row: &Row, seen: &mut SeenIds) -> Record {
-    read(rules, header, row, seen, false, None)
-}
-
-/// Most distinct cell texts remembered per column.
-const CELL_CACHE_LIMIT: usize = 2048;
-/// Longest cell text a cache remembers: caches are bounded in bytes too (2,048 texts of at most
-/// 256 bytes a column), and long cells rarely repeat.
-const CACHED_CELL_BYTES: usize = 256;
-/// Longest row pattern (declared role and fact cells) remembered: 4,096 of at most 1 KiB.
-const CACHED_PATTERN_BYTES: usize = 1024;
-
-/// Reads the records of one roster, remembering how each distinct cell text of each fact
-/// column was read (rosters repeat the same cells, such as `provisioning;implementation`), so
-/// a repeated cell costs one lookup instead of splitting, folding and matching it again. Only
-/// cells read without warnings are remembered.
-pub struct RecordReader<'r> {
-    rules: &'r RuleSet,
-    seen: SeenIds,
-    cache: Cache,
-    text: crate::text::Scratch,
-}
-
-struct Cache {
-    cells: Vec<Generations<Box<str>, Option<u64>>>,
-    declared: Generations<Box<str>, DeclaredCell>,
-    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
-    /// (a bucket per hash of the cells).
-    rows: Generations<u64, Vec<Pattern>>,
-    key: Vec<u8>,
-}
-
-/// What the declared role and fact cells of a row gave: everything of a record but its key,
-/// name and line.
-struct Pattern {
-    key: Box<[u8]>,
-    id: u64,
-    facts: Box<[Option<u64>]>,
-    declared_text: Option<Box<str>>,
-    declared_roles: u64,
-    warnings: Box<[String]>,
-    ignored: Box<[String]>,
-}
-
-/// Most row patterns remembered.
-const PATTERN_LIMIT: usize = 4096;
-
-/// Pattern ids, unique in the process.
-static NEXT_PATTERN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-impl<'r> RecordReader<'r> {
-    /// A reader for rosters classified with `rules`.
-    pub fn new(rules: &'r RuleSet) -> Self {
-        RecordReader {
-            rules,
-            seen: SeenIds::default(),
-            cache: Cache {
-                cells: (0..rules.columns.len())
-                    .map(|_| Generations::new(CELL_CACHE_LIMIT, usize::MAX))
-                    .collect(),
-                declared: Generations::new(CELL_CACHE_LIMIT, usize::MAX),
-                rows: Generations::new(PATTERN_LIMIT, usize::MAX),
-                key: Vec::new(),
-            },
-            text: crate::text::Scratch::default(),
-        }
-    }
-
-    /// Like [`RecordReader::read`], into `record`, reusing its buffers.
-    ///
-    /// A row whose declared role and fact cells were seen before (byte for byte) takes what
-    /// they gave then, with one lookup; only its key and name are read.
-    pub fn read_into(&mut self, header: &Header, row: &Row, record: &mut Record) {
-        use std::hash::Hasher;
-        let cache = &mut self.cache;
-        cache.key.clear();
-        // The pattern cells in one piece when they are side by side in the row, else one by one
-        // with a byte that is never in UTF-8 text after each (the two kinds of keys never meet).
-        match header
-            .pattern_run
-            .and_then(|(first, last)| row.span(first, last))
-        {
-            Some(span) => cache.key.extend_from_slice(span.as_bytes()),
-            None => {
-                for &i in &header.pattern_columns {
-                    match row.cell(i) {
-                        Some(cell) => cache.key.extend_from_slice(cell.as_bytes()),
-                        None => cache.key.push(0xfe),
-                    }
-                    cache.key.push(0xff);
-                }
-            }
-        }
-        let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(&cache.key);
-        let hash = hasher.finish();
-        let known = match row.problem {
-            Some(_) => None,
-            None => cache
-                .rows
-                .get(&hash)
-                .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
-        };
-        if let Some(pattern) = known {
-            fill(
-                self.rules,
-                header,
-                row,
-                &mut self.seen,
-                Fill::Pattern(pattern),
-                record,
-            );
-            read_prose(self.rules, header, row, record, &mut self.text, false);
-            return;
-        }
-        let cell_warnings = fill(
-            self.rules,
-            header,
-            row,
-            &mut self.seen,
-            Fill::Cached(cache),
-            record,
-        );
-        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long.
-        if row.problem.is_some()
-            || row.len() != header.names.len()
-            || cache.key.len() > CACHED_PATTERN_BYTES
-        {
-            read_prose(self.rules, header, row, record, &mut self.text, false);
-            return;
-        }
-        let id = NEXT_PATTERN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let pattern = Pattern {
-            key: cache.key.as_slice().into(),
-            id,
-            facts: record.facts.values.as_slice().into(),
-            declared_text: record.declared_text.as_deref().map(Into::into),
-            declared_roles: record.declared_roles,
-            warnings: record.warnings[header.warnings.len()..cell_warnings].into(),
-            ignored: record.ignored.as_slice().into(),
-        };
-        match cache.rows.get_mut(&hash) {
-            Some(bucket) => bucket.push(pattern),
-            None => cache.rows.insert(hash, vec![pattern], 0),
-        }
-        record.pattern = Some(id);
-        read_prose(self.rules, header, row, record, &mut self.text, false);
-    }
-
-    /// Normalizes the next row of the roster.
-    pub fn read(&mut self, header: &Header, row: &Row) -> Record {
-        read(
-            self.rules,
-            header,
-            row,
-            &mut self.seen,
-            false,
-            Some(&mut self.cache),
-        )
-    }
+pub fn read_record(rules: &RuleSet, columns: &ColumnMap, row: &Row, seen: &mut SeenIds) -> Record {
+    read(rules, columns, row, seen, false, None)
 }
 
 /// Like [`read_record`], also keeping how each cell was read ([`Record::mappings`]), for
 /// `explain`.
 pub fn read_record_traced(
     rules: &RuleSet,
-    header: &Header,
+    columns: &ColumnMap,
     row: &Row,
     seen: &mut SeenIds,
 ) -> Record {
-    read(rules, header, row, seen, true, None)
+    read(rules, columns, row, seen, true, None)
 }
 
 fn read(
     rules: &RuleSet,
-    header: &Header,
+    columns: &ColumnMap,
     row: &Row,
     seen: &mut SeenIds,
     trace: bool,
@@ -609,10 +332,10 @@ fn read(
         (false, Some(cache)) => Fill::Cached(cache),
         (false, None) => Fill::Plain,
     };
-    fill(rules, header, row, seen, how, &mut record);
+    fill(rules, columns, row, seen, how, &mut record);
     read_prose(
         rules,
-        header,
+        columns,
         row,
         &mut record,
         &mut crate::text::Scratch::default(),
@@ -625,13 +348,13 @@ fn read(
 /// record whose facts text changed no longer has the facts of its row pattern.
 fn read_prose(
     rules: &RuleSet,
-    header: &Header,
+    columns: &ColumnMap,
     row: &Row,
     record: &mut Record,
     scratch: &mut crate::text::Scratch,
     trace: bool,
 ) {
-    if header.prose.is_empty() || row.problem.is_some() || rules.phrases.automaton.is_none() {
+    if columns.prose.is_empty() || row.problem.is_some() || rules.phrases.automaton.is_none() {
         return;
     }
     // Most rosters have a prose column or two: their cells on the stack.
@@ -639,9 +362,9 @@ fn read_prose(
     let mut stack: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
     let mut heap: Vec<(&str, &str)> = Vec::new();
     let mut n = 0;
-    for &i in &header.prose {
+    for &i in &columns.prose {
         if let Some(cell) = row.cell(i).map(str::trim).filter(|c| !c.is_empty()) {
-            let cell = (header.names[i].as_str(), cell);
+            let cell = (columns.header.names[i].as_str(), cell);
             if n < ON_STACK {
                 stack[n] = cell;
             } else {
@@ -680,22 +403,50 @@ enum Fill<'c> {
 /// record had after reading its cells (before the ones about the row as a whole).
 fn fill(
     rules: &RuleSet,
-    header: &Header,
+    columns: &ColumnMap,
     row: &Row,
     seen: &mut SeenIds,
     how: Fill,
     record: &mut Record,
 ) -> usize {
-    let (trace, mut cache, pattern) = match how {
+    let (trace, cache, pattern) = match how {
         Fill::Plain => (false, None, None),
         Fill::Traced => (true, None, None),
         Fill::Cached(cache) => (false, Some(cache), None),
         Fill::Pattern(pattern) => (false, None, Some(pattern)),
     };
+    let mut buffers = start_record(rules, columns, row, pattern, record);
+    // With a pattern, only the key and the name are left to read.
+    let cells = match pattern {
+        Some(_) => &columns.key_columns,
+        None => &columns.read_order,
+    };
+    read_cells(rules, row, cells, cache, trace, &mut buffers, record);
+    let cell_warnings = record.warnings.len();
+    row_warnings(rules, columns, row, seen, record);
+    cell_warnings
+}
+
+/// Buffers of the previous record kept for the next one's texts.
+struct Buffers {
+    name: String,
+    declared_text: String,
+    key: String,
+}
+
+/// Empties `record` for `row` (keeping its buffers), with the header's warnings, and what
+/// `pattern` gave when the row's pattern was seen before.
+fn start_record(
+    rules: &RuleSet,
+    columns: &ColumnMap,
+    row: &Row,
+    pattern: Option<&Pattern>,
+    record: &mut Record,
+) -> Buffers {
     record.line = row.line;
     record.partner_id.clear();
     // The name's buffer is kept for the next row's name.
-    let mut name = record.partner_name.take().unwrap_or_default();
+    let name = record.partner_name.take().unwrap_or_default();
     record.mappings.clear();
     record.evidence.clear();
     record.text_hits.clear();
@@ -703,7 +454,7 @@ fn fill(
     record.facts.absent.resize(rules.facts.len(), 0);
     record.facts.from_text = 0;
     record.problem.clone_from(&row.problem);
-    record.warnings.clone_from(&header.warnings);
+    record.warnings.clone_from(&columns.warnings);
     record.pattern = pattern.map(|p| p.id);
     // The declared text's buffer is kept for the next row's (unless a pattern gives it).
     let mut declared_text = String::new();
@@ -730,13 +481,26 @@ fn fill(
             record.ignored.clear();
         }
     }
-    let mut key = String::new();
-    // With a pattern, only the key and the name are left to read.
-    let columns = match pattern {
-        Some(_) => &header.key_columns,
-        None => &header.read_order,
-    };
-    for &(i, ci) in columns {
+    Buffers {
+        name,
+        declared_text,
+        key: String::new(),
+    }
+}
+
+/// Reads the cells of `row` that `cells` lists (input column, vocabulary column) into
+/// `record`: the key, the name, the declared role and the facts, through `cache` when there
+/// is one.
+fn read_cells(
+    rules: &RuleSet,
+    row: &Row,
+    cells: &[(usize, usize)],
+    mut cache: Option<&mut Cache>,
+    trace: bool,
+    buffers: &mut Buffers,
+    record: &mut Record,
+) {
+    for &(i, ci) in cells {
         let Some(cell) = row.cell(i) else {
             continue;
         };
@@ -754,7 +518,7 @@ fn fill(
             record.facts.values[fact] = bits;
             continue;
         }
-        if is_unknown_marker(rules, text, &mut key) {
+        if is_unknown_marker(rules, text, &mut buffers.key) {
             if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
                 remember(&mut cache.cells[ci], text, None);
             }
@@ -763,38 +527,21 @@ fn fill(
         match column.kind {
             ColumnKind::Id => record.partner_id.push_str(text),
             ColumnKind::Name => {
-                name.clear();
-                name.push_str(text);
-                record.partner_name = Some(std::mem::take(&mut name));
+                buffers.name.clear();
+                buffers.name.push_str(text);
+                record.partner_name = Some(std::mem::take(&mut buffers.name));
             }
             ColumnKind::DeclaredRole => {
-                declared_text.clear();
-                declared_text.push_str(text);
-                record.declared_text = Some(std::mem::take(&mut declared_text));
-                let fresh;
-                let declared = match cache.as_deref_mut() {
-                    Some(cache) if text.len() <= CACHED_CELL_BYTES => {
-                        // One lookup for a cell seen before; a key is allocated only for a new one.
-                        if cache.declared.get(text).is_none() {
-                            cache
-                                .declared
-                                .insert(text.into(), rules.declared_cell(text), 0);
-                        }
-                        cache.declared.get(text).expect("just kept")
-                    }
-                    _ => {
-                        fresh = rules.declared_cell(text);
-                        &fresh
-                    }
-                };
-                record.declared_roles = declared.roles;
-                declared_warnings(text, declared, &mut record.warnings);
+                buffers.declared_text.clear();
+                buffers.declared_text.push_str(text);
+                record.declared_text = Some(std::mem::take(&mut buffers.declared_text));
+                read_declared(rules, text, cache.as_deref_mut(), record);
             }
             ColumnKind::Text | ColumnKind::Prose => {}
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
                 let warnings = record.warnings.len();
-                read_fact(rules, fact, text, &mut key, record, trace);
+                read_fact(rules, fact, text, &mut buffers.key, record, trace);
                 if let Some(cache) = cache.as_deref_mut()
                     && record.warnings.len() == warnings
                 {
@@ -803,7 +550,40 @@ fn fill(
             }
         }
     }
-    let cell_warnings = record.warnings.len();
+}
+
+/// Reads a declared-role cell into the record's role mask, with its warnings.
+fn read_declared(rules: &RuleSet, text: &str, cache: Option<&mut Cache>, record: &mut Record) {
+    let fresh;
+    let declared = match cache {
+        Some(cache) if text.len() <= CACHED_CELL_BYTES => {
+            // One lookup for a cell seen before; a key is allocated only for a new one.
+            if cache.declared.get(text).is_none() {
+                cache
+                    .declared
+                    .insert(text.into(), rules.declared_cell(text), 0);
+            }
+            cache.declared.get(text).expect("just kept")
+        }
+        _ => {
+            fresh = rules.declared_cell(text);
+            &fresh
+        }
+    };
+    record.declared_roles = declared.roles;
+    declared_warnings(text, declared, &mut record.warnings);
+}
+
+/// The warnings about the row as a whole: a cell count that is not the header's, facts no
+/// column gives, a missing key (the line number is used), an id an earlier row has.
+fn row_warnings(
+    rules: &RuleSet,
+    columns: &ColumnMap,
+    row: &Row,
+    seen: &mut SeenIds,
+    record: &mut Record,
+) {
+    let header = &columns.header;
     let width = header.names.len();
     if row.len() > width || (row.len() < width && row.problem.is_none()) {
         record.warnings.push(if row.len() < width {
@@ -822,13 +602,13 @@ fn fill(
             )
         });
     }
-    if !header.missing_facts.is_empty() {
-        let names: Vec<&str> = header
+    if !columns.missing_facts.is_empty() {
+        let names: Vec<&str> = columns
             .missing_facts
             .iter()
             .map(|&f| rules.facts[f].name.as_str())
             .collect();
-        record.warnings.push(if header.prose.is_empty() {
+        record.warnings.push(if columns.prose.is_empty() {
             format!("the roster has no column for: {}", names.join(", "))
         } else {
             format!(
@@ -846,7 +626,7 @@ fn fill(
                 header.location(row.line),
                 row.line
             )
-        } else if header.has_id {
+        } else if columns.has_id {
             format!(
                 "partner_id is empty; the line number {} is used as id",
                 row.line
@@ -869,14 +649,6 @@ fn fill(
             record.partner_id
         ));
     }
-    cell_warnings
-}
-
-fn remember(cache: &mut Generations<Box<str>, Option<u64>>, text: &str, bits: Option<u64>) {
-    if text.len() > CACHED_CELL_BYTES {
-        return;
-    }
-    cache.insert(text.into(), bits, 0);
 }
 
 fn read_fact(

@@ -1,0 +1,179 @@
+//! The roster's header mapped to the rule set's vocabulary: which input column gives which
+//! fact, the key, the name and the declared role; which columns are prose; which facts the
+//! rules read that no column gives; and which cells make a row's pattern.
+
+use crate::roster::Header;
+use crate::rules::{ColumnKind, FactId, RuleSet};
+
+/// Where facts come from (`--evidence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Evidence {
+    /// Only the facts' own columns.
+    Columns,
+    /// Only the words of prose columns (the fact columns are carried through unread).
+    Text,
+    /// Both; a fact's own column wins over the text.
+    #[default]
+    Both,
+}
+
+/// What each input column is to the engine.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    /// The header row, with which columns are carried through unread and whether there is a
+    /// key column.
+    pub header: Header,
+    /// For each input column, the vocabulary column it maps to; `None` for a column the
+    /// vocabulary does not know (carried through) or a second column mapping to the same name.
+    pub(crate) uses: Vec<Option<usize>>,
+    /// Facts the rules read that no input column provides.
+    pub(crate) missing_facts: Vec<FactId>,
+    /// Whether some column maps to the record key.
+    pub(crate) has_id: bool,
+    /// The input column holding the record key, if any.
+    pub(crate) id_column: Option<usize>,
+    /// The input columns that make a row's pattern (declared role and facts), in read order.
+    pub(crate) pattern_columns: Vec<usize>,
+    /// `(first, last)` when the pattern columns are exactly the input columns first..=last.
+    pub(crate) pattern_run: Option<(usize, usize)>,
+    /// The entries of `read_order` that are not in the pattern (the key and the name).
+    pub(crate) key_columns: Vec<(usize, usize)>,
+    /// Problems with the header (columns meaning the same, names repeated), repeated on every
+    /// record.
+    pub(crate) warnings: Vec<String>,
+    /// (input column, vocabulary column) for every mapped column, in vocabulary order, so a
+    /// record reads the same whatever the order of the roster's columns. Prose columns are
+    /// not in it (see `prose`).
+    pub(crate) read_order: Vec<(usize, usize)>,
+    /// The input columns whose words facts are read from (`prose` columns of the vocabulary),
+    /// in input order; empty when text reading is off.
+    pub(crate) prose: Vec<usize>,
+}
+
+impl ColumnMap {
+    /// For each input column, the vocabulary column it is read as; `None` for a column carried
+    /// through unread.
+    pub fn vocabulary_columns(&self) -> &[Option<usize>] {
+        &self.uses
+    }
+
+    /// Maps `header`'s cells to the vocabulary of `rules`, reading facts from their columns and
+    /// from prose.
+    pub fn new(header: Header, rules: &RuleSet) -> ColumnMap {
+        ColumnMap::with_evidence(header, rules, Evidence::Both)
+    }
+
+    /// Maps `header`'s cells to the vocabulary of `rules`, reading facts from where `evidence`
+    /// says.
+    pub fn with_evidence(mut header: Header, rules: &RuleSet, evidence: Evidence) -> ColumnMap {
+        let names = &header.written;
+        let mut uses = Vec::with_capacity(names.len());
+        let mut prose = Vec::new();
+        let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
+        let mut warnings = Vec::new();
+        let mut collisions = 0usize;
+        for (i, name) in names.iter().enumerate() {
+            match rules.column_for_header(name) {
+                Some(col) if rules.columns[col].kind == ColumnKind::Prose => {
+                    // Several columns may be prose at once: each is read.
+                    if evidence != Evidence::Columns {
+                        prose.push(i);
+                    }
+                    uses.push(Some(col));
+                }
+                Some(col) if evidence == Evidence::Text && rules.columns[col].fact.is_some() => {
+                    uses.push(None);
+                }
+                Some(col) => match taken[col] {
+                    Some(first) => {
+                        // One warning for the first few collisions, a count for the rest.
+                        collisions += 1;
+                        if collisions <= 3 {
+                            warnings.push(format!(
+                                "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
+                                first + 1,
+                                crate::sanitize::visible(&names[first]),
+                                i + 1,
+                                crate::sanitize::visible(name),
+                                rules.columns[col].name
+                            ));
+                        }
+                        uses.push(None);
+                    }
+                    None => {
+                        taken[col] = Some(i);
+                        uses.push(Some(col));
+                    }
+                },
+                None => uses.push(None),
+            }
+        }
+        if collisions > 3 {
+            warnings.push(format!(
+                "{} more columns mean a column already read; they are carried through unread",
+                collisions - 3
+            ));
+        }
+        let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
+        let missing_facts = rules
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(ci, c)| c.fact.filter(|_| taken[ci].is_none()))
+            .filter(|f| read_by_rules & (1u64 << f) != 0)
+            .collect();
+        let id_column = rules
+            .columns
+            .iter()
+            .enumerate()
+            .find_map(|(ci, c)| taken[ci].filter(|_| c.kind == ColumnKind::Id));
+        let has_id = id_column.is_some();
+        let mut read_order: Vec<(usize, usize)> = uses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| u.map(|col| (i, col)))
+            .filter(|&(_, col)| rules.columns[col].kind != ColumnKind::Prose)
+            .collect();
+        read_order.sort_by_key(|&(_, col)| col);
+        let in_pattern = |col: usize| {
+            !matches!(
+                rules.columns[col].kind,
+                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text | ColumnKind::Prose
+            )
+        };
+        let pattern_columns: Vec<usize> = read_order
+            .iter()
+            .filter(|&&(_, col)| in_pattern(col))
+            .map(|&(i, _)| i)
+            .collect();
+        let pattern_run = match (pattern_columns.iter().min(), pattern_columns.iter().max()) {
+            (Some(&first), Some(&last)) if last - first + 1 == pattern_columns.len() => {
+                Some((first, last))
+            }
+            _ => None,
+        };
+        let key_columns = read_order
+            .iter()
+            .copied()
+            .filter(|&(_, col)| {
+                matches!(rules.columns[col].kind, ColumnKind::Id | ColumnKind::Name)
+            })
+            .collect();
+        warnings.extend(header.warnings.iter().cloned());
+        header.carried = uses.iter().map(Option::is_none).collect();
+        header.has_id = has_id;
+        ColumnMap {
+            header,
+            read_order,
+            uses,
+            missing_facts,
+            has_id,
+            id_column,
+            pattern_columns,
+            pattern_run,
+            key_columns,
+            warnings,
+            prose,
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! [`RecordReader`]: the records of one roster read through caches of cells and row patterns.
+
+use super::{ColumnMap, Fill, Record, SeenIds, fill, read, read_prose};
+use crate::cache::Generations;
+use crate::roster::Row;
+use crate::rules::{DeclaredCell, RuleSet};
+
+/// Most distinct cell texts remembered per column.
+const CELL_CACHE_LIMIT: usize = 2048;
+/// Longest cell text a cache remembers: caches are bounded in bytes too (2,048 texts of at most
+/// 256 bytes a column), and long cells rarely repeat.
+pub(super) const CACHED_CELL_BYTES: usize = 256;
+/// Longest row pattern (declared role and fact cells) remembered: 4,096 of at most 1 KiB.
+const CACHED_PATTERN_BYTES: usize = 1024;
+
+/// Reads the records of one roster, remembering how each distinct cell text of each fact
+/// column was read (rosters repeat the same cells, such as `provisioning;implementation`), so
+/// a repeated cell costs one lookup instead of splitting, folding and matching it again. Only
+/// cells read without warnings are remembered.
+pub struct RecordReader<'r> {
+    rules: &'r RuleSet,
+    seen: SeenIds,
+    cache: Cache,
+    text: crate::text::Scratch,
+}
+
+pub(super) struct Cache {
+    pub(super) cells: Vec<Generations<Box<str>, Option<u64>>>,
+    pub(super) declared: Generations<Box<str>, DeclaredCell>,
+    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
+    /// (a bucket per hash of the cells).
+    pub(super) rows: Generations<u64, Vec<Pattern>>,
+    pub(super) key: Vec<u8>,
+}
+
+/// What the declared role and fact cells of a row gave: everything of a record but its key,
+/// name and line.
+pub(super) struct Pattern {
+    pub(super) key: Box<[u8]>,
+    pub(super) id: u64,
+    pub(super) facts: Box<[Option<u64>]>,
+    pub(super) declared_text: Option<Box<str>>,
+    pub(super) declared_roles: u64,
+    pub(super) warnings: Box<[String]>,
+    pub(super) ignored: Box<[String]>,
+}
+
+/// Most row patterns remembered.
+const PATTERN_LIMIT: usize = 4096;
+
+/// Pattern ids, unique in the process.
+static NEXT_PATTERN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl<'r> RecordReader<'r> {
+    /// A reader for rosters classified with `rules`.
+    pub fn new(rules: &'r RuleSet) -> Self {
+        RecordReader {
+            rules,
+            seen: SeenIds::default(),
+            cache: Cache {
+                cells: (0..rules.columns.len())
+                    .map(|_| Generations::new(CELL_CACHE_LIMIT, usize::MAX))
+                    .collect(),
+                declared: Generations::new(CELL_CACHE_LIMIT, usize::MAX),
+                rows: Generations::new(PATTERN_LIMIT, usize::MAX),
+                key: Vec::new(),
+            },
+            text: crate::text::Scratch::default(),
+        }
+    }
+
+    /// Like [`RecordReader::read`], into `record`, reusing its buffers.
+    ///
+    /// A row whose declared role and fact cells were seen before (byte for byte) takes what
+    /// they gave then, with one lookup; only its key and name are read.
+    pub fn read_into(&mut self, columns: &ColumnMap, row: &Row, record: &mut Record) {
+        use std::hash::Hasher;
+        let cache = &mut self.cache;
+        cache.key.clear();
+        // The pattern cells in one piece when they are side by side in the row, else one by one
+        // with a byte that is never in UTF-8 text after each (the two kinds of keys never meet).
+        match columns
+            .pattern_run
+            .and_then(|(first, last)| row.span(first, last))
+        {
+            Some(span) => cache.key.extend_from_slice(span.as_bytes()),
+            None => {
+                for &i in &columns.pattern_columns {
+                    match row.cell(i) {
+                        Some(cell) => cache.key.extend_from_slice(cell.as_bytes()),
+                        None => cache.key.push(0xfe),
+                    }
+                    cache.key.push(0xff);
+                }
+            }
+        }
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(&cache.key);
+        let hash = hasher.finish();
+        let known = match row.problem {
+            Some(_) => None,
+            None => cache
+                .rows
+                .get(&hash)
+                .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
+        };
+        if let Some(pattern) = known {
+            fill(
+                self.rules,
+                columns,
+                row,
+                &mut self.seen,
+                Fill::Pattern(pattern),
+                record,
+            );
+            read_prose(self.rules, columns, row, record, &mut self.text, false);
+            return;
+        }
+        let cell_warnings = fill(
+            self.rules,
+            columns,
+            row,
+            &mut self.seen,
+            Fill::Cached(cache),
+            record,
+        );
+        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long.
+        if row.problem.is_some()
+            || row.len() != columns.header.names.len()
+            || cache.key.len() > CACHED_PATTERN_BYTES
+        {
+            read_prose(self.rules, columns, row, record, &mut self.text, false);
+            return;
+        }
+        let id = NEXT_PATTERN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pattern = Pattern {
+            key: cache.key.as_slice().into(),
+            id,
+            facts: record.facts.values.as_slice().into(),
+            declared_text: record.declared_text.as_deref().map(Into::into),
+            declared_roles: record.declared_roles,
+            warnings: record.warnings[columns.warnings.len()..cell_warnings].into(),
+            ignored: record.ignored.as_slice().into(),
+        };
+        match cache.rows.get_mut(&hash) {
+            Some(bucket) => bucket.push(pattern),
+            None => cache.rows.insert(hash, vec![pattern], 0),
+        }
+        record.pattern = Some(id);
+        read_prose(self.rules, columns, row, record, &mut self.text, false);
+    }
+
+    /// Normalizes the next row of the roster.
+    pub fn read(&mut self, columns: &ColumnMap, row: &Row) -> Record {
+        read(
+            self.rules,
+            columns,
+            row,
+            &mut self.seen,
+            false,
+            Some(&mut self.cache),
+        )
+    }
+}
+
+pub(super) fn remember(
+    cache: &mut Generations<Box<str>, Option<u64>>,
+    text: &str,
+    bits: Option<u64>,
+) {
+    if text.len() > CACHED_CELL_BYTES {
+        return;
+    }
+    cache.insert(text.into(), bits, 0);
+}
