@@ -5,10 +5,10 @@
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, RulesOpt};
-use crate::engine::{Classification, explain};
+use crate::engine::explain;
 use crate::error::Error;
 use crate::facts::{Given, record_from_given};
-use crate::output::visible;
+use crate::output::check_text;
 use crate::rules::RuleSet;
 
 #[derive(Debug, Args)]
@@ -135,128 +135,8 @@ pub(crate) fn run(args: CheckArgs, matches: Option<&clap::ArgMatches>) -> Result
             super::print_out(&format!("{text}\n"))?;
         }
         CheckFormat::Text => {
-            super::print_out(&format!(
-                "{}{}",
-                render_text(&rules, &explained.result, &explained.near_miss_lines),
-                crate::output::text_hit_lines(&record.text_hits)
-            ))?;
+            super::print_out(&check_text(&rules, &explained, super::colour()))?;
         }
     }
     Ok(Outcome::Success)
-}
-
-/// Wraps `text` in `style` (anstyle, clap's own styling crate) when colour is on.
-fn paint(text: &str, style: anstyle::Style) -> String {
-    if super::colour() {
-        format!("{}{text}{}", style.render(), style.render_reset())
-    } else {
-        text.to_string()
-    }
-}
-
-fn colour(c: anstyle::AnsiColor) -> anstyle::Style {
-    anstyle::Style::new().fg_color(Some(c.into()))
-}
-
-fn render_text(rules: &RuleSet, r: &Classification, near_misses: &[String]) -> String {
-    let mut out = String::new();
-    let mut line = |label: &str, value: String| out.push_str(&format!("{label:<16}{value}\n"));
-    line(
-        "partner",
-        visible(&format!(
-            "{}{}",
-            r.partner_id,
-            r.partner_name
-                .as_ref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
-        ))
-        .into_owned(),
-    );
-    let status_colour = match r.status {
-        crate::engine::Status::Classified => colour(anstyle::AnsiColor::Green),
-        crate::engine::Status::Ambiguous | crate::engine::Status::Unclassified => {
-            colour(anstyle::AnsiColor::Yellow)
-        }
-        crate::engine::Status::Error => colour(anstyle::AnsiColor::Red),
-    };
-    line("status", paint(r.status.as_str(), status_colour));
-    line(
-        "role",
-        match (&r.role, &r.category) {
-            (Some(role), Some(cat)) => format!("{role} ({cat})"),
-            (Some(role), None) => role.to_string(),
-            (None, _) => "-".into(),
-        },
-    );
-    if let Some(umbrella) = &rules.umbrella {
-        line(&umbrella.id, r.channel_partner.to_string());
-    }
-    line("confidence", format!("{:.2}", r.confidence));
-    // One section per held role: its category, its own confidence and its definition.
-    for (i, id) in r.roles.iter().enumerate() {
-        let Some(role) = rules.role_by_id(id).map(|ri| &rules.roles[ri]) else {
-            continue;
-        };
-        let confidence = r
-            .candidates
-            .iter()
-            .find(|c| c.role == *id)
-            .and_then(|c| c.confidence)
-            .unwrap_or(r.confidence);
-        line(
-            if i == 0 { "holds" } else { "" },
-            format!(
-                "{id} ({}), confidence {confidence:.2}",
-                rules.categories[role.category].id
-            ),
-        );
-        line(
-            "",
-            format!("  {} [glossary: {}]", role.definition, role.source),
-        );
-    }
-    if let Some(declared) = &r.declared_role {
-        let style = match r.matches_declared {
-            Some(true) => colour(anstyle::AnsiColor::Green),
-            _ if r.finding == crate::engine::Finding::Mismatch => {
-                colour(anstyle::AnsiColor::Red).bold()
-            }
-            _ => colour(anstyle::AnsiColor::Yellow),
-        };
-        line(
-            "declared",
-            format!("{declared} ({})", paint(r.finding.as_str(), style)),
-        );
-    }
-    let candidates: Vec<String> = r
-        .candidates
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {:.2} {}",
-                c.role,
-                c.score,
-                serde_json::to_value(c.fit)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    line("candidates", candidates.join(", "));
-    for (i, miss) in near_misses.iter().enumerate() {
-        line(if i == 0 { "near misses" } else { "" }, miss.clone());
-    }
-    out.push_str("reasons\n");
-    for reason in r.reasons() {
-        out.push_str(&format!("  - {}\n", visible(reason)));
-    }
-    if !r.warnings.is_empty() {
-        out.push_str("warnings\n");
-        for w in &r.warnings {
-            out.push_str(&format!("  - {}\n", visible(w)));
-        }
-    }
-    out
 }

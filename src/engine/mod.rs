@@ -75,6 +75,17 @@ pub enum Fit {
     RuledOut,
 }
 
+impl Fit {
+    /// The standing as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fit::Fits => "fits",
+            Fit::Possible => "possible",
+            Fit::RuledOut => "ruled_out",
+        }
+    }
+}
+
 /// The outcome for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

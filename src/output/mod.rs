@@ -4,6 +4,7 @@
 //! Owns: table, CSV, JSON, JSON Lines and Markdown layouts, escaping.
 //! Must not touch: rules, facts, the decision.
 
+mod check;
 mod csv_out;
 mod explain;
 mod json;
@@ -18,6 +19,7 @@ use crate::engine::Classification;
 use crate::roster::{Header, Row};
 
 pub use crate::sanitize::{is_hostile, visible};
+pub use check::check_text;
 pub(crate) use csv_out::field as csv_field;
 pub use csv_out::{CsvWriter, looks_like_formula};
 pub use explain::{Explanation, text_hit_lines};
