@@ -6,29 +6,20 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 
 /// Parses `text` (read from `file`) into `T`, turning syntax and type errors into an
-/// [`Error::RuleSyntax`] that points at the line and column.
+/// [`Error::RuleSyntax`] that points at the line and column. What serde_yaml would refuse
+/// without a place (several documents, alias bombs, deep nesting) is found first, from the
+/// parser's events, with its place.
 pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
     check_shape(text, file)?;
     serde_yaml::from_str(text).map_err(|err| {
-        let mut message = clean_message(&err.to_string());
-        let (line, column) = match err.location() {
-            Some(loc) => (loc.line(), loc.column()),
-            None if message.contains("more than one document") => {
-                message = "a rules file holds one YAML document, and this one has several; split them into separate files of one folder".into();
-                (second_document_line(text).unwrap_or(1), 1)
-            }
-            None => (1, 1),
-        };
-        if message.contains("repetition limit exceeded") {
-            message = "aliases expand to far too many nodes (a \"billion laughs\" document); write the rules out instead of nesting aliases".into();
-        } else if message.contains("recursion limit exceeded") {
-            message = "the document nests too deeply; rule files need only a few levels".into();
-        }
+        let (line, column) = err
+            .location()
+            .map_or((1, 1), |loc| (loc.line(), loc.column()));
         Error::RuleSyntax {
             file: file.to_string(),
             line,
             column,
-            message,
+            message: clean_message(&err.to_string()),
         }
     })
 }
@@ -39,63 +30,58 @@ const MAX_DEPTH: usize = 64;
 /// node.
 const MAX_EXPANDED: usize = 32 << 20;
 
-/// Checks, from the parser's events and before anything is built, that the document nests at
-/// most [`MAX_DEPTH`] levels and that its aliases do not expand it past [`MAX_EXPANDED`] (a
-/// megabyte string aliased thousands of times, or nested aliases). Syntax errors are left to
-/// the full parse, which reports them with their place.
+/// Checks, from the parser's events and before anything is built, that the text is one
+/// document, that it nests at most [`MAX_DEPTH`] levels (aliases expanded), and that its aliases
+/// do not expand it past [`MAX_EXPANDED`] (a megabyte string aliased thousands of times, or
+/// nested aliases) nor make serde_yaml follow more than [`MAX_JUMPS_PER_EVENT`] aliases an
+/// event. Syntax errors are left to the full parse, which reports them with their place.
 fn check_shape(text: &str, file: &str) -> Result<(), Error> {
     use yaml_rust2::parser::{Event, Parser};
     let mut parser = Parser::new_from_str(text);
-    let mut expanded = 0usize;
-    // Open collections: (anchor id, expanded size when it opened).
-    let mut open: Vec<(usize, usize)> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let fail = |mark: yaml_rust2::scanner::Marker, message: &str| Error::RuleSyntax {
+    let mut shape = Shape::default();
+    let fail = |mark: yaml_rust2::scanner::Marker, message: String| Error::RuleSyntax {
         file: file.to_string(),
         line: mark.line(),
         column: mark.col() + 1,
-        message: message.to_string(),
+        message,
     };
     loop {
         let Ok((event, mark)) = parser.next_token() else {
             return Ok(());
         };
+        shape.events += 1;
         match event {
             Event::StreamEnd => return Ok(()),
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                open.push((anchor, expanded));
-                expanded += 1;
-                if open.len() > MAX_DEPTH {
+            Event::DocumentStart => {
+                shape.documents += 1;
+                if shape.documents > 1 {
                     return Err(fail(
                         mark,
-                        &format!(
-                            "the document nests more than {MAX_DEPTH} levels deep; rule files need only a few levels"
-                        ),
+                        "a rules file holds one YAML document, and this one has several; split them into separate files of one folder".into(),
                     ));
                 }
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((anchor, start)) = open.pop()
-                    && anchor > 0
-                {
-                    anchors.insert(anchor, expanded - start);
-                }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                shape.open(anchor);
             }
-            Event::Scalar(value, _, anchor, _) => {
-                let size = value.len() + 1;
-                expanded += size;
-                if anchor > 0 {
-                    anchors.insert(anchor, size);
-                }
-            }
-            Event::Alias(id) => expanded += anchors.get(&id).copied().unwrap_or(1),
+            Event::SequenceEnd | Event::MappingEnd => shape.close(),
+            Event::Scalar(value, _, anchor, _) => shape.scalar(value.len(), anchor),
+            Event::Alias(id) => shape.alias(id),
             _ => {}
         }
-        if expanded > MAX_EXPANDED {
+        if shape.deepest > MAX_DEPTH {
             return Err(fail(
                 mark,
-                &format!(
-                    "aliases expand the document past {} MiB (a \"billion laughs\" document); write the rules out instead of repeating aliases",
+                format!(
+                    "the document nests more than {MAX_DEPTH} levels deep; rule files need only a few levels"
+                ),
+            ));
+        }
+        if shape.expanded > MAX_EXPANDED || shape.jumps > shape.events * MAX_JUMPS_PER_EVENT {
+            return Err(fail(
+                mark,
+                format!(
+                    "aliases expand the document past {} MiB or into far too many nodes (a \"billion laughs\" document); write the rules out instead of repeating aliases",
                     MAX_EXPANDED >> 20
                 ),
             ));
@@ -103,24 +89,96 @@ fn check_shape(text: &str, file: &str) -> Result<(), Error> {
     }
 }
 
-/// The line of the `---` or `...` marker that ends the first document with content.
-fn second_document_line(text: &str) -> Option<usize> {
-    let mut seen_content = false;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if line.starts_with("---") || line.starts_with("...") {
-            if seen_content {
-                return Some(i + 1);
-            }
-            // Content on the marker's own line ("--- value") belongs to the document it opens.
-            seen_content = line.starts_with("---")
-                && !line[3..].trim().is_empty()
-                && !line[3..].trim_start().starts_with('#');
-        } else if !trimmed.is_empty() && !trimmed.starts_with('#') && !line.starts_with('%') {
-            seen_content = true;
+/// Whether `text` passes the checks of [`parse`] that come before serde_yaml (one document,
+/// nesting, aliases): a text that does not is never walked as a tree.
+pub(crate) fn has_sane_shape(text: &str) -> bool {
+    check_shape(text, "").is_ok()
+}
+
+/// Most aliases serde_yaml follows per event of the document before it refuses it (its
+/// repetition limit): the check refuses such a document first, with a place.
+const MAX_JUMPS_PER_EVENT: usize = 100;
+
+/// The size of a document as it is read, aliases expanded.
+#[derive(Default)]
+struct Shape {
+    /// Events read.
+    events: usize,
+    /// Documents begun.
+    documents: usize,
+    /// Bytes of scalars plus one a node, aliases expanded.
+    expanded: usize,
+    /// Aliases followed, those inside aliased nodes included.
+    jumps: usize,
+    /// The deepest nesting reached, aliases expanded.
+    deepest: usize,
+    /// The open collections, outermost first.
+    open: Vec<Open>,
+    /// Each anchor's expanded size, the aliases inside it, and how many levels it spans.
+    anchors: std::collections::HashMap<usize, (usize, usize, usize)>,
+}
+
+/// A collection being read.
+struct Open {
+    anchor: usize,
+    /// `expanded` and `jumps` when it opened.
+    size: usize,
+    jumps: usize,
+    /// The deepest level reached inside it so far (its own level at first).
+    reached: usize,
+}
+
+impl Shape {
+    fn open(&mut self, anchor: usize) {
+        let level = self.open.len() + 1;
+        self.open.push(Open {
+            anchor,
+            size: self.expanded,
+            jumps: self.jumps,
+            reached: level,
+        });
+        self.expanded += 1;
+        self.deepest = self.deepest.max(level);
+    }
+
+    fn close(&mut self) {
+        let level = self.open.len();
+        let Some(node) = self.open.pop() else { return };
+        if node.anchor > 0 {
+            // The levels the node spans, itself included: what an alias of it adds.
+            self.anchors.insert(
+                node.anchor,
+                (
+                    self.expanded - node.size,
+                    self.jumps - node.jumps,
+                    node.reached + 1 - level,
+                ),
+            );
+        }
+        self.reach(node.reached);
+    }
+
+    fn scalar(&mut self, len: usize, anchor: usize) {
+        self.expanded += len + 1;
+        if anchor > 0 {
+            self.anchors.insert(anchor, (len + 1, 0, 0));
         }
     }
-    None
+
+    fn alias(&mut self, id: usize) {
+        let (size, jumps, levels) = self.anchors.get(&id).copied().unwrap_or((1, 0, 0));
+        self.expanded += size;
+        self.jumps += 1 + jumps;
+        self.reach(self.open.len() + levels);
+    }
+
+    /// Notes that the innermost open collection reaches `level`.
+    fn reach(&mut self, level: usize) {
+        self.deepest = self.deepest.max(level);
+        if let Some(parent) = self.open.last_mut() {
+            parent.reached = parent.reached.max(level);
+        }
+    }
 }
 
 /// serde_yaml appends " at line L column C" to its messages; the location is reported
@@ -443,5 +501,70 @@ fn walk(
             }
         }
         Tree::Leaf(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> (usize, usize, String) {
+        match check_shape(text, "t.yaml") {
+            Err(Error::RuleSyntax {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let (line, _, message) = refused("a: 1\nb: 2\n---\nc: 3\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("one YAML document"), "{message}");
+        assert!(check_shape("---\na: 1\n...\n", "t.yaml").is_ok());
+    }
+
+    #[test]
+    fn aliases_that_multiply_are_refused_before_serde_yaml_sees_them() {
+        // Ten aliases of ten aliases of ...: few events, a great many jumps.
+        let mut text = String::from("a0: &a0 [x]\n");
+        for i in 1..7 {
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(", ")
+            ));
+        }
+        let (line, _, message) = refused(&text);
+        assert!(message.contains("billion laughs"), "{message}");
+        assert!(line > 1);
+        // A few aliases are fine.
+        assert!(check_shape("a: &a [x, y]\nb: [*a, *a]\n", "t.yaml").is_ok());
+    }
+
+    #[test]
+    fn nesting_counts_what_aliases_add() {
+        let deep = format!("a: &a {}{}\n", "[".repeat(40), "]".repeat(40));
+        assert!(check_shape(&deep, "t.yaml").is_ok());
+        // An alias of a 40-level node inside 30 levels: 70 in all.
+        let nested = format!("{deep}b: {}*a{}\n", "[".repeat(30), "]".repeat(30));
+        let (line, _, message) = refused(&nested);
+        assert_eq!(line, 2);
+        assert!(message.contains("nests more than"), "{message}");
+    }
+
+    #[test]
+    fn syntax_errors_keep_their_place() {
+        let err = parse::<serde_yaml::Value>("a: [1, 2\nb: 3\n", "t.yaml").unwrap_err();
+        let Error::RuleSyntax { line, message, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            line >= 1 && !message.contains(" at line "),
+            "{line} {message}"
+        );
     }
 }
