@@ -348,11 +348,16 @@ fn builtin() -> &'static RuleSet {
 /// Runs `bytes` through the pipeline with raw CSV output and reads that output back with the
 /// csv crate: (the input columns of each record, its status, its warnings, its first reason).
 fn through_csv(bytes: &[u8]) -> Vec<(Vec<String>, String, String, String)> {
+    through_csv_with(bytes, b',')
+}
+
+/// [`through_csv`] for a roster whose cells are separated by `delimiter`.
+fn through_csv_with(bytes: &[u8], delimiter: u8) -> Vec<(Vec<String>, String, String, String)> {
     let mut out = Vec::new();
     {
         let mut writer = partner_roles::output::writer_with(Format::Csv, Box::new(&mut out), true);
         let options = pipeline::RunOptions {
-            delimiter: Some(b','),
+            delimiter: Some(delimiter),
             ..Default::default()
         };
         pipeline::run(builtin(), bytes, "prop", options, writer.as_mut())
@@ -382,7 +387,13 @@ fn through_csv(bytes: &[u8]) -> Vec<(Vec<String>, String, String, String)> {
 
 /// The records the csv crate reads from `bytes` (after the header), cells decoded lossily.
 fn csv_crate_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv_crate_records_with(bytes, b',')
+}
+
+/// [`csv_crate_records`] for cells separated by `delimiter`.
+fn csv_crate_records_with(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
         .from_reader(bytes);
@@ -451,21 +462,27 @@ proptest! {
         }
     }
 
-    /// Well-formed CSV written by the csv crate (quoted cells with commas, quotes, line breaks,
-    /// CR, unicode; LF, CRLF or CR between records; ragged rows) reads back cell for cell.
+    /// Well-formed CSV written by the csv crate (quoted cells with commas, semicolons, tabs,
+    /// quotes, line breaks, CR, unicode; LF, CRLF or CR between records; comma, semicolon or
+    /// tab between cells; with or without a UTF-8 byte-order mark; ragged rows) reads back cell
+    /// for cell. The cells come back through our CSV writer and the csv crate's reader, so the
+    /// writer's quoting is checked by the same comparison.
     #[test]
     fn csv_written_by_the_csv_crate_reads_back_cell_for_cell(
-        rows in proptest::collection::vec(proptest::collection::vec("[a-c ,;\"é€=\\-]{0,6}(\n[a-c \"]{0,4}){0,2}", 1..6), 1..25),
+        rows in proptest::collection::vec(proptest::collection::vec("[a-c ,;\t\"é€=\\-]{0,6}(\n[a-c \"]{0,4}){0,2}", 1..6), 1..25),
         terminator in proptest::sample::select(vec![csv::Terminator::CRLF, csv::Terminator::Any(b'\n'), csv::Terminator::Any(b'\r')]),
+        delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
+        bom in any::<bool>(),
     ) {
-        let mut writer = csv::WriterBuilder::new().flexible(true).terminator(terminator).from_writer(Vec::new());
+        let mut writer = csv::WriterBuilder::new().flexible(true).delimiter(delimiter).terminator(terminator).from_writer(Vec::new());
         writer.write_record(["partner_id", "name", "notes", "x"]).expect("header");
         for row in &rows {
             writer.write_record(row).expect("row");
         }
-        let bytes = writer.into_inner().expect("flush");
-        let theirs = csv_crate_records(&bytes);
-        let ours = through_csv(&bytes);
+        let mut bytes = if bom { b"\xef\xbb\xbf".to_vec() } else { Vec::new() };
+        bytes.extend(writer.into_inner().expect("flush"));
+        let theirs = csv_crate_records_with(&bytes, delimiter);
+        let ours = through_csv_with(&bytes, delimiter);
         same_cells(&ours, &theirs, 4)?;
     }
 }

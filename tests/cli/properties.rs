@@ -361,3 +361,77 @@ fn cached_and_threaded_answers_equal_fresh_ones() {
     assert_eq!(n, got.len(), "one record per row");
     assert!(n >= 1000, "the fixture is a roster of some size");
 }
+
+/// A roster of random rows for the wire test: ids, names and notes with quotes, backslashes,
+/// control and bidirectional characters and non-ASCII text beside random fact cells, and a
+/// description in words.
+fn wire_roster(rows: &[(Vec<String>, String, String)]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.extend(["partner_name", "description", "region"]);
+    w.write_record(&header).expect("header");
+    for (i, (cells, name, words)) in rows.iter().enumerate() {
+        let mut record = vec![format!("id{i}{}", name.chars().take(1).collect::<String>())];
+        record.extend(cells.iter().cloned());
+        record.extend([name.clone(), words.clone(), name.chars().rev().collect()]);
+        w.write_record(&record).expect("row");
+    }
+    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// One wire type: every record the fast JSON Lines and JSON writers produce equals the
+    /// `Serialize` form of the same classification made by the library alone (the carried
+    /// columns, `extra`, are the writers' own), over random rows with hostile text.
+    #[test]
+    fn json_writers_write_the_serialize_form(
+        rows in proptest::collection::vec((
+            row(),
+            "[a-zA-Z \"\\\\/\u{1}\u{1b}\u{7f}\u{85}\u{202e}\u{2028}é€𝄞<>&=]{0,12}",
+            proptest::sample::select(vec![
+                "", "Resells licences and runs implementation projects.",
+                "Does not resell; refers leads for a commission.",
+                "Warehousing, picking and shipping of physical goods \"3PL\".",
+            ]),
+        ), 1..12),
+    ) {
+        use partner_roles::facts::{ColumnMap, SeenIds, read_record};
+        use partner_roles::roster::{RosterReader, Row};
+        let rows: Vec<(Vec<String>, String, String)> =
+            rows.into_iter().map(|(c, n, w)| (c, n, w.to_string())).collect();
+        let roster = wire_roster(&rows);
+        let rules = rules();
+        let mut want = Vec::new();
+        let mut reader = RosterReader::new(roster.as_bytes(), "wire", Some(b',')).expect("header");
+        let columns = ColumnMap::new(reader.header().clone(), rules);
+        let mut seen = SeenIds::default();
+        let mut row = Row::default();
+        while reader.read_row(&mut row) {
+            let record = read_record(rules, &columns, &row, &mut seen);
+            let classified = partner_roles::engine::classify(rules, &record);
+            want.push(serde_json::to_value(&classified).expect("serializes"));
+        }
+        for format in [Format::Jsonl, Format::Json] {
+            let mut out = Vec::new();
+            {
+                let mut writer = writer_for(format, Box::new(&mut out));
+                let options = pipeline::RunOptions { delimiter: Some(b','), ..Default::default() };
+                pipeline::run(rules, roster.as_bytes(), "wire", options, writer.as_mut()).expect("runs");
+            }
+            let text = String::from_utf8(out).expect("utf-8");
+            let got: Vec<serde_json::Value> = match format {
+                Format::Json => serde_json::from_str::<Vec<serde_json::Value>>(&text).expect("a JSON array"),
+                _ => text.lines().map(|l| serde_json::from_str(l).expect("one JSON record a line")).collect(),
+            };
+            prop_assert_eq!(got.len(), want.len());
+            for (have, want) in got.iter().zip(&want) {
+                let mut have = have.clone();
+                let extra = have.as_object_mut().expect("object").remove("extra");
+                prop_assert!(extra.is_some_and(|e| e.get("region").is_some()), "carried columns in extra");
+                prop_assert_eq!(&have, want, "{:?}", format);
+            }
+        }
+    }
+}
