@@ -498,7 +498,7 @@ fn push_snippet(out: &mut String, text: &str, start: usize, end: usize) {
     if cut_front || from > 0 && !body.is_empty() {
         out.push_str("...");
     }
-    out.push_str(&crate::output::visible(body));
+    out.push_str(&crate::sanitize::visible(body));
     if cut_back {
         out.push_str("...");
     }
@@ -559,7 +559,7 @@ pub(crate) fn read(
         let text = cells[hit.cell as usize].1;
         format!(
             "{}: \"{}\"",
-            crate::output::visible(cells[hit.cell as usize].0),
+            crate::sanitize::visible(cells[hit.cell as usize].0),
             snippet(text, hit.start as usize, hit.end as usize)
         )
     };
@@ -695,7 +695,7 @@ pub(crate) fn read(
             sentence.push_str(" (");
             let hit = scratch.hits[h];
             let (column, text) = cells[hit.cell as usize];
-            sentence.push_str(&crate::output::visible(column));
+            sentence.push_str(&crate::sanitize::visible(column));
             sentence.push_str(": \"");
             push_snippet(&mut sentence, text, hit.start as usize, hit.end as usize);
             sentence.push_str("\").");

@@ -37,8 +37,8 @@ pub fn text_hit_lines(hits: &[crate::text::TextHit]) -> String {
             out,
             "  {:<8} {:?} ({}: phrase {:?}) -> {}{}",
             hit.reading.name(),
-            crate::output::visible(&hit.words),
-            crate::output::visible(&hit.column),
+            super::visible(&hit.words),
+            super::visible(&hit.column),
             hit.phrase,
             states.join(", "),
             if hit.lost_to_column {

@@ -2,6 +2,7 @@
 //! properties, the library). Modules by subject; cases come from files under `fixtures/`.
 
 mod adversarial;
+mod architecture;
 mod audit;
 mod authoring;
 mod browser;
