@@ -70,14 +70,11 @@ pub struct Explanation<'a> {
 }
 
 impl Explanation<'_> {
-    /// Renders the explanation as text.
+    /// Renders the explanation as text: the record, its cells, its facts, every rule's
+    /// conditions, the decision, the held roles, the near misses, the reasons, the warnings.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let (rules, record, eval) = (
-            self.rules,
-            self.explained.record,
-            &self.explained.evaluation,
-        );
+        let record = self.explained.record;
         let _ = writeln!(
             out,
             "Record {}{} on {} of {}",
@@ -90,7 +87,37 @@ impl Explanation<'_> {
             self.header.location(record.line),
             self.source
         );
+        self.cells(&mut out);
+        self.facts(&mut out);
+        self.rules(&mut out);
+        out.push_str("\nDecision\n");
+        self.decision(&mut out);
+        self.held_roles(&mut out);
 
+        out.push_str("\nNear misses (the smallest change of facts that would make it each close alternative)\n");
+        if self.explained.near_misses.is_empty() {
+            out.push_str("  none: no other role is close\n");
+        }
+        for line in &self.explained.near_miss_lines {
+            let _ = writeln!(out, "  {line}");
+        }
+
+        out.push_str("\nReasons\n");
+        for reason in self.explained.result.reasons() {
+            let _ = writeln!(out, "  - {reason}");
+        }
+        if !record.warnings.is_empty() {
+            out.push_str("\nWarnings\n");
+            for w in &record.warnings {
+                let _ = writeln!(out, "  - {w}");
+            }
+        }
+        out
+    }
+
+    /// Each input cell with the vocabulary column it is read as.
+    fn cells(&self, out: &mut String) {
+        let rules = self.rules;
         out.push_str("\nCells\n");
         let width = self
             .header
@@ -108,7 +135,12 @@ impl Explanation<'_> {
             };
             let _ = writeln!(out, "  {name:<width$}  {cell:?}{meaning}");
         }
+    }
 
+    /// Each fact: its value, the cells it was read from, whether text gave it; the phrases
+    /// found in prose; the declared role.
+    fn facts(&self, out: &mut String) {
+        let (rules, record) = (self.rules, self.explained.record);
         out.push_str("\nFacts\n");
         for (f, fact) in rules.facts.iter().enumerate() {
             let value = match record.facts.get(f) {
@@ -156,7 +188,11 @@ impl Explanation<'_> {
             };
             let _ = writeln!(out, "  {:<12} {text:?} -> {roles}", "declared");
         }
+    }
 
+    /// Every role with its standing, and every condition of its rules with its outcome.
+    fn rules(&self, out: &mut String) {
+        let (rules, eval) = (self.rules, &self.explained.evaluation);
         out.push_str("\nRules (every condition with its outcome)\n");
         for (r, role) in rules.roles.iter().enumerate() {
             let result = eval.roles[r];
@@ -172,34 +208,10 @@ impl Explanation<'_> {
                 let rule = &rules.rules[rule_id];
                 let _ = writeln!(out, "    rule {} {}", rule.id, mark(eval.trace[rule.root]));
                 for &c in &rule.conjuncts {
-                    self.node(&mut out, c, 3);
+                    self.node(out, c, 3);
                 }
             }
         }
-
-        out.push_str("\nDecision\n");
-        self.decision(&mut out);
-        self.held_roles(&mut out);
-
-        out.push_str("\nNear misses (the smallest change of facts that would make it each close alternative)\n");
-        if self.explained.near_misses.is_empty() {
-            out.push_str("  none: no other role is close\n");
-        }
-        for line in &self.explained.near_miss_lines {
-            let _ = writeln!(out, "  {line}");
-        }
-
-        out.push_str("\nReasons\n");
-        for reason in self.explained.result.reasons() {
-            let _ = writeln!(out, "  - {reason}");
-        }
-        if !record.warnings.is_empty() {
-            out.push_str("\nWarnings\n");
-            for w in &record.warnings {
-                let _ = writeln!(out, "  - {w}");
-            }
-        }
-        out
     }
 
     fn node(&self, out: &mut String, node: NodeId, depth: usize) {
