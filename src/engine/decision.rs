@@ -1,0 +1,313 @@
+//! The decision as a value: three-valued truth, a role's fit, the status and the audit finding,
+//! the candidates, `Decided` (what depends only on a record's facts and declared role) and
+//! `Classification` (the one result type, with its JSON form).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::facts::Record;
+use crate::rules::{RoleId, RuleId};
+
+/// A three-valued truth: a condition on an unknown fact is `Unknown`, not `False`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tri {
+    /// Ruled out by the evidence.
+    False,
+    /// Not decided by the evidence.
+    Unknown,
+    /// Holds on the evidence.
+    True,
+}
+
+impl Tri {
+    pub(super) fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+
+    pub(super) fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// How a role stands against a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Every condition holds.
+    Fits,
+    /// No condition is false, some are unknown.
+    Possible,
+    /// A required condition is false.
+    RuledOut,
+}
+
+impl Fit {
+    /// The standing as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fit::Fits => "fits",
+            Fit::Possible => "possible",
+            Fit::RuledOut => "ruled_out",
+        }
+    }
+}
+
+/// The outcome for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// One role fits, or several that one partner can hold together (a role profile), after
+    /// dropping the roles a more specific fitting role refines.
+    Classified,
+    /// Two or more roles fit that the taxonomy does not let one partner hold together.
+    Ambiguous,
+    /// No role fits the evidence.
+    Unclassified,
+    /// The row could not be read.
+    Error,
+}
+
+impl Status {
+    /// The status as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Classified => "classified",
+            Status::Ambiguous => "ambiguous",
+            Status::Unclassified => "unclassified",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// What an audit makes of a record: the declared roles against the held ones. When declared
+/// roles stand differently, the most severe finding is the record's (in the order of the
+/// variants, `Mismatch` first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// A declared role is ruled out by the evidence.
+    Mismatch,
+    /// A declared role is still possible but the evidence does not show it.
+    Unconfirmed,
+    /// Every declared role is held or refined by a held role (declared reseller, held
+    /// value_added_reseller): the roster is less specific than the evidence, not wrong.
+    LessSpecific,
+    /// Every declared role is held, and the partner also holds roles the roster does not list.
+    Incomplete,
+    /// The declared roles are the held roles.
+    Agree,
+    /// No known role is declared.
+    Undeclared,
+    /// The row could not be read.
+    Error,
+}
+
+impl Finding {
+    /// Every finding, most severe first.
+    pub const ALL: [Finding; 7] = [
+        Finding::Mismatch,
+        Finding::Unconfirmed,
+        Finding::LessSpecific,
+        Finding::Incomplete,
+        Finding::Agree,
+        Finding::Undeclared,
+        Finding::Error,
+    ];
+
+    /// The finding as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::Agree => "agree",
+            Finding::Mismatch => "mismatch",
+            Finding::Unconfirmed => "unconfirmed",
+            Finding::LessSpecific => "less_specific",
+            Finding::Incomplete => "incomplete",
+            Finding::Undeclared => "undeclared",
+            Finding::Error => "error",
+        }
+    }
+
+    /// Whether the declared roles agree with the held ones (agree, less specific, incomplete);
+    /// `None` when nothing is declared or the row could not be read.
+    pub fn matches_declared(self) -> Option<bool> {
+        match self {
+            Finding::Agree | Finding::LessSpecific | Finding::Incomplete => Some(true),
+            Finding::Mismatch | Finding::Unconfirmed => Some(false),
+            Finding::Undeclared | Finding::Error => None,
+        }
+    }
+
+    /// Whether a person should look at the record.
+    pub fn needs_review(self) -> bool {
+        matches!(
+            self,
+            Finding::Mismatch | Finding::Unconfirmed | Finding::Error
+        )
+    }
+}
+
+/// A role considered for a record, with its score (share of its top-level conditions that
+/// hold; an unknown counts half).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate<'r> {
+    /// The role id.
+    pub role: &'r str,
+    /// 0.0 to 1.0.
+    pub score: f64,
+    /// Fits, possible or ruled out.
+    pub fit: Fit,
+    /// For a held role: the known share of the facts it needs (see the decision policy in
+    /// ARCHITECTURE.md). Absent for the other candidates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+}
+
+/// The part of a classification that depends only on a record's facts and declared role. The
+/// engine computes it once per distinct pattern and shares it between the records that have
+/// that pattern (see [`Classifier`]); `id` tells writers they have rendered it before.
+#[derive(Debug, Clone)]
+pub struct Decided<'r> {
+    /// Unique among all decisions of a process.
+    pub id: u64,
+    /// classified, ambiguous, unclassified or error.
+    pub status: Status,
+    /// The held roles when classified, in taxonomy order; empty otherwise.
+    pub roles: Vec<&'r str>,
+    /// The held role, or the held roles joined by `+` (a profile), when classified.
+    pub role: Option<String>,
+    /// The held roles' categories joined by `+` (each once, in the order of the roles); for
+    /// ambiguous records, the category every tied role shares.
+    pub category: Option<String>,
+    /// The umbrella flag.
+    pub channel_partner: bool,
+    /// 0.0 to 1.0: how much of the evidence the decision needed was known.
+    pub confidence: f64,
+    /// The roles considered, best first.
+    pub candidates: Vec<Candidate<'r>>,
+    /// The reasons shared by every record with this pattern (a record may add its own, about
+    /// values it ignored: see [`Classification::reasons`]).
+    pub base_reasons: Vec<String>,
+    /// Which of `base_reasons` says most about the decision, for a one-line view: for a
+    /// mismatch the sentence ruling out a declared role, for a less specific or incomplete
+    /// declaration the sentence saying so, else what decided it. Chosen where the reasons are
+    /// written, by what each sentence is, never by its words.
+    pub key_reason: usize,
+    /// The roles the roster claims, normalized to their ids and joined by `;`.
+    pub declared_role: Option<String>,
+    /// The roles the roster claims, as a mask (bit `r` for role `r`).
+    pub declared: u64,
+    /// Whether the held roles agree with the declared ones (true for agree, less specific and
+    /// incomplete; null when none was declared).
+    pub matches_declared: Option<bool>,
+    /// Declared against held, the most severe: see [`Finding`].
+    pub finding: Finding,
+    /// The held roles (classified) or the tied roles (ambiguous).
+    pub chosen: Vec<RoleId>,
+    /// The rules that fit, for coverage.
+    pub fired: Vec<RuleId>,
+}
+
+/// The classification of one record: the wire format of `--format json|jsonl`. Its fields, in
+/// order: `partner_id`, `partner_name`, `status`, `roles`, `role`, `category`, `channel_partner`,
+/// `confidence`, `candidates` (each `{role, score, fit}`), `reasons`, `declared_role`,
+/// `matches_declared`, `warnings`, `line`, `finding` (writers add `extra`, the unknown
+/// columns). The decision fields are reached through `Deref` to [`Decided`].
+#[derive(Debug, Clone)]
+pub struct Classification<'r> {
+    /// The record key (the line number when the row had none).
+    pub partner_id: String,
+    /// The display name.
+    pub partner_name: Option<String>,
+    /// The decision, shared with other records of the same pattern.
+    pub decided: Arc<Decided<'r>>,
+    /// Reasons about this record alone (values it ignored), after the shared ones.
+    pub own_reasons: Vec<String>,
+    /// Unknown values, missing columns, duplicate ids.
+    pub warnings: Vec<String>,
+    /// The line the row starts on.
+    pub line: u64,
+}
+
+impl Decided<'_> {
+    /// About how many bytes the decision holds (its texts, lists and the structure).
+    pub(crate) fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self
+                .base_reasons
+                .iter()
+                .map(|r| r.len() + 24)
+                .sum::<usize>()
+            + self.candidates.len() * std::mem::size_of::<Candidate>()
+            + self.role.as_ref().map_or(0, String::len)
+            + self.category.as_ref().map_or(0, String::len)
+            + self.declared_role.as_ref().map_or(0, String::len)
+            + (self.roles.len() + self.chosen.len() + self.fired.len()) * 16
+    }
+}
+
+impl<'r> std::ops::Deref for Classification<'r> {
+    type Target = Decided<'r>;
+    fn deref(&self) -> &Decided<'r> {
+        &self.decided
+    }
+}
+
+impl<'r> Classification<'r> {
+    /// Makes this classification the one of `record` with `decided`, reusing its buffers (a
+    /// streaming loop refills one classification instead of allocating one a row).
+    pub fn refill(&mut self, record: &Record, decided: Arc<Decided<'r>>) {
+        fn copy(into: &mut String, from: &str) {
+            into.clear();
+            into.push_str(from);
+        }
+        copy(&mut self.partner_id, &record.partner_id);
+        match (&mut self.partner_name, &record.partner_name) {
+            (Some(mine), Some(theirs)) => copy(mine, theirs),
+            (mine, theirs) => *mine = theirs.clone(),
+        }
+        self.decided = decided;
+        self.own_reasons.clear();
+        self.own_reasons.extend_from_slice(&record.evidence);
+        self.own_reasons.extend_from_slice(&record.ignored);
+        self.warnings.clone_from(&record.warnings);
+        self.line = record.line;
+    }
+
+    /// Every reason: the shared ones, then this record's own.
+    pub fn reasons(&self) -> impl Iterator<Item = &str> {
+        self.decided
+            .base_reasons
+            .iter()
+            .chain(&self.own_reasons)
+            .map(String::as_str)
+    }
+}
+
+impl Serialize for Classification<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Classification", 15)?;
+        out.serialize_field("partner_id", &self.partner_id)?;
+        out.serialize_field("partner_name", &self.partner_name)?;
+        out.serialize_field("status", &self.status)?;
+        out.serialize_field("roles", &self.roles)?;
+        out.serialize_field("role", &self.role)?;
+        out.serialize_field("category", &self.category)?;
+        out.serialize_field("channel_partner", &self.channel_partner)?;
+        out.serialize_field("confidence", &self.confidence)?;
+        out.serialize_field("candidates", &self.candidates)?;
+        out.serialize_field("reasons", &self.reasons().collect::<Vec<_>>())?;
+        out.serialize_field("declared_role", &self.declared_role)?;
+        out.serialize_field("matches_declared", &self.matches_declared)?;
+        out.serialize_field("warnings", &self.warnings)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("finding", &self.finding)?;
+        out.end()
+    }
+}
