@@ -89,23 +89,63 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         return;
     };
     fold(text, &mut scratch.folded, &mut scratch.map);
-    let folded = &scratch.folded;
-    scratch.candidates.clear();
+    find_candidates(phrases, ac, &scratch.folded, &mut scratch.candidates);
+    if scratch.candidates.is_empty() {
+        return;
+    }
+    let tokens = &mut scratch.tokens;
+    tokens.clear();
+    tokens.extend(
+        scratch
+            .candidates
+            .iter()
+            .map(|&(s, e, p)| (s, e, phrases.patterns[p as usize].kind)),
+    );
+    let place = Place {
+        text,
+        map: &scratch.map,
+        cell,
+    };
+    // Up to the first cue that negates or hedges, every phrase states its values: no need to
+    // look at the punctuation there (most descriptions have no such cue at all).
+    let first_cue = first_cue(&scratch.tokens);
+    for &(s, e, kind) in &scratch.tokens[..first_cue] {
+        if let PatternKind::Phrase(n) = kind {
+            place.push(&mut scratch.hits, n, s, e, Reading::Stated);
+        }
+    }
+    walk_from(
+        phrases,
+        &scratch.folded,
+        &scratch.tokens,
+        first_cue,
+        &place,
+        &mut scratch.hits,
+    );
+}
+
+/// Leftmost-longest matches of the automaton in `folded`, in one pass, as (start, end,
+/// pattern). A match that starts inside a word ("or" in "network") is skipped; where one runs
+/// on into the next word, the search starts again at that word. Where the longest match at a
+/// word's start does not end a word ("monthly fee" in "monthly feedback"), the shorter ones
+/// there are tried ("monthly").
+fn find_candidates(
+    phrases: &crate::rules::phrases::Phrases,
+    ac: &aho_corasick::AhoCorasick,
+    folded: &[u8],
+    candidates: &mut Vec<(u32, u32, u32)>,
+) {
+    candidates.clear();
     let valid_end = |e: usize, p: usize| {
         phrases.patterns[p].prefix
             || e == folded.len()
             || !is_word_byte(folded[e])
             || !is_word_byte(folded[e - 1])
     };
-    // Leftmost-longest matches in one pass. A match that starts inside a word ("or" in
-    // "network") is skipped; where one runs on into the next word, the search starts again at
-    // that word. Where the longest match at a word's start does not end a word ("monthly fee" in
-    // "monthly feedback"), the shorter ones there are tried ("monthly").
     let starts_word = |s: usize| s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
     let mut pos = 0;
     'search: while pos < folded.len() {
-        let matches =
-            ac.find_iter(aho_corasick::Input::new(folded.as_slice()).span(pos..folded.len()));
+        let matches = ac.find_iter(aho_corasick::Input::new(folded).span(pos..folded.len()));
         for m in matches {
             let s = m.start();
             if !starts_word(s) {
@@ -123,9 +163,7 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
                         e += 1;
                     }
                 }
-                scratch
-                    .candidates
-                    .push((s as u32, e as u32, m.pattern().as_u32()));
+                candidates.push((s as u32, e as u32, m.pattern().as_u32()));
                 continue;
             }
             // The longest match at `s` that ends before the last one tried, until one ends on
@@ -134,16 +172,14 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
             pos = s + 1;
             while limit > s {
                 let Some(o) = ac.find(
-                    aho_corasick::Input::new(folded.as_slice())
+                    aho_corasick::Input::new(folded)
                         .span(s..limit)
                         .anchored(aho_corasick::Anchored::Yes),
                 ) else {
                     break;
                 };
                 if valid_end(o.end(), o.pattern().as_usize()) {
-                    scratch
-                        .candidates
-                        .push((s as u32, o.end() as u32, o.pattern().as_u32()));
+                    candidates.push((s as u32, o.end() as u32, o.pattern().as_u32()));
                     pos = o.end();
                     break;
                 }
@@ -153,38 +189,47 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         }
         break;
     }
-    if scratch.candidates.is_empty() {
-        return;
+}
+
+/// Where hits are: the cell's text, the map from folded offsets to the text's (empty when
+/// folding kept every byte) and the cell's index.
+struct Place<'a> {
+    text: &'a str,
+    map: &'a [u32],
+    cell: u32,
+}
+
+impl Place<'_> {
+    /// The offset in the text of folded offset `i`.
+    fn at(&self, i: u32) -> u32 {
+        match self.map.is_empty() {
+            true => i,
+            false => self
+                .map
+                .get(i as usize)
+                .copied()
+                .unwrap_or(self.text.len() as u32),
+        }
     }
-    let tokens = &mut scratch.tokens;
-    tokens.clear();
-    tokens.extend(
-        scratch
-            .candidates
-            .iter()
-            .map(|&(s, e, p)| (s, e, phrases.patterns[p as usize].kind)),
-    );
-    let tokens = &scratch.tokens;
-    let map = &scratch.map;
-    // Offsets in `text` of folded offsets (the same when folding kept every byte).
-    let at = |i: u32| match map.is_empty() {
-        true => i,
-        false => map.get(i as usize).copied().unwrap_or(text.len() as u32),
-    };
-    let push = |hits: &mut Vec<Hit>, n: u32, s: u32, e: u32, reading: Reading| {
-        let (start, end) = (at(s), at(e));
+
+    /// Adds the hit of phrase `n` at folded `s..e`, read as `reading`.
+    fn push(&self, hits: &mut Vec<Hit>, n: u32, s: u32, e: u32, reading: Reading) {
+        let (start, end) = (self.at(s), self.at(e));
         hits.push(Hit {
             phrase: n,
             start,
-            end: trim_end(text, start, end),
+            end: trim_end(self.text, start, end),
             reading,
-            cell,
+            cell: self.cell,
         });
-    };
-    // Up to the first cue that negates or hedges, every phrase states its values: no need to
-    // look at the punctuation there (most descriptions have no such cue at all). A cue that
-    // negates what comes before it needs the clauses from the start.
-    let first_cue = tokens
+    }
+}
+
+/// The index of the first token that negates or hedges (the tokens' count when none does); 0
+/// when a cue that negates what comes before it is among them, which needs the clauses from
+/// the start.
+fn first_cue(tokens: &[(u32, u32, PatternKind)]) -> usize {
+    let first = tokens
         .iter()
         .position(|t| {
             matches!(
@@ -196,20 +241,26 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
             )
         })
         .unwrap_or(tokens.len());
-    let first_cue = if tokens[first_cue..]
+    if tokens[first..]
         .iter()
         .any(|t| matches!(t.2, PatternKind::NegationAfter | PatternKind::NegationBoth))
     {
         0
     } else {
-        first_cue
-    };
-    for &(s, e, kind) in &tokens[..first_cue] {
-        if let PatternKind::Phrase(n) = kind {
-            push(&mut scratch.hits, n, s, e, Reading::Stated);
-        }
+        first
     }
-    // From there, walk the text: punctuation and tokens in order.
+}
+
+/// Walks the text from token `first`: punctuation and tokens in order, each phrase read in the
+/// scope of the cues before it in its clause.
+fn walk_from(
+    phrases: &crate::rules::phrases::Phrases,
+    folded: &[u8],
+    tokens: &[(u32, u32, PatternKind)],
+    first: usize,
+    place: &Place,
+    hits: &mut Vec<Hit>,
+) {
     let mut walk = Walk {
         scope: Reading::Stated,
         negated_any: false,
@@ -219,90 +270,17 @@ fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
         fresh_at: 0,
         aside_open: false,
     };
-    let mut next = first_cue;
-    let mut i = tokens.get(first_cue).map_or(folded.len(), |t| t.0 as usize);
+    let mut next = first;
+    let mut i = tokens.get(first).map_or(folded.len(), |t| t.0 as usize);
     while i < folded.len() {
         if next < tokens.len() && tokens[next].0 as usize == i {
-            let (s, e, kind) = tokens[next];
+            let token = tokens[next];
             next += 1;
-            match kind {
-                // A negation inside a negation that has negated nothing yet ("does not (and
-                // never has) resell") keeps the first one's aside open.
-                PatternKind::Negation if walk.scope == Reading::Negated && !walk.negated_any => {}
-                PatternKind::Negation => {
-                    walk.open(Reading::Negated);
-                    walk.fresh_at = e as usize;
-                }
-                PatternKind::Hedge => {
-                    walk.open(Reading::Hedged);
-                    walk.fresh_at = e as usize;
-                }
-                // Negating what came before only where the clause ends after it ("Resale: no.",
-                // "support is not offered"), not where it goes on to a phrase ("...: no
-                // embedding", which the forward reading of the cue negates).
-                PatternKind::NegationAfter | PatternKind::NegationBoth => {
-                    let end = clause_end(folded, e as usize);
-                    let until = folded[e as usize..end]
-                        .iter()
-                        .position(|&b| b == b',')
-                        .map_or(end, |k| e as usize + k);
-                    let phrase_follows = tokens[next..]
-                        .iter()
-                        .take_while(|t| (t.0 as usize) < until)
-                        .any(|t| matches!(t.2, PatternKind::Phrase(_)));
-                    if !phrase_follows {
-                        walk.negate_clause(&mut scratch.hits);
-                    }
-                    if kind == PatternKind::NegationBoth {
-                        walk.open(Reading::Negated);
-                        walk.fresh_at = e as usize;
-                    }
-                }
-                PatternKind::ClauseBreak => walk.end_clause(true),
-                PatternKind::Conjunction => {
-                    walk.conjunction = walk.scope == Reading::Negated && walk.negated_any;
-                }
-                PatternKind::NotNegation | PatternKind::Ignore | PatternKind::ListContinues => {}
-                PatternKind::Phrase(n) => {
-                    let facts = phrases.phrases[n as usize].facts;
-                    let reading = walk.reading_of(facts, phrases.objects);
-                    walk.clause_first_hit.get_or_insert(scratch.hits.len());
-                    push(&mut scratch.hits, n, s, e, reading);
-                }
-            }
-            i = e as usize;
+            walk.token(phrases, folded, token, &tokens[next..], place, hits);
+            i = token.1 as usize;
             continue;
         }
-        match folded[i] {
-            b'.' | b'!' | b'?' if ends_sentence(folded, i) => walk.end_clause(true),
-            b';' | b':' | b'[' | b']' | b'"' => walk.end_clause(true),
-            // A bracket, comma or line break right after the cue ("does not (and never has)
-            // resell", "does not, as a rule, resell", "do not\nimplement") does not end it; nor
-            // does the bracket or comma that closes such an aside.
-            b'(' | b')' | b'\n'
-                if walk.scope != Reading::Stated && !walk.negated_any && walk.aside(folded, i) =>
-            {
-                walk.end_clause(false)
-            }
-            b'(' | b')' | b'\n' => walk.end_clause(true),
-            b',' => {
-                // A comma keeps a negation that has negated something only when a list word
-                // follows in the clause ("no warehousing, picking or shipping").
-                let keep = walk.scope == Reading::Stated
-                    || (!walk.negated_any && walk.aside(folded, i))
-                    || {
-                        let until = clause_end(folded, i + 1);
-                        tokens[next..]
-                            .iter()
-                            .take_while(|t| {
-                                (t.0 as usize) < until && t.2 != PatternKind::ClauseBreak
-                            })
-                            .any(|t| t.2 == PatternKind::ListContinues)
-                    };
-                walk.end_clause(!keep);
-            }
-            _ => {}
-        }
+        walk.punctuation(folded, i, &tokens[next..]);
         i += 1;
     }
 }
@@ -328,6 +306,98 @@ struct Walk {
 }
 
 impl Walk {
+    /// Reads one token: a cue changes the scope, a phrase is added to `hits` as read in it.
+    /// `rest` are the tokens after it.
+    fn token(
+        &mut self,
+        phrases: &crate::rules::phrases::Phrases,
+        folded: &[u8],
+        (s, e, kind): (u32, u32, PatternKind),
+        rest: &[(u32, u32, PatternKind)],
+        place: &Place,
+        hits: &mut Vec<Hit>,
+    ) {
+        match kind {
+            // A negation inside a negation that has negated nothing yet ("does not (and
+            // never has) resell") keeps the first one's aside open.
+            PatternKind::Negation if self.scope == Reading::Negated && !self.negated_any => {}
+            PatternKind::Negation => {
+                self.open(Reading::Negated);
+                self.fresh_at = e as usize;
+            }
+            PatternKind::Hedge => {
+                self.open(Reading::Hedged);
+                self.fresh_at = e as usize;
+            }
+            // Negating what came before only where the clause ends after it ("Resale: no.",
+            // "support is not offered"), not where it goes on to a phrase ("...: no
+            // embedding", which the forward reading of the cue negates).
+            PatternKind::NegationAfter | PatternKind::NegationBoth => {
+                let end = clause_end(folded, e as usize);
+                let until = folded[e as usize..end]
+                    .iter()
+                    .position(|&b| b == b',')
+                    .map_or(end, |k| e as usize + k);
+                let phrase_follows = rest
+                    .iter()
+                    .take_while(|t| (t.0 as usize) < until)
+                    .any(|t| matches!(t.2, PatternKind::Phrase(_)));
+                if !phrase_follows {
+                    self.negate_clause(hits);
+                }
+                if kind == PatternKind::NegationBoth {
+                    self.open(Reading::Negated);
+                    self.fresh_at = e as usize;
+                }
+            }
+            PatternKind::ClauseBreak => self.end_clause(true),
+            PatternKind::Conjunction => {
+                self.conjunction = self.scope == Reading::Negated && self.negated_any;
+            }
+            PatternKind::NotNegation | PatternKind::Ignore | PatternKind::ListContinues => {}
+            PatternKind::Phrase(n) => {
+                let facts = phrases.phrases[n as usize].facts;
+                let reading = self.reading_of(facts, phrases.objects);
+                self.clause_first_hit.get_or_insert(hits.len());
+                place.push(hits, n, s, e, reading);
+            }
+        }
+    }
+
+    /// Reads the byte at `i`, outside any token: punctuation that ends a clause, or an aside.
+    /// `rest` are the tokens after it.
+    fn punctuation(&mut self, folded: &[u8], i: usize, rest: &[(u32, u32, PatternKind)]) {
+        match folded[i] {
+            b'.' | b'!' | b'?' if ends_sentence(folded, i) => self.end_clause(true),
+            b';' | b':' | b'[' | b']' | b'"' => self.end_clause(true),
+            // A bracket, comma or line break right after the cue ("does not (and never has)
+            // resell", "does not, as a rule, resell", "do not\nimplement") does not end it; nor
+            // does the bracket or comma that closes such an aside.
+            b'(' | b')' | b'\n'
+                if self.scope != Reading::Stated && !self.negated_any && self.aside(folded, i) =>
+            {
+                self.end_clause(false)
+            }
+            b'(' | b')' | b'\n' => self.end_clause(true),
+            b',' => {
+                // A comma keeps a negation that has negated something only when a list word
+                // follows in the clause ("no warehousing, picking or shipping").
+                let keep = self.scope == Reading::Stated
+                    || (!self.negated_any && self.aside(folded, i))
+                    || {
+                        let until = clause_end(folded, i + 1);
+                        rest.iter()
+                            .take_while(|t| {
+                                (t.0 as usize) < until && t.2 != PatternKind::ClauseBreak
+                            })
+                            .any(|t| t.2 == PatternKind::ListContinues)
+                    };
+                self.end_clause(!keep);
+            }
+            _ => {}
+        }
+    }
+
     fn open(&mut self, scope: Reading) {
         self.scope = scope;
         self.negated_any = false;
