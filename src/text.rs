@@ -601,11 +601,28 @@ pub(crate) fn read(
     if scratch.hits.is_empty() {
         return;
     }
-    let phrases = &rules.phrases;
     let mut said = std::mem::take(&mut scratch.said);
+    tally(rules, &scratch.hits, &mut said);
+    // (hit quoted, fact, negated) of what was read, to group by the clause quoted.
+    let mut parts = std::mem::take(&mut scratch.parts);
+    parts.clear();
+    let lost = merge(rules, cells, &scratch.hits, &said, record, &mut parts);
+    scratch.said = said;
+    let mut keys = std::mem::take(&mut scratch.keys);
+    evidence_sentences(rules, cells, &scratch.hits, &parts, &mut keys, record);
+    scratch.parts = parts;
+    scratch.keys = keys;
+    if trace {
+        trace_hits(rules, cells, &scratch.hits, lost, record);
+    }
+}
+
+/// What the hits say of each fact: the values stated and negated, and the first hit of each.
+fn tally(rules: &RuleSet, hits: &[Hit], said: &mut Vec<Said>) {
+    let phrases = &rules.phrases;
     said.clear();
     said.resize(rules.facts.len(), Said::default());
-    for (h, hit) in scratch.hits.iter().enumerate() {
+    for (h, hit) in hits.iter().enumerate() {
         for &(fact, value) in &phrases.phrases[hit.phrase as usize].states {
             let s = &mut said[fact];
             match hit.reading {
@@ -624,21 +641,32 @@ pub(crate) fn read(
             }
         }
     }
-    let quote = |h: usize| {
-        let hit = scratch.hits[h];
-        let text = cells[hit.cell as usize].1;
-        format!(
-            "{}: \"{}\"",
-            crate::sanitize::visible(cells[hit.cell as usize].0),
-            snippet(text, hit.start as usize, hit.end as usize)
-        )
-    };
-    // Facts whose column won over the text.
+}
+
+/// The column of hit `h` and the words around it, quoted for a warning.
+fn quote(cells: &[(&str, &str)], hits: &[Hit], h: usize) -> String {
+    let hit = hits[h];
+    let text = cells[hit.cell as usize].1;
+    format!(
+        "{}: \"{}\"",
+        crate::sanitize::visible(cells[hit.cell as usize].0),
+        snippet(text, hit.start as usize, hit.end as usize)
+    )
+}
+
+/// Merges what the text says into the record's facts: a fact's column wins (a warning where
+/// the text disagrees), a value both stated and negated is negated (with a warning), a
+/// one-valued fact stated twice stays unknown. Adds (hit, fact, negated) to `parts` for each
+/// fact read; returns the facts whose column won over the text.
+fn merge(
+    rules: &RuleSet,
+    cells: &[(&str, &str)],
+    hits: &[Hit],
+    said: &[Said],
+    record: &mut Record,
+    parts: &mut Vec<(usize, FactId, bool)>,
+) -> u64 {
     let mut lost = 0u64;
-    // (hit quoted, fact, negated) of what was read, to group by the clause quoted.
-    let mut owned_parts = std::mem::take(&mut scratch.parts);
-    owned_parts.clear();
-    let parts = &mut owned_parts;
     for (fact, s) in said.iter().enumerate() {
         let f = &rules.facts[fact];
         let nothing_said = s.first_stated.is_some() && s.stated == 0;
@@ -658,12 +686,12 @@ pub(crate) fn read(
                     (true, _) => format!(
                         "{} ({})",
                         rules.value_text(fact, s.stated),
-                        quote(s.first_stated.unwrap_or(0))
+                        quote(cells, hits, s.first_stated.unwrap_or(0))
                     ),
                     (false, _) => format!(
                         "not {} ({})",
                         rules.value_ids(fact, s.negated, ", "),
-                        quote(s.first_negated.unwrap_or(0))
+                        quote(cells, hits, s.first_negated.unwrap_or(0))
                     ),
                 };
                 record.warnings.push(format!(
@@ -679,8 +707,8 @@ pub(crate) fn read(
         let both = s.stated & s.negated;
         if both != 0 {
             let (said, denied) = (
-                quote(s.first_stated.unwrap_or(0)),
-                quote(s.first_negated.unwrap_or(0)),
+                quote(cells, hits, s.first_stated.unwrap_or(0)),
+                quote(cells, hits, s.first_negated.unwrap_or(0)),
             );
             let quotes = if said == denied {
                 said
@@ -700,7 +728,7 @@ pub(crate) fn read(
                 "{} takes one value but the text says {} ({}); read as unknown",
                 f.name,
                 rules.value_ids(fact, stated, " and "),
-                quote(s.first_stated.unwrap_or(0))
+                quote(cells, hits, s.first_stated.unwrap_or(0))
             ));
         } else if stated != 0 || nothing_said {
             record.facts.values[fact] = Some(stated);
@@ -715,18 +743,26 @@ pub(crate) fn read(
             parts.push((s.first_negated.unwrap_or(0), fact, true));
         }
     }
-    scratch.said = said;
-    let parts = &*parts;
-    // One sentence per clause quoted (stated, then negated): the facts read from it, then the
-    // clause. Hits in the same clause of the same cell share it.
+    lost
+}
+
+/// One sentence per clause quoted (stated, then negated): the facts read from it, then the
+/// clause. Hits in the same clause of the same cell share it.
+fn evidence_sentences(
+    rules: &RuleSet,
+    cells: &[(&str, &str)],
+    hits: &[Hit],
+    parts: &[(usize, FactId, bool)],
+    keys: &mut Vec<(u32, u32, u32)>,
+    record: &mut Record,
+) {
     let clause = |h: usize| {
-        let hit = scratch.hits[h];
+        let hit = hits[h];
         let text = cells[hit.cell as usize].1;
         let (from, to) = clause_bounds(text, hit.start as usize, hit.end as usize);
         (hit.cell, from as u32, to as u32)
     };
     // The clause of each part, found once.
-    let mut keys = std::mem::take(&mut scratch.keys);
     keys.clear();
     keys.extend(parts.iter().map(|&(h, _, _)| clause(h)));
     for negated in [false, true] {
@@ -763,7 +799,7 @@ pub(crate) fn read(
                 }
             }
             sentence.push_str(" (");
-            let hit = scratch.hits[h];
+            let hit = hits[h];
             let (column, text) = cells[hit.cell as usize];
             sentence.push_str(&crate::sanitize::visible(column));
             sentence.push_str(": \"");
@@ -772,32 +808,39 @@ pub(crate) fn read(
             record.evidence.push(sentence);
         }
     }
-    scratch.parts = owned_parts;
-    scratch.keys = keys;
-    if trace {
-        for hit in &scratch.hits {
-            let phrase = &phrases.phrases[hit.phrase as usize];
-            let text = cells[hit.cell as usize].1;
-            record.text_hits.push(TextHit {
-                column: cells[hit.cell as usize].0.to_string(),
-                words: text[hit.start as usize..hit.end as usize].to_string(),
-                phrase: phrase.text.clone(),
-                states: phrase
-                    .states
-                    .iter()
-                    .map(|&(f, v)| {
-                        (
-                            rules.facts[f].name.clone(),
-                            rules.facts[f].values[v as usize].id.clone(),
-                        )
-                    })
-                    .collect(),
-                reading: hit.reading,
-                snippet: snippet(text, hit.start as usize, hit.end as usize),
-                lost_to_column: phrase.states.iter().any(|&(f, _)| lost & (1u64 << f) != 0),
-                phrase_id: hit.phrase,
-            });
-        }
+}
+
+/// Every hit as `explain` shows it: the words, the phrase, the values, the reading.
+fn trace_hits(
+    rules: &RuleSet,
+    cells: &[(&str, &str)],
+    hits: &[Hit],
+    lost: u64,
+    record: &mut Record,
+) {
+    let phrases = &rules.phrases;
+    for hit in hits {
+        let phrase = &phrases.phrases[hit.phrase as usize];
+        let text = cells[hit.cell as usize].1;
+        record.text_hits.push(TextHit {
+            column: cells[hit.cell as usize].0.to_string(),
+            words: text[hit.start as usize..hit.end as usize].to_string(),
+            phrase: phrase.text.clone(),
+            states: phrase
+                .states
+                .iter()
+                .map(|&(f, v)| {
+                    (
+                        rules.facts[f].name.clone(),
+                        rules.facts[f].values[v as usize].id.clone(),
+                    )
+                })
+                .collect(),
+            reading: hit.reading,
+            snippet: snippet(text, hit.start as usize, hit.end as usize),
+            lost_to_column: phrase.states.iter().any(|&(f, _)| lost & (1u64 << f) != 0),
+            phrase_id: hit.phrase,
+        });
     }
 }
 
