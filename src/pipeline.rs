@@ -259,12 +259,17 @@ pub fn run<S: Sink + ?Sized>(
             let _ = buf_tx.send(Vec::new());
         }
         let buf_rx = Arc::new(Mutex::new(buf_rx));
+        // Set when writing fails: the classifying threads stop at their next batch, and this
+        // thread takes their last buffers back until they have all gone (a thread waiting for
+        // a buffer must get one to see that it is to stop).
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         for mut renderer in renderers {
             let (batch_rx, buf_rx) = (Arc::clone(&batch_rx), Arc::clone(&buf_rx));
             let (free_tx, done_tx, header) =
                 (free_tx.clone(), done_tx.clone(), Arc::clone(&header));
             let buf_tx = buf_tx.clone();
             let decisions = Arc::clone(&decisions);
+            let stop = Arc::clone(&stop);
             scope.spawn(move || {
                 let mut worker = Worker::new(rules, &decisions);
                 loop {
@@ -274,6 +279,10 @@ pub fn run<S: Sink + ?Sized>(
                         .map_err(drop)
                         .and_then(|rx| rx.recv().map_err(drop));
                     let Ok(mut buf) = buf else { return };
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let _ = buf_tx.send(buf);
+                        return;
+                    }
                     let batch = batch_rx
                         .lock()
                         .map_err(drop)
@@ -303,14 +312,30 @@ pub fn run<S: Sink + ?Sized>(
         // Batches come back in any order; write them in input order.
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0u64;
+        let mut failed = None;
         for (seq, buf, counts) in done_rx {
+            if failed.is_some() {
+                let _ = buf_tx.send(buf);
+                continue;
+            }
             waiting.insert(seq, (buf, counts));
             while let Some((buf, counts)) = waiting.remove(&next) {
-                out.rendered(&buf).map_err(write_err)?;
+                if let Err(e) = out.rendered(&buf) {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    failed = Some(e);
+                    for (buf, _) in std::iter::once((buf, counts)).chain(waiting.into_values()) {
+                        let _ = buf_tx.send(buf);
+                    }
+                    waiting = std::collections::BTreeMap::new();
+                    break;
+                }
                 summary.add(&counts);
                 let _ = buf_tx.send(buf);
                 next += 1;
             }
+        }
+        if let Some(e) = failed {
+            return Err(write_err(e));
         }
         out.finish().map_err(write_err)?;
         Ok(summary)

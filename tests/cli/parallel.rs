@@ -163,3 +163,74 @@ fn rows_read_through_the_pattern_cache_equal_fresh_reads() {
     }
     assert_eq!(rows, 3_000);
 }
+
+/// A writer whose output stops working (a closed pipe): it renders like the CSV writer, then
+/// fails on the first bytes it is asked to write, after the classifying threads have had time to
+/// fill every output buffer.
+struct FailingWriter<'a> {
+    inner: Box<dyn partner_roles::output::RecordWriter + 'a>,
+}
+
+impl partner_roles::output::RecordWriter for FailingWriter<'_> {
+    fn start(&mut self, header: &partner_roles::roster::Header) -> std::io::Result<()> {
+        self.inner.start(header)
+    }
+    fn write(
+        &mut self,
+        _row: &partner_roles::roster::Row,
+        _record: &partner_roles::engine::Classification,
+    ) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn renderer(&self) -> Option<Box<dyn partner_roles::output::RowRenderer>> {
+        self.inner.renderer()
+    }
+    fn write_rendered(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+}
+
+/// When writing fails mid-run, the run ends with the error: no classifying thread is left
+/// waiting for an output buffer that will never come back (a hang seen with `| head`).
+#[test]
+fn a_run_whose_output_fails_ends_with_the_error() {
+    let rules = partner_roles::RuleSet::builtin().expect("built-in rules");
+    let sample = std::fs::read_to_string(fixture("sample-roster.csv")).expect("sample roster");
+    let mut lines = sample.lines();
+    let mut roster = format!("{}\n", lines.next().expect("header"));
+    let rows: Vec<&str> = lines.collect();
+    for n in 0..20_000usize {
+        let rest = rows[n % rows.len()].split_once(',').map_or("", |(_, r)| r);
+        roster.push_str(&format!("F{n},{rest}\n"));
+    }
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let mut writer = FailingWriter {
+            inner: partner_roles::output::writer_for(
+                partner_roles::output::Format::Csv,
+                Box::new(&mut sink),
+            ),
+        };
+        let options = partner_roles::pipeline::RunOptions {
+            workers: 4,
+            ..Default::default()
+        };
+        let result = partner_roles::pipeline::run(
+            &rules,
+            roster.as_bytes(),
+            "failing",
+            options,
+            &mut writer,
+        );
+        let _ = done_tx.send(result.err().map(|e| e.to_string()));
+    });
+    let outcome = done_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run ends instead of waiting forever");
+    assert!(outcome.is_some(), "the write error is returned");
+}
