@@ -291,98 +291,127 @@ pub(crate) fn compile(
     let Some((file, def)) = def else {
         return Phrases::default();
     };
-    let file = file.as_str();
-    let mut out = Phrases {
-        confidence_factor: def.confidence_factor.unwrap_or(DEFAULT_CONFIDENCE_FACTOR),
-        negation: def.negation.clone(),
-        hedges: def.hedges.clone(),
-        ..Phrases::default()
+    let mut build = Builder {
+        file: file.as_str(),
+        out: Phrases {
+            confidence_factor: def.confidence_factor.unwrap_or(DEFAULT_CONFIDENCE_FACTOR),
+            negation: def.negation.clone(),
+            hedges: def.hedges.clone(),
+            ..Phrases::default()
+        },
+        index: HashMap::new(),
+        texts: Vec::new(),
+        phrase_index: HashMap::new(),
     };
-    if !(0.0..=1.0).contains(&out.confidence_factor) {
+    if !(0.0..=1.0).contains(&build.out.confidence_factor) {
         problems.push(problem(
-            file,
+            build.file,
             "text.confidence_factor",
             "the confidence factor must be between 0 and 1",
         ));
     }
-    // Folded pattern text -> pattern index.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut add_cue =
-        |list: &[String], kind: PatternKind, key: &str, problems: &mut Vec<Problem>| {
-            for (i, cue) in list.iter().enumerate() {
-                let folded = fold_phrase(cue);
-                if folded.is_empty() {
-                    problems.push(problem(file, format!("text.{key}[{i}]"), "an empty cue"));
-                    continue;
+    for (list, kind, key) in [
+        (&def.negation, PatternKind::Negation, "negation"),
+        (
+            &def.negation_after,
+            PatternKind::NegationAfter,
+            "negation_after",
+        ),
+        (&def.conjunctions, PatternKind::Conjunction, "conjunctions"),
+        (&def.not_negation, PatternKind::NotNegation, "not_negation"),
+        (&def.hedges, PatternKind::Hedge, "hedges"),
+        (&def.ignore, PatternKind::Ignore, "ignore"),
+        (
+            &def.clause_breaks,
+            PatternKind::ClauseBreak,
+            "clause_breaks",
+        ),
+        (
+            &def.list_continues,
+            PatternKind::ListContinues,
+            "list_continues",
+        ),
+    ] {
+        build.add_cues(list, kind, key, problems);
+    }
+    let cues = build.texts.len();
+    for (fact_name, values) in &def.phrases {
+        build.add_fact_phrases(facts, fact_name, values, problems);
+    }
+    build.add_forms(cues, problems);
+    build.objects(facts, &def.objects, problems);
+    build.finish(problems)
+}
+
+/// The `text:` section as it is compiled.
+struct Builder<'f> {
+    file: &'f str,
+    out: Phrases,
+    /// Folded pattern text -> pattern index.
+    index: HashMap<String, usize>,
+    /// The automaton's patterns, by pattern index.
+    texts: Vec<String>,
+    /// Phrase text (folded, with its `*` or `=`) -> phrase index.
+    phrase_index: HashMap<String, usize>,
+}
+
+impl Builder<'_> {
+    /// The cues of one list of the section, each a pattern of `kind`; a cue listed as two kinds
+    /// is a problem, except a negation that negates both ways.
+    fn add_cues(
+        &mut self,
+        list: &[String],
+        kind: PatternKind,
+        key: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        let file = self.file;
+        for (i, cue) in list.iter().enumerate() {
+            let folded = fold_phrase(cue);
+            if folded.is_empty() {
+                problems.push(problem(file, format!("text.{key}[{i}]"), "an empty cue"));
+                continue;
+            }
+            match self.index.get(&folded) {
+                // A cue that negates both ways is listed under both.
+                Some(&p)
+                    if matches!(
+                        (self.out.patterns[p].kind, kind),
+                        (PatternKind::Negation, PatternKind::NegationAfter)
+                            | (PatternKind::NegationAfter, PatternKind::Negation)
+                    ) =>
+                {
+                    self.out.patterns[p].kind = PatternKind::NegationBoth;
                 }
-                match index.get(&folded) {
-                    // A cue that negates both ways is listed under both.
-                    Some(&p)
-                        if matches!(
-                            (out.patterns[p].kind, kind),
-                            (PatternKind::Negation, PatternKind::NegationAfter)
-                                | (PatternKind::NegationAfter, PatternKind::Negation)
-                        ) =>
-                    {
-                        out.patterns[p].kind = PatternKind::NegationBoth;
-                    }
-                    Some(&p) if out.patterns[p].kind != kind => {
-                        problems.push(problem(
-                            file,
-                            format!("text.{key}[{i}]"),
-                            format!("`{cue}` is listed as two kinds of cue"),
-                        ));
-                    }
-                    Some(_) => {}
-                    None => {
-                        index.insert(folded.clone(), texts.len());
-                        texts.push(folded);
-                        out.patterns.push(Pattern {
-                            kind,
-                            prefix: false,
-                        });
-                    }
+                Some(&p) if self.out.patterns[p].kind != kind => {
+                    problems.push(problem(
+                        file,
+                        format!("text.{key}[{i}]"),
+                        format!("`{cue}` is listed as two kinds of cue"),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.index.insert(folded.clone(), self.texts.len());
+                    self.texts.push(folded);
+                    self.out.patterns.push(Pattern {
+                        kind,
+                        prefix: false,
+                    });
                 }
             }
-        };
-    add_cue(&def.negation, PatternKind::Negation, "negation", problems);
-    add_cue(
-        &def.negation_after,
-        PatternKind::NegationAfter,
-        "negation_after",
-        problems,
-    );
-    add_cue(
-        &def.conjunctions,
-        PatternKind::Conjunction,
-        "conjunctions",
-        problems,
-    );
-    add_cue(
-        &def.not_negation,
-        PatternKind::NotNegation,
-        "not_negation",
-        problems,
-    );
-    add_cue(&def.hedges, PatternKind::Hedge, "hedges", problems);
-    add_cue(&def.ignore, PatternKind::Ignore, "ignore", problems);
-    add_cue(
-        &def.clause_breaks,
-        PatternKind::ClauseBreak,
-        "clause_breaks",
-        problems,
-    );
-    add_cue(
-        &def.list_continues,
-        PatternKind::ListContinues,
-        "list_continues",
-        problems,
-    );
-    let cues = texts.len();
-    // Phrase text (folded, with its `*` or `=`) -> phrase index.
-    let mut phrase_index: HashMap<String, usize> = HashMap::new();
-    for (fact_name, values) in &def.phrases {
+        }
+    }
+
+    /// The phrases of one fact, value by value.
+    fn add_fact_phrases(
+        &mut self,
+        facts: &[Fact],
+        fact_name: &str,
+        values: &std::collections::BTreeMap<String, Vec<String>>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let file = self.file;
         let at = format!("text.phrases.{fact_name}");
         let Some(fid) = facts.iter().position(|f| f.name == *fact_name) else {
             let mut p = problem(
@@ -399,7 +428,7 @@ pub(crate) fn compile(
                     .join(", ")
             );
             problems.push(p);
-            continue;
+            return;
         };
         let fact = &facts[fid];
         for (value_id, list) in values {
@@ -422,127 +451,150 @@ pub(crate) fn compile(
                 continue;
             };
             for (i, written) in list.iter().enumerate() {
-                let raw = written.trim();
-                let (exact, prefix, body) = if let Some(rest) = raw.strip_prefix('=') {
-                    (true, false, rest)
-                } else if let Some(rest) = raw.strip_suffix('*') {
-                    (false, true, rest)
-                } else {
-                    (false, false, raw)
-                };
-                let folded = fold_phrase(body);
-                if folded.is_empty() || !folded.bytes().any(is_word_byte) {
-                    problems.push(problem(
-                        file,
-                        format!("{vat}[{i}]"),
-                        format!("the phrase `{written}` has no word to match"),
-                    ));
-                    continue;
-                }
-                let key = format!(
-                    "{}{folded}{}",
-                    if exact { "=" } else { "" },
-                    if prefix { "*" } else { "" }
-                );
-                let n = match phrase_index.get(&key) {
-                    Some(&n) => n,
-                    None => {
-                        let n = out.phrases.len();
-                        phrase_index.insert(key, n);
-                        let forms = if exact || prefix {
-                            vec![folded.clone()]
-                        } else {
-                            inflections(&folded)
-                        };
-                        out.phrases.push(Phrase {
-                            text: raw.to_string(),
-                            states: Vec::new(),
-                            facts: 0,
-                            forms,
-                        });
-                        n
-                    }
-                };
-                let state = (fid, v as u8);
-                if !out.phrases[n].states.contains(&state) {
-                    out.phrases[n].states.push(state);
-                }
+                self.add_phrase(written, (fid, v as u8), &format!("{vat}[{i}]"), problems);
             }
         }
     }
-    // Each form becomes a pattern; a form shared by two phrases states what both state (the
-    // form's pattern points at the first phrase, which takes the other's values).
-    for n in 0..out.phrases.len() {
-        let prefix = out.phrases[n].text.ends_with('*');
-        for form in out.phrases[n].forms.clone() {
-            match index.get(&form) {
-                Some(&p) if p < cues => {
-                    problems.push(problem(
-                        file,
-                        "text.phrases",
-                        format!(
-                            "`{form}` (a form of the phrase `{}`) is also a cue; a text cannot both state a value and negate, hedge or break with the same words",
-                            out.phrases[n].text
-                        ),
-                    ));
-                }
-                Some(&p) => {
-                    if let PatternKind::Phrase(first) = out.patterns[p].kind
-                        && first as usize != n
-                    {
-                        let states = out.phrases[n].states.clone();
-                        let target = &mut out.phrases[first as usize].states;
-                        for s in states {
-                            if !target.contains(&s) {
-                                target.push(s);
+
+    /// One phrase as written (`=exact`, `prefix*` or plain, inflected), stating `state`.
+    fn add_phrase(
+        &mut self,
+        written: &str,
+        state: (FactId, u8),
+        at: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        let raw = written.trim();
+        let (exact, prefix, body) = if let Some(rest) = raw.strip_prefix('=') {
+            (true, false, rest)
+        } else if let Some(rest) = raw.strip_suffix('*') {
+            (false, true, rest)
+        } else {
+            (false, false, raw)
+        };
+        let folded = fold_phrase(body);
+        if folded.is_empty() || !folded.bytes().any(is_word_byte) {
+            problems.push(problem(
+                self.file,
+                at,
+                format!("the phrase `{written}` has no word to match"),
+            ));
+            return;
+        }
+        let key = format!(
+            "{}{folded}{}",
+            if exact { "=" } else { "" },
+            if prefix { "*" } else { "" }
+        );
+        let n = match self.phrase_index.get(&key) {
+            Some(&n) => n,
+            None => {
+                let n = self.out.phrases.len();
+                self.phrase_index.insert(key, n);
+                let forms = if exact || prefix {
+                    vec![folded.clone()]
+                } else {
+                    inflections(&folded)
+                };
+                self.out.phrases.push(Phrase {
+                    text: raw.to_string(),
+                    states: Vec::new(),
+                    facts: 0,
+                    forms,
+                });
+                n
+            }
+        };
+        if !self.out.phrases[n].states.contains(&state) {
+            self.out.phrases[n].states.push(state);
+        }
+    }
+
+    /// Each form of each phrase becomes a pattern; a form shared by two phrases states what
+    /// both state (the form's pattern points at the first phrase, which takes the other's
+    /// values). A form that is also one of the `cues` first patterns is a problem.
+    fn add_forms(&mut self, cues: usize, problems: &mut Vec<Problem>) {
+        let out = &mut self.out;
+        for n in 0..out.phrases.len() {
+            let prefix = out.phrases[n].text.ends_with('*');
+            for form in out.phrases[n].forms.clone() {
+                match self.index.get(&form) {
+                    Some(&p) if p < cues => {
+                        problems.push(problem(
+                            self.file,
+                            "text.phrases",
+                            format!(
+                                "`{form}` (a form of the phrase `{}`) is also a cue; a text cannot both state a value and negate, hedge or break with the same words",
+                                out.phrases[n].text
+                            ),
+                        ));
+                    }
+                    Some(&p) => {
+                        if let PatternKind::Phrase(first) = out.patterns[p].kind
+                            && first as usize != n
+                        {
+                            let states = out.phrases[n].states.clone();
+                            let target = &mut out.phrases[first as usize].states;
+                            for s in states {
+                                if !target.contains(&s) {
+                                    target.push(s);
+                                }
                             }
                         }
                     }
-                }
-                None => {
-                    index.insert(form.clone(), texts.len());
-                    texts.push(form);
-                    out.patterns.push(Pattern {
-                        kind: PatternKind::Phrase(n as u32),
-                        prefix,
-                    });
+                    None => {
+                        self.index.insert(form.clone(), self.texts.len());
+                        self.texts.push(form);
+                        out.patterns.push(Pattern {
+                            kind: PatternKind::Phrase(n as u32),
+                            prefix,
+                        });
+                    }
                 }
             }
         }
-    }
-    for phrase in &mut out.phrases {
-        phrase.facts = phrase.states.iter().fold(0u64, |m, &(f, _)| m | 1u64 << f);
-    }
-    for (i, name) in def.objects.iter().enumerate() {
-        match facts.iter().position(|f| f.name == *name) {
-            Some(f) => out.objects |= 1u64 << f,
-            None => problems.push(problem(
-                file,
-                format!("text.objects[{i}]"),
-                format!("`{name}` is not a fact of the vocabulary"),
-            )),
+        for phrase in &mut out.phrases {
+            phrase.facts = phrase.states.iter().fold(0u64, |m, &(f, _)| m | 1u64 << f);
         }
     }
-    if out.phrases.is_empty() {
-        return out;
+
+    /// The facts whose phrases after a negated phrase are its object.
+    fn objects(&mut self, facts: &[Fact], names: &[String], problems: &mut Vec<Problem>) {
+        for (i, name) in names.iter().enumerate() {
+            match facts.iter().position(|f| f.name == *name) {
+                Some(f) => self.out.objects |= 1u64 << f,
+                None => problems.push(problem(
+                    self.file,
+                    format!("text.objects[{i}]"),
+                    format!("`{name}` is not a fact of the vocabulary"),
+                )),
+            }
+        }
     }
-    // A contiguous NFA: as fast as a DFA on descriptions (measured), in a fraction of the memory
-    // and build time.
-    // Unanchored searches, and anchored ones for the shorter matches at one place.
-    let built = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .start_kind(aho_corasick::StartKind::Both)
-        .build(&texts);
-    match built {
-        Ok(ac) => out.automaton = Some(ac),
-        Err(e) => problems.push(problem(
-            file,
-            "text.phrases",
-            format!("the phrases could not be compiled into one matcher: {e}"),
-        )),
+
+    /// The automaton over every pattern, when there are phrases.
+    fn finish(mut self, problems: &mut Vec<Problem>) -> Phrases {
+        if self.out.phrases.is_empty() {
+            return self.out;
+        }
+        // A contiguous NFA: as fast as a DFA on descriptions (measured), in a fraction of the
+        // memory and build time. Unanchored searches, and anchored ones for the shorter matches
+        // at one place.
+        let built = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .start_kind(aho_corasick::StartKind::Both)
+            .build(&self.texts);
+        match built {
+            Ok(ac) => self.out.automaton = Some(ac),
+            Err(e) => problems.push(problem(
+                self.file,
+                "text.phrases",
+                format!("the phrases could not be compiled into one matcher: {e}"),
+            )),
+        }
+        self.out
     }
-    out
 }
 
 #[cfg(test)]
