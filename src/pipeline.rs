@@ -201,7 +201,7 @@ pub fn run<S: Sink + ?Sized>(
     options: RunOptions,
     out: &mut S,
 ) -> Result<Summary, Error> {
-    use std::sync::{Arc, Mutex, mpsc};
+    use std::sync::{Arc, mpsc};
     let write_err = Error::Write;
     std::thread::scope(|scope| {
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<ColumnMap>, Error>>(1);
@@ -252,91 +252,9 @@ pub fn run<S: Sink + ?Sized>(
             out.finish().map_err(write_err)?;
             return Ok(summary);
         };
-        let batch_rx = Arc::new(Mutex::new(batch_rx));
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>, Summary)>(BATCHES);
-        let (buf_tx, buf_rx) = mpsc::channel::<Vec<u8>>();
-        for _ in 0..BATCHES {
-            let _ = buf_tx.send(Vec::new());
-        }
-        let buf_rx = Arc::new(Mutex::new(buf_rx));
-        // Set when writing fails: the classifying threads stop at their next batch, and this
-        // thread takes their last buffers back until they have all gone (a thread waiting for
-        // a buffer must get one to see that it is to stop).
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        for mut renderer in renderers {
-            let (batch_rx, buf_rx) = (Arc::clone(&batch_rx), Arc::clone(&buf_rx));
-            let (free_tx, done_tx, header) =
-                (free_tx.clone(), done_tx.clone(), Arc::clone(&header));
-            let buf_tx = buf_tx.clone();
-            let decisions = Arc::clone(&decisions);
-            let stop = Arc::clone(&stop);
-            scope.spawn(move || {
-                let mut worker = Worker::new(rules, &decisions);
-                loop {
-                    // An output buffer first, then a batch: whoever holds a batch can finish it.
-                    let buf = buf_rx
-                        .lock()
-                        .map_err(drop)
-                        .and_then(|rx| rx.recv().map_err(drop));
-                    let Ok(mut buf) = buf else { return };
-                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let _ = buf_tx.send(buf);
-                        return;
-                    }
-                    let batch = batch_rx
-                        .lock()
-                        .map_err(drop)
-                        .and_then(|rx| rx.recv().map_err(drop));
-                    let Ok(batch) = batch else {
-                        // No more batches: hand the buffer on, so that a thread still waiting
-                        // for one wakes up and finds the end too (there may be more threads
-                        // than buffers).
-                        let _ = buf_tx.send(buf);
-                        return;
-                    };
-                    buf.clear();
-                    let mut counts = Summary::default();
-                    for row in &batch.rows {
-                        let (_, result) = worker.classify(&header, row);
-                        counts.record(result);
-                        renderer.render(row, result, &mut buf);
-                    }
-                    let _ = free_tx.send(batch.rows);
-                    if done_tx.send((batch.seq, buf, counts)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        // Batches come back in any order; write them in input order.
-        let mut waiting = std::collections::BTreeMap::new();
-        let mut next = 0u64;
-        let mut failed = None;
-        for (seq, buf, counts) in done_rx {
-            if failed.is_some() {
-                let _ = buf_tx.send(buf);
-                continue;
-            }
-            waiting.insert(seq, (buf, counts));
-            while let Some((buf, counts)) = waiting.remove(&next) {
-                if let Err(e) = out.rendered(&buf) {
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                    failed = Some(e);
-                    for (buf, _) in std::iter::once((buf, counts)).chain(waiting.into_values()) {
-                        let _ = buf_tx.send(buf);
-                    }
-                    waiting = std::collections::BTreeMap::new();
-                    break;
-                }
-                summary.add(&counts);
-                let _ = buf_tx.send(buf);
-                next += 1;
-            }
-        }
-        if let Some(e) = failed {
-            return Err(write_err(e));
-        }
+        let summary = classify_in_parallel(
+            scope, rules, &header, batch_rx, &free_tx, renderers, &decisions, out,
+        )?;
         out.finish().map_err(write_err)?;
         Ok(summary)
     })
@@ -470,4 +388,107 @@ impl<'r> Worker<'r> {
         }
         (record, result)
     }
+}
+
+/// The classifying threads of a run, each with a renderer, and the calling thread writing what
+/// they rendered in input order. Returns the run's counts, or the first write error.
+#[allow(clippy::too_many_arguments)]
+fn classify_in_parallel<'scope, 'env, S: Sink + ?Sized>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    rules: &'env RuleSet,
+    header: &std::sync::Arc<ColumnMap>,
+    batch_rx: std::sync::mpsc::Receiver<Batch>,
+    free_tx: &std::sync::mpsc::Sender<Vec<Row>>,
+    renderers: Vec<Box<dyn RowRenderer>>,
+    decisions: &std::sync::Arc<crate::engine::Decisions<'env>>,
+    out: &mut S,
+) -> Result<Summary, Error> {
+    use std::sync::{Arc, Mutex, mpsc};
+    let write_err = Error::Write;
+    let mut summary = Summary::default();
+    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>, Summary)>(BATCHES);
+    let (buf_tx, buf_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..BATCHES {
+        let _ = buf_tx.send(Vec::new());
+    }
+    let buf_rx = Arc::new(Mutex::new(buf_rx));
+    // Set when writing fails: the classifying threads stop at their next batch, and this
+    // thread takes their last buffers back until they have all gone (a thread waiting for
+    // a buffer must get one to see that it is to stop).
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for mut renderer in renderers {
+        let (batch_rx, buf_rx) = (Arc::clone(&batch_rx), Arc::clone(&buf_rx));
+        let (free_tx, done_tx, header) = (free_tx.clone(), done_tx.clone(), Arc::clone(header));
+        let buf_tx = buf_tx.clone();
+        let decisions = Arc::clone(decisions);
+        let stop = Arc::clone(&stop);
+        scope.spawn(move || {
+            let mut worker = Worker::new(rules, &decisions);
+            loop {
+                // An output buffer first, then a batch: whoever holds a batch can finish it.
+                let buf = buf_rx
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|rx| rx.recv().map_err(drop));
+                let Ok(mut buf) = buf else { return };
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = buf_tx.send(buf);
+                    return;
+                }
+                let batch = batch_rx
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|rx| rx.recv().map_err(drop));
+                let Ok(batch) = batch else {
+                    // No more batches: hand the buffer on, so that a thread still waiting
+                    // for one wakes up and finds the end too (there may be more threads
+                    // than buffers).
+                    let _ = buf_tx.send(buf);
+                    return;
+                };
+                buf.clear();
+                let mut counts = Summary::default();
+                for row in &batch.rows {
+                    let (_, result) = worker.classify(&header, row);
+                    counts.record(result);
+                    renderer.render(row, result, &mut buf);
+                }
+                let _ = free_tx.send(batch.rows);
+                if done_tx.send((batch.seq, buf, counts)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(done_tx);
+    // Batches come back in any order; write them in input order.
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0u64;
+    let mut failed = None;
+    for (seq, buf, counts) in done_rx {
+        if failed.is_some() {
+            let _ = buf_tx.send(buf);
+            continue;
+        }
+        waiting.insert(seq, (buf, counts));
+        while let Some((buf, counts)) = waiting.remove(&next) {
+            if let Err(e) = out.rendered(&buf) {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                failed = Some(e);
+                for (buf, _) in std::iter::once((buf, counts)).chain(waiting.into_values()) {
+                    let _ = buf_tx.send(buf);
+                }
+                waiting = std::collections::BTreeMap::new();
+                break;
+            }
+            summary.add(&counts);
+            let _ = buf_tx.send(buf);
+            next += 1;
+        }
+    }
+    if let Some(e) = failed {
+        return Err(write_err(e));
+    }
+    Ok(summary)
 }

@@ -161,41 +161,13 @@ fn decide(
         .iter()
         .partition(|&&r| !fits.iter().any(|&other| rules.refines[other][r]));
     let known = facts.known_mask();
-    // Deciding on what is left: no role fits, every role but one is ruled out (a role that
-    // refines another possible one counts with it), and that one has positive evidence.
     let mut tentative = false;
-    if chosen.is_empty() && !error {
-        let possible: Vec<RoleId> = (0..roles.len())
-            .filter(|&r| roles[r].state == Tri::Unknown)
-            .collect();
-        let general: Vec<RoleId> = possible
-            .iter()
-            .copied()
-            .filter(|&r| !possible.iter().any(|&o| rules.refines[r][o]))
-            .collect();
-        if let [only] = general[..]
-            && evidence(rules, &trace, known, roles[only].rule) >= EVIDENCE_ON_WHAT_IS_LEFT
-        {
-            chosen.push(only);
-            tentative = true;
-        }
-        // Or the one role with evidence, when nothing at all speaks for the others still
-        // possible (no defining condition of theirs holds on known facts): it needs more, three
-        // defining conditions holding on known facts (a guard such as "handles physical goods,
-        // if known" counts when its fact is known).
-        let with_evidence: Vec<RoleId> = general
-            .iter()
-            .copied()
-            .filter(|&r| evidence(rules, &trace, known, roles[r].rule) > 0)
-            .collect();
-        if !tentative
-            && let [only] = with_evidence[..]
-            && evidence_with_guards(rules, &trace, known, roles[only].rule)
-                >= EVIDENCE_AGAINST_SILENCE
-        {
-            chosen.push(only);
-            tentative = true;
-        }
+    if chosen.is_empty()
+        && !error
+        && let Some(only) = on_what_is_left(rules, &trace, &roles, known)
+    {
+        chosen.push(only);
+        tentative = true;
     }
     let mut conflicts = Vec::new();
     for (i, &a) in chosen.iter().enumerate() {
@@ -214,49 +186,11 @@ fn decide(
     } else {
         Status::Ambiguous
     };
-    // The tied roles: those in a conflicting pair. A chosen role compatible with every other
-    // is held whichever way the tie is decided.
-    let tied = chosen
-        .iter()
-        .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
-        .count();
-    let mut divisor_used = 1.0;
-    let (role_confidence, confidence) = match status {
+    let (role_confidence, confidence, divisor) = match status {
         Status::Classified | Status::Ambiguous => {
-            let each: Vec<f64> = chosen
-                .iter()
-                .map(|&r| round2(role_confidence(rules, &trace, known, roles[r].rule)))
-                .collect();
-            let weakest = each.iter().copied().fold(1.0, f64::min);
-            let divisor = if status == Status::Ambiguous {
-                tied as f64
-            } else {
-                // Roles still possible that would contradict what is held: not a refinement
-                // of a held role, and not one that can be held beside all of them.
-                let rivals = (0..roles.len())
-                    .filter(|&r| roles[r].state == Tri::Unknown && !chosen.contains(&r))
-                    .filter(|&r| !chosen.iter().any(|&h| rules.refines[r][h]))
-                    .filter(|&r| !chosen.iter().all(|&h| rules.compatible[r][h]))
-                    .count();
-                1.0 + rivals as f64
-            };
-            divisor_used = divisor;
-            // A decision resting on facts read from text is less sure than one on stated
-            // columns, by the factor the rule set sets.
-            let reads = chosen
-                .iter()
-                .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
-            let factor = if facts.from_text & reads != 0 {
-                rules.phrases.confidence_factor
-            } else {
-                1.0
-            };
-            (
-                each.iter().map(|&c| round2(c * factor)).collect(),
-                round2(weakest / divisor * factor),
-            )
+            confidences(rules, facts, &trace, &roles, &chosen, &conflicts, status)
         }
-        Status::Unclassified | Status::Error => (Vec::new(), 0.0),
+        Status::Unclassified | Status::Error => (Vec::new(), 0.0, 1.0),
     };
     Evaluation {
         trace,
@@ -268,8 +202,100 @@ fn decide(
         role_confidence,
         confidence,
         tentative,
-        divisor: divisor_used,
+        divisor,
     }
+}
+
+/// Deciding on what is left, when no role fits: every role but one is ruled out (a role that
+/// refines another possible one counts with it) and that one has positive evidence; or it is
+/// the one role with evidence, nothing at all speaks for the others still possible (no
+/// defining condition of theirs holds on known facts), and it has more: three defining
+/// conditions holding on known facts (a guard such as "handles physical goods, if known"
+/// counts when its fact is known).
+fn on_what_is_left(
+    rules: &RuleSet,
+    trace: &[Tri],
+    roles: &[RoleResult],
+    known: u64,
+) -> Option<RoleId> {
+    let possible: Vec<RoleId> = (0..roles.len())
+        .filter(|&r| roles[r].state == Tri::Unknown)
+        .collect();
+    let general: Vec<RoleId> = possible
+        .iter()
+        .copied()
+        .filter(|&r| !possible.iter().any(|&o| rules.refines[r][o]))
+        .collect();
+    if let [only] = general[..]
+        && evidence(rules, trace, known, roles[only].rule) >= EVIDENCE_ON_WHAT_IS_LEFT
+    {
+        return Some(only);
+    }
+    let with_evidence: Vec<RoleId> = general
+        .iter()
+        .copied()
+        .filter(|&r| evidence(rules, trace, known, roles[r].rule) > 0)
+        .collect();
+    match with_evidence[..] {
+        [only]
+            if evidence_with_guards(rules, trace, known, roles[only].rule)
+                >= EVIDENCE_AGAINST_SILENCE =>
+        {
+            Some(only)
+        }
+        _ => None,
+    }
+}
+
+/// Each chosen role's confidence, the record's (the weakest, divided by the tied roles when
+/// ambiguous, else by one plus the rival roles still possible), and that divisor. A decision
+/// resting on facts read from text is less sure than one on stated columns, by the factor the
+/// rule set sets.
+fn confidences(
+    rules: &RuleSet,
+    facts: &Facts,
+    trace: &[Tri],
+    roles: &[RoleResult],
+    chosen: &[RoleId],
+    conflicts: &[(RoleId, RoleId)],
+    status: Status,
+) -> (Vec<f64>, f64, f64) {
+    let known = facts.known_mask();
+    let each: Vec<f64> = chosen
+        .iter()
+        .map(|&r| round2(role_confidence(rules, trace, known, roles[r].rule)))
+        .collect();
+    let weakest = each.iter().copied().fold(1.0, f64::min);
+    let divisor = if status == Status::Ambiguous {
+        // The tied roles: those in a conflicting pair. A chosen role compatible with every
+        // other is held whichever way the tie is decided.
+        chosen
+            .iter()
+            .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
+            .count() as f64
+    } else {
+        // Roles still possible that would contradict what is held: not a refinement of a held
+        // role, and not one that can be held beside all of them.
+        let rivals = (0..roles.len())
+            .filter(|&r| roles[r].state == Tri::Unknown && !chosen.contains(&r))
+            .filter(|&r| !chosen.iter().any(|&h| rules.refines[r][h]))
+            .filter(|&r| !chosen.iter().all(|&h| rules.compatible[r][h]))
+            .count();
+        1.0 + rivals as f64
+    };
+    let reads = chosen
+        .iter()
+        .fold(0u64, |acc, &r| acc | rules.rules[roles[r].rule].reads);
+    let factor = if facts.from_text & reads != 0 {
+        rules.phrases.confidence_factor
+    } else {
+        1.0
+    };
+    (
+        each.iter().map(|&c| round2(c * factor)).collect(),
+        round2(weakest / divisor * factor),
+        divisor,
+    )
 }
 
 /// Weight of a defining condition in a role's confidence; a typical one weighs half.
