@@ -66,54 +66,12 @@ impl ColumnMap {
     /// Maps `header`'s cells to the vocabulary of `rules`, reading facts from where `evidence`
     /// says.
     pub fn with_evidence(mut header: Header, rules: &RuleSet, evidence: Evidence) -> ColumnMap {
-        let names = &header.written;
-        let mut uses = Vec::with_capacity(names.len());
-        let mut prose = Vec::new();
-        let mut taken: Vec<Option<usize>> = vec![None; rules.columns.len()];
-        let mut warnings = Vec::new();
-        let mut collisions = 0usize;
-        for (i, name) in names.iter().enumerate() {
-            match rules.column_for_header(name) {
-                Some(col) if rules.columns[col].kind == ColumnKind::Prose => {
-                    // Several columns may be prose at once: each is read.
-                    if evidence != Evidence::Columns {
-                        prose.push(i);
-                    }
-                    uses.push(Some(col));
-                }
-                Some(col) if evidence == Evidence::Text && rules.columns[col].fact.is_some() => {
-                    uses.push(None);
-                }
-                Some(col) => match taken[col] {
-                    Some(first) => {
-                        // One warning for the first few collisions, a count for the rest.
-                        collisions += 1;
-                        if collisions <= 3 {
-                            warnings.push(format!(
-                                "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
-                                first + 1,
-                                crate::sanitize::visible(&names[first]),
-                                i + 1,
-                                crate::sanitize::visible(name),
-                                rules.columns[col].name
-                            ));
-                        }
-                        uses.push(None);
-                    }
-                    None => {
-                        taken[col] = Some(i);
-                        uses.push(Some(col));
-                    }
-                },
-                None => uses.push(None),
-            }
-        }
-        if collisions > 3 {
-            warnings.push(format!(
-                "{} more columns mean a column already read; they are carried through unread",
-                collisions - 3
-            ));
-        }
+        let Uses {
+            uses,
+            prose,
+            taken,
+            mut warnings,
+        } = uses_of(&header.written, rules, evidence);
         let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
         let missing_facts = rules
             .columns
@@ -135,23 +93,7 @@ impl ColumnMap {
             .filter(|&(_, col)| rules.columns[col].kind != ColumnKind::Prose)
             .collect();
         read_order.sort_by_key(|&(_, col)| col);
-        let in_pattern = |col: usize| {
-            !matches!(
-                rules.columns[col].kind,
-                ColumnKind::Id | ColumnKind::Name | ColumnKind::Text | ColumnKind::Prose
-            )
-        };
-        let pattern_columns: Vec<usize> = read_order
-            .iter()
-            .filter(|&&(_, col)| in_pattern(col))
-            .map(|&(i, _)| i)
-            .collect();
-        let pattern_run = match (pattern_columns.iter().min(), pattern_columns.iter().max()) {
-            (Some(&first), Some(&last)) if last - first + 1 == pattern_columns.len() => {
-                Some((first, last))
-            }
-            _ => None,
-        };
+        let (pattern_columns, pattern_run) = pattern_of(rules, &read_order);
         let key_columns = read_order
             .iter()
             .copied()
@@ -176,4 +118,96 @@ impl ColumnMap {
             prose,
         }
     }
+}
+
+/// What each input column is used for, before anything is derived from it.
+struct Uses {
+    /// For each input column, the vocabulary column it is read as.
+    uses: Vec<Option<usize>>,
+    /// The prose columns read.
+    prose: Vec<usize>,
+    /// For each vocabulary column, the input column that gives it.
+    taken: Vec<Option<usize>>,
+    /// Columns that mean a column already read.
+    warnings: Vec<String>,
+}
+
+/// Maps each header name to the vocabulary column it means. Several prose columns are each
+/// read; a second column meaning a column already read is carried through unread (one warning
+/// for the first few, a count for the rest); with `--evidence text` the fact columns are
+/// carried through unread.
+fn uses_of(names: &[String], rules: &RuleSet, evidence: Evidence) -> Uses {
+    let mut out = Uses {
+        uses: Vec::with_capacity(names.len()),
+        prose: Vec::new(),
+        taken: vec![None; rules.columns.len()],
+        warnings: Vec::new(),
+    };
+    let mut collisions = 0usize;
+    for (i, name) in names.iter().enumerate() {
+        let used = match rules.column_for_header(name) {
+            Some(col) if rules.columns[col].kind == ColumnKind::Prose => {
+                if evidence != Evidence::Columns {
+                    out.prose.push(i);
+                }
+                Some(col)
+            }
+            Some(col) if evidence == Evidence::Text && rules.columns[col].fact.is_some() => None,
+            Some(col) => match out.taken[col] {
+                Some(first) => {
+                    collisions += 1;
+                    if collisions <= 3 {
+                        out.warnings.push(format!(
+                            "columns {} ({:?}) and {} ({:?}) both mean `{}`; the second is carried through unread",
+                            first + 1,
+                            crate::sanitize::visible(&names[first]),
+                            i + 1,
+                            crate::sanitize::visible(name),
+                            rules.columns[col].name
+                        ));
+                    }
+                    None
+                }
+                None => {
+                    out.taken[col] = Some(i);
+                    Some(col)
+                }
+            },
+            None => None,
+        };
+        out.uses.push(used);
+    }
+    if collisions > 3 {
+        out.warnings.push(format!(
+            "{} more columns mean a column already read; they are carried through unread",
+            collisions - 3
+        ));
+    }
+    out
+}
+
+/// The input columns that make a row's pattern (declared role and facts), in read order, and
+/// `(first, last)` when they are exactly the input columns first..=last.
+fn pattern_of(
+    rules: &RuleSet,
+    read_order: &[(usize, usize)],
+) -> (Vec<usize>, Option<(usize, usize)>) {
+    let in_pattern = |col: usize| {
+        !matches!(
+            rules.columns[col].kind,
+            ColumnKind::Id | ColumnKind::Name | ColumnKind::Text | ColumnKind::Prose
+        )
+    };
+    let pattern_columns: Vec<usize> = read_order
+        .iter()
+        .filter(|&&(_, col)| in_pattern(col))
+        .map(|&(i, _)| i)
+        .collect();
+    let pattern_run = match (pattern_columns.iter().min(), pattern_columns.iter().max()) {
+        (Some(&first), Some(&last)) if last - first + 1 == pattern_columns.len() => {
+            Some((first, last))
+        }
+        _ => None,
+    };
+    (pattern_columns, pattern_run)
 }

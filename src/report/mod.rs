@@ -63,7 +63,7 @@ pub struct Coverage {
 }
 
 /// A report over a whole roster.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     /// The rule set's name and version.
     pub ruleset: String,
@@ -199,9 +199,9 @@ impl<'r> ReportBuilder<'r> {
     }
 
     /// The finished report.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
         let rules = self.rules;
-        let mut report = self.report;
+        let mut report = std::mem::take(&mut self.report);
         let statuses = ["classified", "ambiguous", "unclassified", "error"];
         report.by_status = statuses.iter().copied().zip(self.status_counts).collect();
         report.by_finding = Finding::ALL
@@ -209,13 +209,7 @@ impl<'r> ReportBuilder<'r> {
             .map(|f| f.as_str())
             .zip(self.finding_counts)
             .collect();
-        let ids = |roles: &[usize], sep: &str| {
-            roles
-                .iter()
-                .map(|&r| rules.roles[r].id.as_str())
-                .collect::<Vec<_>>()
-                .join(sep)
-        };
+        let ids = |roles: &[usize], sep: &str| self.ids(roles, sep);
         let count_of = |roles: &[usize]| {
             self.profile_counts
                 .get(&Column::Held(roles.len(), roles.to_vec()))
@@ -233,6 +227,24 @@ impl<'r> ReportBuilder<'r> {
             .chain(several().map(|(roles, n)| (ids(roles, "+"), n)))
             .collect();
         report.profiles = several().map(|(roles, n)| (ids(roles, "+"), n)).collect();
+        report.by_category = self.by_category();
+        self.matrix_into(&mut report);
+        report.coverage = self.coverage();
+        report
+    }
+
+    /// The ids of `roles`, joined by `sep`.
+    fn ids(&self, roles: &[usize], sep: &str) -> String {
+        roles
+            .iter()
+            .map(|&r| self.rules.roles[r].id.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    /// Records by category: each category alone, then each combination that occurs.
+    fn by_category(&self) -> Vec<(String, usize)> {
+        let rules = self.rules;
         // Categories: each category alone, then each combination that occurs.
         let mut by_category: BTreeMap<(usize, Vec<usize>), usize> = BTreeMap::new();
         for ci in 0..rules.categories.len() {
@@ -249,7 +261,7 @@ impl<'r> ReportBuilder<'r> {
                 *by_category.entry((cats.len(), cats)).or_insert(0) += n;
             }
         }
-        report.by_category = by_category
+        by_category
             .into_iter()
             .map(|((_, cats), n)| {
                 let label = cats
@@ -259,7 +271,13 @@ impl<'r> ReportBuilder<'r> {
                     .join("+");
                 (label, n)
             })
-            .collect();
+            .collect()
+    }
+
+    /// The matrix of declared role sets (rows: those that occur, then "none declared") against
+    /// held profiles and undecided statuses (columns: those that occur), counts and findings.
+    fn matrix_into(&self, report: &mut Report) {
+        let ids = |roles: &[usize], sep: &str| self.ids(roles, sep);
         // Matrix: rows are the declared sets that occur, then "none declared"; columns are the
         // held profiles that occur, then the undecided statuses that occur.
         let mut rows: Vec<&Declared> = self.matrix.keys().map(|(r, _)| r).collect();
@@ -305,7 +323,12 @@ impl<'r> ReportBuilder<'r> {
             .iter()
             .map(|r| cols.iter().map(|c| cell(r, c).1).collect())
             .collect();
-        report.coverage = rules
+    }
+
+    /// Per role: how many records hold it, and how often each of its rules fired.
+    fn coverage(&self) -> Vec<Coverage> {
+        let rules = self.rules;
+        rules
             .roles
             .iter()
             .enumerate()
@@ -318,8 +341,7 @@ impl<'r> ReportBuilder<'r> {
                     .map(|&r| (rules.rules[r].id.clone(), self.rule_fired[r]))
                     .collect(),
             })
-            .collect();
-        report
+            .collect()
     }
 }
 
