@@ -60,99 +60,8 @@ fn sentences(
         return out;
     }
     match eval.status {
-        Status::Classified => {
-            if eval.chosen.len() > 1 {
-                out.push(profile(rules, eval));
-            }
-            for &role in &eval.chosen {
-                if eval.tentative {
-                    // A fact only known not to be some values is still to be known.
-                    let missing = unknown_reads(
-                        rules,
-                        &eval.trace,
-                        eval.roles[role].rule,
-                        record.facts.value_mask(),
-                    );
-                    out.push(definition(rules, role, "Classified, on what is left, as"));
-                    let others_possible = (0..eval.roles.len())
-                        .any(|r| r != role && eval.roles[r].state == Tri::Unknown);
-                    out.push(format!(
-                        "{} the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
-                        if others_possible {
-                            "Nothing known speaks for the other roles still possible, while"
-                        } else {
-                            "Every other role is ruled out and"
-                        },
-                        article_word(&rules.roles[role].id),
-                        rules.roles[role].id,
-                        if missing == 0 {
-                            "more of its facts".to_string()
-                        } else {
-                            fact_list(rules, missing)
-                        }
-                    ));
-                    atypical(rules, record, eval, role, &mut out);
-                    continue;
-                }
-                out.push(definition(rules, role, "Classified as"));
-                let rule = &rules.rules[eval.roles[role].rule];
-                out.push(format!(
-                    "Decided by rule {}: {}.",
-                    rule.id,
-                    held(rules, record, eval, role)
-                ));
-                atypical(rules, record, eval, role, &mut out);
-            }
-            for &r in &eval.refined {
-                let by = eval
-                    .chosen
-                    .iter()
-                    .copied()
-                    .find(|&c| rules.refines[c][r])
-                    .unwrap_or(eval.chosen[0]);
-                out.push(format!(
-                    "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
-                    rules.roles[r].id, rules.roles[by].id, rules.roles[r].id
-                ));
-            }
-        }
-        Status::Ambiguous => {
-            let certain = certain_roles(eval);
-            let ids: Vec<&str> = eval
-                .chosen
-                .iter()
-                .filter(|r| !certain.contains(r))
-                .map(|&r| rules.roles[r].id.as_str())
-                .collect();
-            let pairs: Vec<String> = eval
-                .conflicts
-                .iter()
-                .map(|&(a, b)| format!("{} with {}", rules.roles[a].id, rules.roles[b].id))
-                .collect();
-            out.push(format!(
-                "Ambiguous between {}: each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold {}.",
-                join_or(&ids, "and"),
-                join_or(&pairs.iter().map(String::as_str).collect::<Vec<_>>(), "or")
-            ));
-            for &r in &eval.chosen {
-                out.push(format!(
-                    "Fits {}: {}.",
-                    rules.roles[r].id,
-                    held(rules, record, eval, r)
-                ));
-            }
-            let certain: Vec<&str> = certain_roles(eval)
-                .into_iter()
-                .map(|r| rules.roles[r].id.as_str())
-                .collect();
-            if !certain.is_empty() {
-                out.push(format!(
-                    "Either way it holds {}, which can be held with each of the others.",
-                    join_or(&certain, "and")
-                ));
-            }
-            out.push(tell_apart(rules, record, eval));
-        }
+        Status::Classified => classified(rules, record, eval, &mut out),
+        Status::Ambiguous => ambiguous(rules, record, eval, &mut out),
         Status::Unclassified => {
             if record.facts.known_count() == 0 {
                 out.push("Unclassified: no fact is known; every column the rules read is empty or missing.".into());
@@ -165,6 +74,106 @@ fn sentences(
     alternatives(rules, record, eval, &mut out, marks);
     declared(rules, record, eval, &mut out, marks);
     out
+}
+
+/// The sentences of a classified record: the profile, each held role's definition and the
+/// rule that decided it (or, decided on what is left, what would confirm it), what is
+/// atypical, and the roles set aside as less specific.
+fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+    if eval.chosen.len() > 1 {
+        out.push(profile(rules, eval));
+    }
+    for &role in &eval.chosen {
+        if eval.tentative {
+            // A fact only known not to be some values is still to be known.
+            let missing = unknown_reads(
+                rules,
+                &eval.trace,
+                eval.roles[role].rule,
+                record.facts.value_mask(),
+            );
+            out.push(definition(rules, role, "Classified, on what is left, as"));
+            let others_possible =
+                (0..eval.roles.len()).any(|r| r != role && eval.roles[r].state == Tri::Unknown);
+            out.push(format!(
+                "{} the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
+                if others_possible {
+                    "Nothing known speaks for the other roles still possible, while"
+                } else {
+                    "Every other role is ruled out and"
+                },
+                article_word(&rules.roles[role].id),
+                rules.roles[role].id,
+                if missing == 0 {
+                    "more of its facts".to_string()
+                } else {
+                    fact_list(rules, missing)
+                }
+            ));
+            atypical(rules, record, eval, role, out);
+            continue;
+        }
+        out.push(definition(rules, role, "Classified as"));
+        let rule = &rules.rules[eval.roles[role].rule];
+        out.push(format!(
+            "Decided by rule {}: {}.",
+            rule.id,
+            held(rules, record, eval, role)
+        ));
+        atypical(rules, record, eval, role, out);
+    }
+    for &r in &eval.refined {
+        let by = eval
+            .chosen
+            .iter()
+            .copied()
+            .find(|&c| rules.refines[c][r])
+            .unwrap_or(eval.chosen[0]);
+        out.push(format!(
+            "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
+            rules.roles[r].id, rules.roles[by].id, rules.roles[r].id
+        ));
+    }
+}
+
+/// The sentences of an ambiguous record: the tied roles and why one partner cannot hold them,
+/// what fits each, what it holds either way, and what would tell them apart.
+fn ambiguous(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+    let certain = certain_roles(eval);
+    let ids: Vec<&str> = eval
+        .chosen
+        .iter()
+        .filter(|r| !certain.contains(r))
+        .map(|&r| rules.roles[r].id.as_str())
+        .collect();
+    let pairs: Vec<String> = eval
+        .conflicts
+        .iter()
+        .map(|&(a, b)| format!("{} with {}", rules.roles[a].id, rules.roles[b].id))
+        .collect();
+    out.push(format!(
+        "Ambiguous between {}: each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold {}.",
+        join_or(&ids, "and"),
+        join_or(&pairs.iter().map(String::as_str).collect::<Vec<_>>(), "or")
+    ));
+    for &r in &eval.chosen {
+        out.push(format!(
+            "Fits {}: {}.",
+            rules.roles[r].id,
+            held(rules, record, eval, r)
+        ));
+    }
+    let certain: Vec<&str> = certain_roles(eval)
+        .into_iter()
+        .map(|r| rules.roles[r].id.as_str())
+        .collect();
+    if !certain.is_empty() {
+        out.push(format!(
+            "Either way it holds {}, which can be held with each of the others.",
+            join_or(&certain, "and")
+        ));
+    }
+    out.push(tell_apart(rules, record, eval));
 }
 
 /// The sentence that introduces a role profile: its roles and why the taxonomy lets one partner
@@ -518,18 +527,36 @@ fn declared(
             )),
         }
     }
+    let all_agree = agreed.len() + covered == roles_in(declared).count();
+    let told = out.len() > before || !all_agree;
+    agreement(rules, eval, declared, text, &agreed, told, out, marks);
+}
+
+/// What the declared roles come to: agreement (or incompleteness, when the partner holds
+/// roles the roster does not list), or, when some declared role was `told` about (refined,
+/// ruled out or not shown), which declared roles are held and what else is.
+#[allow(clippy::too_many_arguments)]
+fn agreement(
+    rules: &RuleSet,
+    eval: &Evaluation,
+    declared: u64,
+    text: &str,
+    agreed: &[&str],
+    told: bool,
+    out: &mut Vec<String>,
+    marks: &mut Marks,
+) {
     let extra: Vec<&str> = undeclared_held(rules, eval, declared)
         .into_iter()
-        .map(id)
+        .map(|r| rules.roles[r].id.as_str())
         .collect();
-    let all_agree = agreed.len() + covered == roles_in(declared).count();
-    if out.len() > before || !all_agree {
+    if told {
         // Some declared role is refined, ruled out or not shown: say what does hold, and what
         // else the partner holds, each in its own sentence.
         if !agreed.is_empty() {
             out.push(format!(
                 "Of the roles declared in {text:?}, {} {} held.",
-                join_or(&agreed, "and"),
+                join_or(agreed, "and"),
                 if agreed.len() == 1 { "is" } else { "are" }
             ));
         }
