@@ -186,17 +186,6 @@ pub(super) fn eval(rules: &RuleSet, node: NodeId, facts: &Facts) -> Tri {
 }
 
 pub(super) fn build_space(rules: &RuleSet) -> Space {
-    let n = rules.facts.len();
-    // Union-find over facts, joined by conditions that read several.
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(parent: &mut [usize], x: usize) -> usize {
-        let mut x = x;
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
     let conjuncts: Vec<NodeId> = {
         let mut all: Vec<NodeId> = rules
             .rules
@@ -207,7 +196,51 @@ pub(super) fn build_space(rules: &RuleSet) -> Space {
         all.dedup();
         all
     };
+    let mut too_large = Vec::new();
+    let mut dims = Vec::new();
+    let mut dim_of_fact = vec![usize::MAX; rules.facts.len()];
+    for facts in fact_groups(rules, &conjuncts) {
+        match dimension(rules, facts) {
+            Ok(dim) => {
+                for &f in &dim.facts {
+                    dim_of_fact[f] = dims.len();
+                }
+                dims.push(dim);
+            }
+            Err(facts) => too_large.extend(facts),
+        }
+    }
+    let mut conditions = HashMap::new();
     for &c in &conjuncts {
+        let reads = rules.nodes[c].reads;
+        let Some(first) = (0..rules.facts.len()).find(|f| reads & (1u64 << f) != 0) else {
+            continue;
+        };
+        let d = dim_of_fact[first];
+        if d != usize::MAX {
+            conditions.insert(c, (d, condition_sets(rules, c, &dims[d])));
+        }
+    }
+    Space {
+        dims,
+        conditions,
+        too_large,
+    }
+}
+
+/// The facts grouped by the conditions that read several of them together (union-find).
+fn fact_groups(rules: &RuleSet, conjuncts: &[NodeId]) -> Vec<Vec<FactId>> {
+    let n = rules.facts.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], x: usize) -> usize {
+        let mut x = x;
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for &c in conjuncts {
         let reads = rules.nodes[c].reads;
         let facts: Vec<usize> = (0..n).filter(|f| reads & (1u64 << f) != 0).collect();
         for w in facts.windows(2) {
@@ -225,91 +258,75 @@ pub(super) fn build_space(rules: &RuleSet) -> Space {
         });
         groups[g].push(f);
     }
-    let mut too_large = Vec::new();
-    let mut dims = Vec::new();
-    let mut dim_of_fact = vec![usize::MAX; n];
-    for facts in groups {
-        let per_fact: Vec<Option<Vec<Option<u64>>>> =
-            facts.iter().map(|&f| fact_states(rules, f)).collect();
-        let size = per_fact
-            .iter()
-            .map(|s| s.as_ref().map_or(usize::MAX, Vec::len))
-            .fold(1usize, |a, b| a.saturating_mul(b));
-        if per_fact.iter().any(Option::is_none) || size > MAX_DIM_STATES {
-            too_large.extend(facts.iter().copied());
-            continue;
-        }
-        let per_fact: Vec<Vec<Option<u64>>> =
-            per_fact.into_iter().map(|s| s.expect("checked")).collect();
-        let mut states = Vec::with_capacity(size);
-        let mut index = vec![0usize; facts.len()];
+    groups
+}
+
+/// The dimension of a group of facts: every combination of their states, and which have every
+/// fact known. `Err` with the facts when their states are too many to enumerate.
+fn dimension(rules: &RuleSet, facts: Vec<FactId>) -> Result<Dim, Vec<FactId>> {
+    let per_fact: Vec<Option<Vec<Option<u64>>>> =
+        facts.iter().map(|&f| fact_states(rules, f)).collect();
+    let size = per_fact
+        .iter()
+        .map(|s| s.as_ref().map_or(usize::MAX, Vec::len))
+        .fold(1usize, |a, b| a.saturating_mul(b));
+    if per_fact.iter().any(Option::is_none) || size > MAX_DIM_STATES {
+        return Err(facts);
+    }
+    let per_fact: Vec<Vec<Option<u64>>> =
+        per_fact.into_iter().map(|s| s.expect("checked")).collect();
+    let mut states = Vec::with_capacity(size);
+    let mut index = vec![0usize; facts.len()];
+    loop {
+        states.push(
+            index
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| per_fact[i][k])
+                .collect::<Vec<_>>(),
+        );
+        let mut i = 0;
         loop {
-            states.push(
-                index
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &k)| per_fact[i][k])
-                    .collect::<Vec<_>>(),
-            );
-            let mut i = 0;
-            loop {
-                if i == index.len() {
-                    break;
-                }
-                index[i] += 1;
-                if index[i] < per_fact[i].len() {
-                    break;
-                }
-                index[i] = 0;
-                i += 1;
-            }
             if i == index.len() {
                 break;
             }
-        }
-        let mut known = bits_new(states.len(), false);
-        for (s, values) in states.iter().enumerate() {
-            if values.iter().all(Option::is_some) {
-                known[s / 64] |= 1u64 << (s % 64);
+            index[i] += 1;
+            if index[i] < per_fact[i].len() {
+                break;
             }
+            index[i] = 0;
+            i += 1;
         }
-        for &f in &facts {
-            dim_of_fact[f] = dims.len();
+        if i == index.len() {
+            break;
         }
-        dims.push(Dim {
-            facts,
-            states,
-            known,
-        });
     }
-    let mut conditions = HashMap::new();
-    for &c in &conjuncts {
-        let reads = rules.nodes[c].reads;
-        let Some(first) = (0..n).find(|f| reads & (1u64 << f) != 0) else {
-            continue;
-        };
-        let d = dim_of_fact[first];
-        if d == usize::MAX {
-            continue;
+    let mut known = bits_new(states.len(), false);
+    for (s, values) in states.iter().enumerate() {
+        if values.iter().all(Option::is_some) {
+            known[s / 64] |= 1u64 << (s % 64);
         }
-        let dim = &dims[d];
-        let mut sets: [Bits; 4] = std::array::from_fn(|_| bits_new(dim.states.len(), false));
-        let mut facts = Facts::unknown(rules);
-        for (s, values) in dim.states.iter().enumerate() {
-            for (i, &f) in dim.facts.iter().enumerate() {
-                facts.values[f] = values[i];
-            }
-            let t = eval(rules, c, &facts);
-            sets[t as usize][s / 64] |= 1u64 << (s % 64);
-            if t != Tri::True {
-                sets[NOT_TRUE][s / 64] |= 1u64 << (s % 64);
-            }
+    }
+    Ok(Dim {
+        facts,
+        states,
+        known,
+    })
+}
+
+/// The states of `dim` where condition `c` is false, unknown, true, and not true.
+fn condition_sets(rules: &RuleSet, c: NodeId, dim: &Dim) -> [Bits; 4] {
+    let mut sets: [Bits; 4] = std::array::from_fn(|_| bits_new(dim.states.len(), false));
+    let mut facts = Facts::unknown(rules);
+    for (s, values) in dim.states.iter().enumerate() {
+        for (i, &f) in dim.facts.iter().enumerate() {
+            facts.values[f] = values[i];
         }
-        conditions.insert(c, (d, sets));
+        let t = eval(rules, c, &facts);
+        sets[t as usize][s / 64] |= 1u64 << (s % 64);
+        if t != Tri::True {
+            sets[NOT_TRUE][s / 64] |= 1u64 << (s % 64);
+        }
     }
-    Space {
-        dims,
-        conditions,
-        too_large,
-    }
+    sets
 }
