@@ -495,59 +495,9 @@ impl RuleSet {
             .filter(|c| c.kind == ColumnKind::Prose)
             .map(|c| c.name.as_str())
             .collect::<Vec<_>>();
-        for (vi, v) in f.values.iter().enumerate() {
-            if wanted.is_some_and(|w| w != vi) {
-                continue;
-            }
-            let mut synonyms: Vec<&str> = f
-                .index
-                .iter()
-                .filter(|&(k, &i)| i as usize == vi && *k != v.id)
-                .map(|(k, _)| k.as_str())
-                .collect();
-            synonyms.sort_unstable();
-            let mut phrases: Vec<&str> = self
-                .phrases
-                .phrases
-                .iter()
-                .filter(|p| p.states.contains(&(fact, vi as u8)))
-                .map(|p| p.text.as_str())
-                .collect();
-            phrases.sort_unstable();
-            let _ = writeln!(
-                out,
-                "\n  {}{}",
-                v.id,
-                if Some(vi as u8) == f.nothing {
-                    " (the known empty list)"
-                } else {
-                    ""
-                }
-            );
-            let _ = writeln!(
-                out,
-                "    in its column: {}",
-                if synonyms.is_empty() {
-                    format!("{} (the id)", v.id)
-                } else {
-                    format!("{}, {}", v.id, synonyms.join(", "))
-                }
-            );
-            if !prose.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "    in text ({}): {}",
-                    prose.join(", "),
-                    if phrases.is_empty() {
-                        "no phrase".to_string()
-                    } else {
-                        phrases
-                            .iter()
-                            .map(|p| format!("{p:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                );
+        for vi in 0..f.values.len() {
+            if wanted.is_none_or(|w| w == vi) {
+                self.describe_value(fact, vi, &prose, &mut out);
             }
         }
         if !prose.is_empty() && !self.phrases.negation.is_empty() {
@@ -563,6 +513,64 @@ impl RuleSet {
             );
         }
         Ok(out)
+    }
+
+    /// One value of a fact for `rules show`: the cell texts that mean it and, when the
+    /// vocabulary has `prose` columns, the phrases that state it.
+    fn describe_value(&self, fact: FactId, vi: usize, prose: &[&str], out: &mut String) {
+        use std::fmt::Write as _;
+        let f = &self.facts[fact];
+        let v = &f.values[vi];
+        let mut synonyms: Vec<&str> = f
+            .index
+            .iter()
+            .filter(|&(k, &i)| i as usize == vi && *k != v.id)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        synonyms.sort_unstable();
+        let mut phrases: Vec<&str> = self
+            .phrases
+            .phrases
+            .iter()
+            .filter(|p| p.states.contains(&(fact, vi as u8)))
+            .map(|p| p.text.as_str())
+            .collect();
+        phrases.sort_unstable();
+        let _ = writeln!(
+            out,
+            "\n  {}{}",
+            v.id,
+            if Some(vi as u8) == f.nothing {
+                " (the known empty list)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            out,
+            "    in its column: {}",
+            if synonyms.is_empty() {
+                format!("{} (the id)", v.id)
+            } else {
+                format!("{}, {}", v.id, synonyms.join(", "))
+            }
+        );
+        if !prose.is_empty() {
+            let _ = writeln!(
+                out,
+                "    in text ({}): {}",
+                prose.join(", "),
+                if phrases.is_empty() {
+                    "no phrase".to_string()
+                } else {
+                    phrases
+                        .iter()
+                        .map(|p| format!("{p:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+        }
     }
 
     /// The name of the first column of kind `prose`, if the vocabulary has one.
