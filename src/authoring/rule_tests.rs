@@ -197,40 +197,7 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
     let mut failures = Vec::new();
     check_facts(rules, &case.expect, &record, &mut failures);
     let got_role = got.role.as_deref().unwrap_or("");
-    // `role` (ids joined by `+`) and `roles` (a list, any order) each say the held profile; a
-    // case may give either, both, or neither (then only the status is checked).
-    let from_roles = case.expect.roles.as_ref().map(|roles| {
-        let mut ids: Vec<&str> = roles.iter().map(String::as_str).collect();
-        ids.sort_by_key(|id| rules.role_by_id(id).unwrap_or(usize::MAX));
-        ids.join("+")
-    });
-    let wanted: Vec<String> = case.expect.role.iter().cloned().chain(from_roles).collect();
-    for id in wanted
-        .iter()
-        .flat_map(|w| w.split('+'))
-        .filter(|id| !id.is_empty())
-    {
-        if rules.role_by_id(id).is_none() {
-            failures.push(format!(
-                "the case expects role {id:?}, which the rule set does not have (its roles: {})",
-                rules.role_ids().collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
-    if let Some(want) = &case.expect.finding
-        && !crate::engine::Finding::ALL
-            .iter()
-            .any(|f| f.as_str() == want)
-    {
-        failures.push(format!(
-            "the case expects finding {want:?}, which is none of: {}",
-            crate::engine::Finding::ALL
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let wanted = expected_roles(rules, &case.expect, &mut failures);
     let role_differs = wanted.iter().any(|w| w != got_role);
     if got.status.as_str() != case.expect.status || role_differs {
         failures.push(format!(
@@ -283,6 +250,47 @@ fn run_case(rules: &RuleSet, case: &Case, coverage: &mut Coverage) -> Vec<String
         failures.push(reasons);
     }
     failures
+}
+
+/// The held profile a case expects (from `role`, ids joined by `+`, and `roles`, a list in
+/// any order; neither: only the status is checked), with a failure for each role or finding it
+/// names that the rule set does not have.
+fn expected_roles(rules: &RuleSet, expect: &Expect, failures: &mut Vec<String>) -> Vec<String> {
+    // `role` (ids joined by `+`) and `roles` (a list, any order) each say the held profile; a
+    // case may give either, both, or neither (then only the status is checked).
+    let from_roles = expect.roles.as_ref().map(|roles| {
+        let mut ids: Vec<&str> = roles.iter().map(String::as_str).collect();
+        ids.sort_by_key(|id| rules.role_by_id(id).unwrap_or(usize::MAX));
+        ids.join("+")
+    });
+    let wanted: Vec<String> = expect.role.iter().cloned().chain(from_roles).collect();
+    for id in wanted
+        .iter()
+        .flat_map(|w| w.split('+'))
+        .filter(|id| !id.is_empty())
+    {
+        if rules.role_by_id(id).is_none() {
+            failures.push(format!(
+                "the case expects role {id:?}, which the rule set does not have (its roles: {})",
+                rules.role_ids().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    if let Some(want) = &expect.finding
+        && !crate::engine::Finding::ALL
+            .iter()
+            .any(|f| f.as_str() == want)
+    {
+        failures.push(format!(
+            "the case expects finding {want:?}, which is none of: {}",
+            crate::engine::Finding::ALL
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    wanted
 }
 
 /// Compares the facts a case expects read (`facts`, `negated`, `unknown`) with the record's.
