@@ -170,7 +170,7 @@ pub struct Candidate<'r> {
 
 /// The part of a classification that depends only on a record's facts and declared role. The
 /// engine computes it once per distinct pattern and shares it between the records that have
-/// that pattern (see [`Classifier`]); `id` tells writers they have rendered it before.
+/// that pattern (see [`Classifier`](super::Classifier)); `id` tells writers they have rendered it before.
 #[derive(Debug, Clone)]
 pub struct Decided<'r> {
     /// Unique among all decisions of a process.
