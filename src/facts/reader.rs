@@ -22,7 +22,35 @@ pub struct RecordReader<'r> {
     seen: SeenIds,
     cache: Cache,
     text: crate::text::Scratch,
+    /// Rows lately whose pattern was remembered, and rows whose pattern was not.
+    pattern_hits: u32,
+    pattern_misses: u32,
 }
+
+/// Counts a row whose pattern was remembered (`hit`) or not, and says whether a new row
+/// pattern is worth remembering: while nine rows in ten find theirs remembered (a roster that
+/// repeats itself). On a long tail (the diverse benchmark roster finds about half) remembering
+/// every new pattern and evicting old ones costs more than it saves: the cell caches read
+/// those rows nearly as fast (measured on 1M rows: 20% less CPU on the diverse roster without
+/// it, 30% more on the repetitive one).
+fn count_pattern((hits, misses): (&mut u32, &mut u32), hit: bool) -> bool {
+    if hit {
+        *hits += 1;
+    } else {
+        *misses += 1;
+    }
+    if *hits + *misses >= PATTERN_WINDOW {
+        *hits /= 2;
+        *misses /= 2;
+    }
+    *misses < PATTERN_WARMUP || *hits >= 9 * *misses
+}
+
+/// Rows read before the share of remembered patterns decides whether new ones are kept.
+const PATTERN_WARMUP: u32 = 2048;
+/// The counts of hits and misses are halved when they reach this many rows together, so that
+/// the policy follows the roster as it changes.
+const PATTERN_WINDOW: u32 = 1 << 16;
 
 pub(super) struct Cache {
     pub(super) cells: Vec<Generations<Box<str>, Option<u64>>>,
@@ -66,6 +94,8 @@ impl<'r> RecordReader<'r> {
                 key: Vec::new(),
             },
             text: crate::text::Scratch::default(),
+            pattern_hits: 0,
+            pattern_misses: 0,
         }
     }
 
@@ -104,6 +134,8 @@ impl<'r> RecordReader<'r> {
                 .get(&hash)
                 .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
         };
+        let counts = (&mut self.pattern_hits, &mut self.pattern_misses);
+        let remember = count_pattern(counts, known.is_some());
         if let Some(pattern) = known {
             fill(
                 self.rules,
@@ -124,8 +156,10 @@ impl<'r> RecordReader<'r> {
             Fill::Cached(cache),
             record,
         );
-        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long.
-        if row.problem.is_some()
+        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long,
+        // or patterns are not worth it on this roster.
+        if !remember
+            || row.problem.is_some()
             || row.len() != columns.header.names.len()
             || cache.key.len() > CACHED_PATTERN_BYTES
         {
