@@ -152,12 +152,18 @@ fn render(r: &Classification, raw: bool) -> Rendered {
         tail.push(b',');
         field(&mut tail, text, raw);
     }
-    Rendered {
+    let mut rendered = Rendered {
         head,
         reasons,
         reasons_field,
         tail,
-    }
+    };
+    // Kept in a memo bounded in bytes: no spare capacity, so that the bound is what is held.
+    rendered.head.shrink_to_fit();
+    rendered.reasons.shrink_to_fit();
+    rendered.reasons_field.shrink_to_fit();
+    rendered.tail.shrink_to_fit();
+    rendered
 }
 
 impl RecordWriter for CsvWriter<'_> {
@@ -265,7 +271,11 @@ impl RowRenderer for CsvRows {
         let raw = self.raw;
         let rendered = self.memo.get(r.decided.id, || {
             let fresh = render(r, raw);
-            let size = fresh.head.len() + 2 * fresh.reasons.len() + fresh.tail.len();
+            let size = std::mem::size_of::<Rendered>()
+                + fresh.head.capacity()
+                + fresh.reasons.capacity()
+                + fresh.reasons_field.capacity()
+                + fresh.tail.capacity();
             (fresh, size)
         });
         buf.extend_from_slice(&rendered.head);

@@ -136,12 +136,17 @@ fn render(r: &Classification) -> Rendered {
     let mut finding = Vec::new();
     finding.extend_from_slice(b",\"finding\":");
     string(&mut finding, r.finding.as_str());
-    Rendered {
+    let mut rendered = Rendered {
         head,
         has_reasons: !r.base_reasons.is_empty(),
         middle,
         finding,
-    }
+    };
+    // Kept in a memo bounded in bytes: no spare capacity, so that the bound is what is held.
+    rendered.head.shrink_to_fit();
+    rendered.middle.shrink_to_fit();
+    rendered.finding.shrink_to_fit();
+    rendered
 }
 
 impl RowRenderer for JsonRows {
@@ -149,7 +154,10 @@ impl RowRenderer for JsonRows {
     fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
         let rendered = self.memo.get(r.decided.id, || {
             let fresh = render(r);
-            let size = fresh.head.len() + fresh.middle.len() + fresh.finding.len();
+            let size = std::mem::size_of::<Rendered>()
+                + fresh.head.capacity()
+                + fresh.middle.capacity()
+                + fresh.finding.capacity();
             (fresh, size)
         });
         buf.extend_from_slice(b"{\"partner_id\":");
