@@ -122,7 +122,7 @@ impl<T> Memo<T> {
     const ENTRIES: usize = 4096;
     /// Most bytes of rendered decisions kept per generation (decisions quoting long cells are
     /// large).
-    const BYTES: usize = 4 << 20;
+    const BYTES: usize = 2 << 20;
 
     pub(crate) fn new() -> Self {
         Memo {
