@@ -56,6 +56,49 @@ fn classify_one_warm(bencher: divan::Bencher) {
     bencher.bench_local(|| classifier.classify(divan::black_box(&record)));
 }
 
+/// The records of the diverse fixture (a long tail of spellings, hybrids, descriptions in words),
+/// read once, each with its facts as read.
+fn diverse_records(rules: &RuleSet) -> Vec<partner_roles::facts::Record> {
+    use partner_roles::facts::{ColumnMap, SeenIds, read_record};
+    use partner_roles::roster::{RosterReader, Row};
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/diverse-roster.csv"
+    ))
+    .expect("fixture");
+    let mut reader = RosterReader::new(file, "diverse", None).expect("header");
+    let columns = ColumnMap::new(reader.header().clone(), rules);
+    let mut seen = SeenIds::default();
+    let mut row = Row::default();
+    let mut records = Vec::new();
+    while reader.read_row(&mut row) {
+        records.push(read_record(rules, &columns, &row, &mut seen));
+    }
+    records
+}
+
+/// Classify and explain (reasons included) a pattern never seen: every record of the diverse
+/// fixture through a fresh classifier, so each distinct fact pattern is decided anew. divan
+/// prints the time per record; the fixture's records are nearly all distinct patterns.
+#[divan::bench(sample_count = 20)]
+fn classify_new_patterns(bencher: divan::Bencher) {
+    let rules = rules();
+    let records = diverse_records(&rules);
+    bencher
+        .counter(divan::counter::ItemsCount::new(records.len()))
+        .bench_local(|| {
+            let mut classifier = Classifier::new(&rules);
+            let mut n = 0;
+            for record in &records {
+                n += classifier
+                    .classify(divan::black_box(record))
+                    .reasons()
+                    .count();
+            }
+            n
+        });
+}
+
 /// Loading and compiling the built-in rule set (paid at every start).
 #[divan::bench]
 fn load_builtin_rules() -> RuleSet {
