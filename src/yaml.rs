@@ -12,16 +12,43 @@ use crate::error::Error;
 pub fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Error> {
     check_shape(text, file)?;
     serde_yaml::from_str(text).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map_or((1, 1), |loc| (loc.line(), loc.column()));
+        let (line, column, message) = match (err.location(), second_document_line(text)) {
+            (Some(loc), _) => (loc.line(), loc.column(), clean_message(&err.to_string())),
+            // The event pass stops at what its parser refuses and serde_yaml's takes (a tab
+            // after a colon): a second document is then found by its marker line.
+            (None, Some(line)) => (line, 1, SEVERAL_DOCUMENTS.to_string()),
+            (None, None) => (1, 1, clean_message(&err.to_string())),
+        };
         Error::RuleSyntax {
             file: file.to_string(),
             line,
             column,
-            message: clean_message(&err.to_string()),
+            message,
         }
     })
+}
+
+/// What a rules file with more than one YAML document is told.
+const SEVERAL_DOCUMENTS: &str = "a rules file holds one YAML document, and this one has several; split them into separate files of one folder";
+
+/// The line of the `---` or `...` marker that ends the first document with content.
+fn second_document_line(text: &str) -> Option<usize> {
+    let mut seen_content = false;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if line.starts_with("---") || line.starts_with("...") {
+            if seen_content {
+                return Some(i + 1);
+            }
+            // Content on the marker's own line ("--- value") belongs to the document it opens.
+            seen_content = line.starts_with("---")
+                && !line[3..].trim().is_empty()
+                && !line[3..].trim_start().starts_with('#');
+        } else if !trimmed.is_empty() && !trimmed.starts_with('#') && !line.starts_with('%') {
+            seen_content = true;
+        }
+    }
+    None
 }
 
 /// Deepest nesting of collections a rule file may have (the built-in set uses under ten).
@@ -33,12 +60,13 @@ const MAX_EXPANDED: usize = 32 << 20;
 /// Checks, from the parser's events and before anything is built, that the text is one
 /// document, that it nests at most [`MAX_DEPTH`] levels (aliases expanded), and that its aliases
 /// do not expand it past [`MAX_EXPANDED`] (a megabyte string aliased thousands of times, or
-/// nested aliases) nor make serde_yaml follow more than [`MAX_JUMPS_PER_EVENT`] aliases an
+/// nested aliases) nor make serde_yaml follow more than about [`MAX_JUMPS_PER_EVENT`] aliases an
 /// event. Syntax errors are left to the full parse, which reports them with their place.
 fn check_shape(text: &str, file: &str) -> Result<(), Error> {
     use yaml_rust2::parser::{Event, Parser};
     let mut parser = Parser::new_from_str(text);
     let mut shape = Shape::default();
+    let mut last_alias = None;
     let fail = |mark: yaml_rust2::scanner::Marker, message: String| Error::RuleSyntax {
         file: file.to_string(),
         line: mark.line(),
@@ -51,14 +79,15 @@ fn check_shape(text: &str, file: &str) -> Result<(), Error> {
         };
         shape.events += 1;
         match event {
+            // serde_yaml counts the aliases it follows against the whole document.
+            Event::StreamEnd if shape.jumps > shape.events * MAX_JUMPS_PER_EVENT => {
+                return Err(fail(last_alias.unwrap_or(mark), bomb()));
+            }
             Event::StreamEnd => return Ok(()),
             Event::DocumentStart => {
                 shape.documents += 1;
                 if shape.documents > 1 {
-                    return Err(fail(
-                        mark,
-                        "a rules file holds one YAML document, and this one has several; split them into separate files of one folder".into(),
-                    ));
+                    return Err(fail(mark, SEVERAL_DOCUMENTS.into()));
                 }
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -66,7 +95,10 @@ fn check_shape(text: &str, file: &str) -> Result<(), Error> {
             }
             Event::SequenceEnd | Event::MappingEnd => shape.close(),
             Event::Scalar(value, _, anchor, _) => shape.scalar(value.len(), anchor),
-            Event::Alias(id) => shape.alias(id),
+            Event::Alias(id) => {
+                shape.alias(id);
+                last_alias = Some(mark);
+            }
             _ => {}
         }
         if shape.deepest > MAX_DEPTH {
@@ -77,26 +109,32 @@ fn check_shape(text: &str, file: &str) -> Result<(), Error> {
                 ),
             ));
         }
-        if shape.expanded > MAX_EXPANDED || shape.jumps > shape.events * MAX_JUMPS_PER_EVENT {
-            return Err(fail(
-                mark,
-                format!(
-                    "aliases expand the document past {} MiB or into far too many nodes (a \"billion laughs\" document); write the rules out instead of repeating aliases",
-                    MAX_EXPANDED >> 20
-                ),
-            ));
+        if shape.expanded > MAX_EXPANDED {
+            return Err(fail(mark, bomb()));
         }
     }
 }
 
-/// Whether `text` passes the checks of [`parse`] that come before serde_yaml (one document,
-/// nesting, aliases): a text that does not is never walked as a tree.
-pub(crate) fn has_sane_shape(text: &str) -> bool {
-    check_shape(text, "").is_ok()
+/// Whether `text` is good YAML of a sane shape: it passes the checks of [`parse`] that come
+/// before serde_yaml (one document, nesting, aliases) and serde_yaml reads it as a plain YAML
+/// value (so a failure to read it as a rule file is about keys, types and values, and the
+/// text may be walked as a tree).
+pub(crate) fn is_good_yaml(text: &str) -> bool {
+    check_shape(text, "").is_ok() && serde_yaml::from_str::<serde_yaml::Value>(text).is_ok()
+}
+
+/// What a document whose aliases expand too far is told.
+fn bomb() -> String {
+    format!(
+        "aliases expand the document past {} MiB or into far too many nodes (a \"billion laughs\" document); write the rules out instead of repeating aliases",
+        MAX_EXPANDED >> 20
+    )
 }
 
 /// Most aliases serde_yaml follows per event of the document before it refuses it (its
-/// repetition limit): the check refuses such a document first, with a place.
+/// repetition limit, counted here from the events as it counts them as far as they tell): a
+/// document over it is refused with the place of its last alias instead of serde_yaml's
+/// message without a place.
 const MAX_JUMPS_PER_EVENT: usize = 100;
 
 /// The size of a document as it is read, aliases expanded.
@@ -203,8 +241,10 @@ pub(crate) struct Mark {
 pub(crate) enum Tree {
     Map(Vec<(String, Mark, Tree)>),
     Seq(Vec<(Mark, Tree)>),
-    /// A scalar or an alias; `true` when it is null (empty, `~` or `null`).
+    /// A scalar; `true` when it is null (empty, `~` or `null`).
     Leaf(bool),
+    /// An alias, whose shape is that of its anchor: never said to be of the wrong shape.
+    Alias,
 }
 
 enum Frame {
@@ -255,7 +295,7 @@ impl yaml_rust2::parser::MarkedEventReceiver for TreeBuilder {
                 let null = matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 self.attach(Tree::Leaf(null), mark, Some(text))
             }
-            Event::Alias(_) => self.attach(Tree::Leaf(false), mark, None),
+            Event::Alias(_) => self.attach(Tree::Alias, mark, None),
             _ => {}
         }
     }
@@ -500,7 +540,7 @@ fn walk(
                 );
             }
         }
-        Tree::Leaf(_) => {}
+        Tree::Leaf(_) | Tree::Alias => {}
     }
 }
 
@@ -554,6 +594,29 @@ mod tests {
         let (line, _, message) = refused(&nested);
         assert_eq!(line, 2);
         assert!(message.contains("nests more than"), "{message}");
+    }
+
+    #[test]
+    fn a_second_document_after_a_line_the_event_parser_refuses_is_still_named() {
+        // yaml-rust2 refuses a tab after a colon, serde_yaml takes it: the event pass stops
+        // there, and the second document is found by its marker.
+        let err = parse::<serde_yaml::Value>(
+            "ruleset:\n  name:\tx\n  version: \"1\"\n---\nvocabulary: {}\n",
+            "t.yaml",
+        )
+        .unwrap_err();
+        let Error::RuleSyntax { line, message, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, 4);
+        assert!(message.contains("one YAML document"), "{message}");
+    }
+
+    #[test]
+    fn good_yaml_is_told_from_bad() {
+        assert!(is_good_yaml("a: &x [1, 2]\nb: *x\n"));
+        assert!(!is_good_yaml("a: [1, 2\n"));
+        assert!(!is_good_yaml("a: 1\n---\nb: 2\n"));
     }
 
     #[test]

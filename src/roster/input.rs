@@ -4,12 +4,12 @@
 use std::io::Read;
 
 /// A UTF-16 roster decoded to UTF-8: the bytes read to sniff its encoding, then the rest.
-pub(super) type Utf16Reader<R> =
+type Utf16Reader<R> =
     encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>;
 
 /// Where the roster's bytes come from: as they are, or decoded from UTF-16 to UTF-8 (a roster
 /// that starts with a UTF-16 byte-order mark, as some spreadsheet exports are).
-pub(super) enum Source<R> {
+enum Source<R> {
     Plain(R),
     Utf16(Box<Utf16Reader<R>>),
 }
@@ -26,7 +26,7 @@ impl<R: Read> Read for Source<R> {
 /// The bytes of the roster not parsed yet, in a buffer that grows (by doubling) to hold the
 /// longest record, at most [`Limits::record_bytes`] and a read.
 pub(super) struct Input<R> {
-    pub(super) inner: Source<R>,
+    inner: Source<R>,
     pub(super) buf: Vec<u8>,
     pub(super) start: usize,
     pub(super) end: usize,
@@ -102,7 +102,7 @@ impl<R: Read> Input<R> {
 
 /// `input` decoded to UTF-8 when it starts with a UTF-16 byte-order mark (and not a UTF-32 one,
 /// which is refused later); else `input` as it is.
-pub(super) fn decode_utf16<R: Read>(input: Input<R>) -> Input<R> {
+fn decode_utf16<R: Read>(input: Input<R>) -> Input<R> {
     let data = input.data();
     let utf16 = (data.starts_with(&[0xff, 0xfe]) && !data.starts_with(&[0xff, 0xfe, 0, 0]))
         || data.starts_with(&[0xfe, 0xff]);
@@ -130,7 +130,7 @@ pub(super) fn decode_utf16<R: Read>(input: Input<R>) -> Input<R> {
 }
 
 /// How the first bytes of a roster say it is encoded.
-pub(super) fn encoding_problem(start: &[u8]) -> Option<&'static str> {
+fn encoding_problem(start: &[u8]) -> Option<&'static str> {
     if start.starts_with(&[0xff, 0xfe, 0, 0]) || start.starts_with(&[0, 0, 0xfe, 0xff]) {
         return Some("the roster is UTF-32 (it starts with a UTF-32 byte-order mark)");
     }

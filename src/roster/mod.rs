@@ -28,9 +28,10 @@ pub struct Header {
     pub(crate) warnings: Vec<String>,
     /// The sheet's name when the roster is a spreadsheet (rows are then named `Sheet!row`).
     pub(crate) sheet: Option<String>,
-    /// For each input column, whether no rule reads it (it is carried through to the outputs
-    /// unread). Set by the facts layer when it maps the header to the rules' columns
-    /// ([`crate::facts::ColumnMap`]); all true until then.
+    /// For each input column, whether it maps to no vocabulary column (a column the
+    /// vocabulary does not know, or a second one meaning a column already read): such a column
+    /// is carried through to the outputs as it is. Set by the facts layer when it maps the
+    /// header to the rules' columns ([`crate::facts::ColumnMap`]); all true until then.
     pub(crate) carried: Vec<bool>,
     /// Whether some column holds the record key. Set by the facts layer like `carried`.
     pub(crate) has_id: bool,

@@ -18,7 +18,7 @@ pub(super) enum Next {
 }
 
 /// Where a record ends, found before it is parsed.
-pub(super) enum Scan {
+enum Scan {
     /// A record of `len` bytes, then a terminator of `term` bytes (0 at the end of the input),
     /// with `breaks` physical line breaks inside it. `quoted`: some cell is quoted.
     Record {
@@ -42,7 +42,7 @@ pub(super) enum Scan {
 /// The states of the record scanner, as csv-core's: RFC 4180 quoting, a quote inside an
 /// unquoted cell is a character, and anything after a closing quote joins the cell.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum State {
+enum State {
     CellStart,
     Unquoted,
     Quoted,
@@ -623,7 +623,7 @@ fn header_of(record: &Parsed, line: u64) -> Header {
 
 /// Sets `row`'s cells to those of `record`, invalid UTF-8 replaced (for a row that cannot be
 /// read: its cells still show what it held).
-pub(super) fn set_lossy(row: &mut Row, line: u64, record: &Parsed) {
+fn set_lossy(row: &mut Row, line: u64, record: &Parsed) {
     let cells: Vec<String> = record
         .cells()
         .map(|cell| String::from_utf8_lossy(cell).into_owned())
@@ -637,7 +637,7 @@ pub(super) fn set_lossy(row: &mut Row, line: u64, record: &Parsed) {
 }
 
 /// The length of the line break `text` ends with: 2 for CRLF, 1 for LF or CR, else 0.
-pub(super) fn line_end_len(text: &[u8]) -> usize {
+fn line_end_len(text: &[u8]) -> usize {
     match text {
         [.., b'\r', b'\n'] => 2,
         [.., b'\n' | b'\r'] => 1,
@@ -646,7 +646,7 @@ pub(super) fn line_end_len(text: &[u8]) -> usize {
 }
 
 /// Physical line breaks in `bytes`: each LF, and each CR not followed by an LF.
-pub(super) fn line_breaks(bytes: &[u8]) -> u64 {
+fn line_breaks(bytes: &[u8]) -> u64 {
     let lf = memchr::memchr_iter(b'\n', bytes).count();
     let lone_cr = memchr::memchr_iter(b'\r', bytes)
         .filter(|&p| bytes.get(p + 1) != Some(&b'\n'))

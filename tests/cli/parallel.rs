@@ -216,8 +216,9 @@ fn a_run_whose_output_fails_ends_with_the_error() {
                 Box::new(&mut sink),
             ),
         };
+        // More classifying threads than output buffers: some are always waiting for one.
         let options = partner_roles::pipeline::RunOptions {
-            workers: 4,
+            workers: 16,
             ..Default::default()
         };
         let result = partner_roles::pipeline::run(

@@ -1,6 +1,7 @@
 //! Rule sets from files: export, `--rules` with a file or a folder, and load errors that point.
 
 use crate::support::{bin, exported_rules, fixture, stdout_of};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 fn classify_with(rules: Option<&std::path::Path>) -> String {
@@ -193,4 +194,22 @@ fn rules_list_shows_roles_definitions_and_conditions() {
         .stdout(contains(
             "source: Partner Program Glossary: Value-Added Reseller (VAR)",
         ));
+}
+
+/// An alias stands for its anchor's value: the schema check does not call `in: *sides` a
+/// single value, and the parser's own error (here a missing `source`) stands.
+#[test]
+fn an_alias_is_no_wrong_shape_and_the_real_error_stands() {
+    let dir = exported_rules();
+    let rules = dir.path().join("rules.yaml");
+    let text = std::fs::read_to_string(&rules).expect("read");
+    let extra = "rules:\n  - id: anchored\n    role: reseller\n    source: test\n    when:\n      all:\n        - {fact: transacts, in: &sides [vendor, other_partner]}\n  - id: aliased\n    role: reseller\n    when:\n      all:\n        - {fact: transacts, in: *sides}\n";
+    std::fs::write(&rules, text.replacen("rules:\n", extra, 1)).expect("write");
+    bin()
+        .args(["rules", "list", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("missing field `source`"))
+        .stderr(contains("should be").not());
 }

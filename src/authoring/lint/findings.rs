@@ -349,7 +349,7 @@ pub(super) fn dead_vocabulary(rules: &RuleSet, report: &mut Report) {
 }
 
 /// Words that say a condition is typical rather than defining.
-pub(super) const HEDGES: &[&str] = &[
+const HEDGES: &[&str] = &[
     "typically",
     "usually",
     "often",
@@ -362,7 +362,7 @@ pub(super) const HEDGES: &[&str] = &[
 ];
 
 /// Whether `text` holds `words` as whole words.
-pub(super) fn contains_words(text: &str, words: &str) -> bool {
+fn contains_words(text: &str, words: &str) -> bool {
     text.match_indices(words).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + words.len()..].chars().next();
@@ -473,7 +473,7 @@ pub(super) fn dead(rules: &RuleSet, message: String) -> Finding {
 }
 
 /// Why a rule cannot fit: the dimension whose conditions leave no state, and those conditions.
-pub(super) fn contradiction(rules: &RuleSet, space: &Space, rule: usize) -> String {
+fn contradiction(rules: &RuleSet, space: &Space, rule: usize) -> String {
     let mut per_dim: HashMap<usize, (Bits, Vec<NodeId>)> = HashMap::new();
     for c in &rules.rules[rule].defining {
         let Some((d, sets)) = space.conditions.get(c) else {

@@ -9,12 +9,12 @@ use crate::facts::{Given, record_from_given};
 use crate::rules::RuleSet;
 
 /// Most search steps of one question before lint gives up on it.
-pub(super) const MAX_STEPS: usize = 2_000_000;
+const MAX_STEPS: usize = 2_000_000;
 
 /// A constraint: the state of dimension `.0` must be in `.1`.
-pub(super) type Constraint<'a> = (usize, &'a Bits);
+type Constraint<'a> = (usize, &'a Bits);
 /// Pick one alternative (a list of constraints) per group.
-pub(super) type Group<'a> = Vec<Vec<Constraint<'a>>>;
+type Group<'a> = Vec<Vec<Constraint<'a>>>;
 
 pub(super) enum Answer {
     /// One state per dimension.
@@ -24,7 +24,7 @@ pub(super) enum Answer {
     GaveUp,
 }
 
-pub(super) struct Solver {
+struct Solver {
     steps: usize,
 }
 

@@ -8,9 +8,9 @@ use crate::facts::Facts;
 use crate::rules::{FactId, NodeId, NodeKind, Op, RuleSet};
 
 /// Most atoms of one list fact (2^atoms states).
-pub(super) const MAX_LIST_ATOMS: usize = 16;
+const MAX_LIST_ATOMS: usize = 16;
 /// Most states of one dimension.
-pub(super) const MAX_DIM_STATES: usize = 1 << 20;
+const MAX_DIM_STATES: usize = 1 << 20;
 
 pub(super) type Bits = Vec<u64>;
 
@@ -65,7 +65,7 @@ pub(super) struct Space {
 }
 
 /// The states of one fact.
-pub(super) fn fact_states(rules: &RuleSet, fact: FactId) -> Option<Vec<Option<u64>>> {
+fn fact_states(rules: &RuleSet, fact: FactId) -> Option<Vec<Option<u64>>> {
     let f = &rules.facts[fact];
     let mut masks: Vec<(u64, bool)> = Vec::new();
     for node in &rules.nodes {

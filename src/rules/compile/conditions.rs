@@ -42,7 +42,7 @@ pub(super) fn compile_rules(
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn compile_rule(
+fn compile_rule(
     set: &mut RuleSet,
     defs: &[(&str, usize, RuleDef)],
     by_id: &HashMap<&str, usize>,
@@ -122,11 +122,7 @@ pub(super) fn compile_rule(
 
 /// How many rules down a chain of `extends` rule `i` is. The walk stops past the limit, and at
 /// a cycle (0: the caller names the cycle).
-pub(super) fn extends_depth(
-    defs: &[(&str, usize, RuleDef)],
-    by_id: &HashMap<&str, usize>,
-    i: usize,
-) -> usize {
+fn extends_depth(defs: &[(&str, usize, RuleDef)], by_id: &HashMap<&str, usize>, i: usize) -> usize {
     let mut depth = 0;
     let mut walked = vec![i];
     let mut base = defs[i].2.extends.as_deref();
@@ -146,7 +142,7 @@ pub(super) fn extends_depth(
 
 /// Adds the rule of `role` with these top-level conditions: it fits when its defining ones
 /// hold (typical ones only weigh). A rule with only typical conditions is a problem.
-pub(super) fn push_rule(
+fn push_rule(
     set: &mut RuleSet,
     def: &RuleDef,
     file: &str,
@@ -196,12 +192,12 @@ pub(super) fn push_rule(
     Some(id)
 }
 
-pub(super) fn push_node(set: &mut RuleSet, node: Node) -> NodeId {
+fn push_node(set: &mut RuleSet, node: Node) -> NodeId {
     set.nodes.push(node);
     set.nodes.len() - 1
 }
 
-pub(super) fn compile_condition(
+fn compile_condition(
     set: &mut RuleSet,
     def: &ConditionDef,
     file: &str,
@@ -247,12 +243,7 @@ pub(super) fn compile_condition(
 }
 
 /// Whether `def` is exactly one kind of condition; a problem when not.
-pub(super) fn has_one_form(
-    def: &ConditionDef,
-    file: &str,
-    at: &str,
-    problems: &mut Vec<Problem>,
-) -> bool {
+fn has_one_form(def: &ConditionDef, file: &str, at: &str, problems: &mut Vec<Problem>) -> bool {
     let forms = [
         def.all.is_some(),
         def.any.is_some(),
@@ -275,7 +266,7 @@ pub(super) fn has_one_form(
 }
 
 /// An `all` (`is_all`) or `any` of `parts`, each compiled; `None` when one fails.
-pub(super) fn compile_parts(
+fn compile_parts(
     set: &mut RuleSet,
     parts: &[ConditionDef],
     is_all: bool,
@@ -307,7 +298,7 @@ pub(super) fn compile_parts(
 }
 
 /// A test of a fact with one operator over its values.
-pub(super) fn compile_test(
+fn compile_test(
     set: &RuleSet,
     def: &ConditionDef,
     file: &str,
@@ -377,7 +368,7 @@ pub(super) fn compile_test(
 /// The bits of the values a test names; a problem for each value that is not one of the
 /// fact's, a synonym instead of an id, or the value that means an empty list.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn value_mask(
+fn value_mask(
     f: &Fact,
     name: &str,
     op: Op,
@@ -434,7 +425,7 @@ pub(super) fn value_mask(
 
 /// Adds the condition's node: what it reads, its words, its grade (typical only at the top
 /// level of a rule) and its citation.
-pub(super) fn push_condition(
+fn push_condition(
     set: &mut RuleSet,
     def: &ConditionDef,
     kind: NodeKind,
@@ -472,7 +463,7 @@ pub(super) fn push_condition(
     )
 }
 
-pub(super) fn resolve_fact(
+fn resolve_fact(
     set: &RuleSet,
     name: &str,
     file: &str,

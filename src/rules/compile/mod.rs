@@ -66,9 +66,11 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
     Ok(set)
 }
 
-/// Each file parsed into the model. serde stops at the first unknown key or wrong type; every
-/// one is listed instead. The schema check runs on a document of a sane shape only, and finds
-/// nothing in a text that is not YAML: the parser's own error then stands.
+/// Each file parsed into the model. serde stops at the first unknown key or wrong type; in a
+/// file that is good YAML (so the error is about what the rule-file schema takes) every one is
+/// listed instead. Where the schema check finds nothing to say (a missing key, a value of no
+/// allowed form, a text that is not YAML), the parser's own error stands, beside the problems
+/// of the files before it.
 fn parse_files(files: &[(String, String)]) -> Result<Vec<(&str, RuleFile)>, Error> {
     let mut parsed = Vec::new();
     let mut problems = Vec::new();
@@ -77,15 +79,29 @@ fn parse_files(files: &[(String, String)]) -> Result<Vec<(&str, RuleFile)>, Erro
             Ok(file) => parsed.push((name.as_str(), file)),
             Err(e) => {
                 let unknown = match &e {
-                    Error::RuleSyntax { .. } if yaml::has_sane_shape(text) => {
+                    Error::RuleSyntax { .. } if yaml::is_good_yaml(text) => {
                         locations::misfits(name, text)
                     }
                     _ => Vec::new(),
                 };
-                if unknown.is_empty() {
-                    return Err(e);
+                match (unknown.is_empty(), &e) {
+                    (true, _) if problems.is_empty() => return Err(e),
+                    (
+                        true,
+                        Error::RuleSyntax {
+                            file,
+                            line,
+                            column,
+                            message,
+                        },
+                    ) => {
+                        let mut p = problem(file, "", message.clone());
+                        (p.line, p.column) = (*line, *column);
+                        problems.push(p);
+                    }
+                    (true, _) => return Err(e),
+                    (false, _) => problems.extend(unknown),
                 }
-                problems.extend(unknown);
             }
         }
     }

@@ -19,7 +19,7 @@ pub(super) fn compile_taxonomy(
 }
 
 /// The pairs of roles one partner can hold at once, as a symmetric table.
-pub(super) fn compile_combinations(
+fn compile_combinations(
     set: &mut RuleSet,
     defs: Vec<CombinationDef>,
     file: &str,
@@ -81,12 +81,7 @@ pub(super) fn compile_combinations(
     }
 }
 
-pub(super) fn compile_roles(
-    set: &mut RuleSet,
-    tax: TaxonomyDef,
-    file: &str,
-    problems: &mut Vec<Problem>,
-) {
+fn compile_roles(set: &mut RuleSet, tax: TaxonomyDef, file: &str, problems: &mut Vec<Problem>) {
     compile_categories(set, tax.categories, tax.umbrella, file, problems);
     for role in tax.roles {
         if !compile_role(set, role, file, problems) {
@@ -96,7 +91,7 @@ pub(super) fn compile_roles(
 }
 
 /// The categories of roles and the umbrella term (a declared name that names no role).
-pub(super) fn compile_categories(
+fn compile_categories(
     set: &mut RuleSet,
     categories: Vec<crate::rules::model::CategoryDef>,
     umbrella: Option<crate::rules::model::UmbrellaDef>,
@@ -132,7 +127,7 @@ pub(super) fn compile_categories(
 
 /// One role: its id, category and the names a roster may declare it by. False when the
 /// rule set has as many roles as it may.
-pub(super) fn compile_role(
+fn compile_role(
     set: &mut RuleSet,
     role: crate::rules::model::RoleDef,
     file: &str,

@@ -30,7 +30,7 @@ pub(super) fn compile_vocabulary(
 
 /// The unknown markers (`n/a`, `?`), folded, and what lets a cell be ruled out as one
 /// without folding it: the longest a marker may be as written and the bytes they start with.
-pub(super) fn compile_markers(set: &mut RuleSet, markers: &[String]) {
+fn compile_markers(set: &mut RuleSet, markers: &[String]) {
     set.unknown_markers = markers.iter().map(|m| normalize_token(m)).collect();
     // A marker may be written with spaces or hyphens its folded form does not have.
     set.longest_marker = markers.iter().map(|m| m.trim().len()).max().unwrap_or(0) * 2;
@@ -44,7 +44,7 @@ pub(super) fn compile_markers(set: &mut RuleSet, markers: &[String]) {
 
 /// One column of the vocabulary: its name and aliases as headers, its fact (for `one` and
 /// `list` columns) and its separators (for the declared role).
-pub(super) fn compile_column(
+fn compile_column(
     set: &mut RuleSet,
     col: crate::rules::model::ColumnDef,
     ci: usize,
@@ -135,7 +135,7 @@ pub(super) fn compile_column(
     });
 }
 
-pub(super) fn compile_fact(
+fn compile_fact(
     col: &crate::rules::model::ColumnDef,
     file: &str,
     at: &str,
