@@ -16,10 +16,13 @@ pub fn is_hostile(c: char) -> bool {
 pub fn visible(text: &str) -> Cow<'_, str> {
     // Printable ASCII, tab and line feed (nearly all text) in one vectorized pass over the
     // bytes; other text is checked character by character.
+    let plain = |b: u8| b.wrapping_sub(0x20) < 0x5f || b == b'\t' || b == b'\n';
+    // Blocks of 32 bytes are checked without stopping early inside one (so the check is
+    // vectorized), and the first block with another byte ends the pass.
     let plain_ascii = text
         .as_bytes()
-        .iter()
-        .all(|&b| b.wrapping_sub(0x20) < 0x5f || b == b'\t' || b == b'\n');
+        .chunks(32)
+        .all(|block| block.iter().fold(true, |all, &b| all & plain(b)));
     if plain_ascii || !text.chars().any(is_hostile) {
         return Cow::Borrowed(text);
     }
