@@ -259,6 +259,20 @@ impl<R: Read> RosterReader<R> {
         let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
         let mut i = 0;
         loop {
+            // Runs of bytes that cannot change the state are skipped with memchr: inside a
+            // quoted cell (unless a line that began inside it is watched for delimiters)
+            // anything but a quote or a line break; inside an unquoted cell anything but the
+            // delimiter or a line break.
+            let data = self.input.data();
+            if i < data.len() {
+                let rest = &data[i..];
+                let run = match state {
+                    State::Quoted if !line_in_quote => memchr::memchr3(b'"', b'\n', b'\r', rest),
+                    State::Unquoted => memchr::memchr3(delimiter, b'\n', b'\r', rest),
+                    _ => Some(0),
+                };
+                i += run.unwrap_or(rest.len());
+            }
             if i > self.limits.record_bytes {
                 return Ok(Scan::TooLong { first_line });
             }
