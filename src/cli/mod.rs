@@ -229,7 +229,8 @@ const MAX_THREADS: i64 = 64;
 /// How a command writes records: `--format`, `-o`, `--quiet`, `--raw`.
 #[derive(Debug, Args)]
 pub(crate) struct WriteOpt {
-    /// Output format [default: table on a terminal, else csv; with -o, from the file's extension]
+    /// Output format [default: with -o, from the file's extension (.csv, .json, .jsonl, .md, .txt
+    /// for the table); else the table on a terminal and csv elsewhere]
     #[arg(long, short = 'f', value_enum)]
     pub(crate) format: Option<Format>,
     /// Write to FILE instead of standard output.
@@ -263,24 +264,40 @@ pub(crate) fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
-/// The format to use when none was asked for.
-pub(crate) fn default_format(output: Option<&Path>) -> Format {
-    let by_extension = output
+/// The format to use when none was asked for: from the extension of `-o FILE` (`.csv`,
+/// `.json`, `.jsonl` or `.ndjson`, `.md` or `.markdown`, `.txt` for the table), refusing one
+/// these records cannot be written as; with no `-o` (or no extension), the table on a terminal
+/// and CSV elsewhere.
+pub(crate) fn default_format(output: Option<&Path>) -> Result<Format, Error> {
+    let extension = output
         .and_then(|p| p.extension())
-        .and_then(|e| e.to_str())
-        .and_then(|e| match e.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "json" => Some(Format::Json),
-            "jsonl" | "ndjson" => Some(Format::Jsonl),
-            "md" | "markdown" => Some(Format::Markdown),
-            "txt" => Some(Format::Table),
-            _ => None,
-        });
-    by_extension.unwrap_or(if stdout_is_terminal(output) {
-        Format::Table
-    } else {
-        Format::Csv
-    })
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let refuse = |help: &str| {
+        Err(Error::Usage {
+            message: format!(
+                "-o {}: {help}",
+                output.map(|p| p.display().to_string()).unwrap_or_default()
+            ),
+        })
+    };
+    match extension.as_deref() {
+        Some("csv") => Ok(Format::Csv),
+        Some("json") => Ok(Format::Json),
+        Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
+        Some("md" | "markdown") => Ok(Format::Markdown),
+        Some("txt") => Ok(Format::Table),
+        Some("html" | "htm") => refuse(
+            "records are not written as HTML; for a page, run `partner-roles report ROSTER -o FILE.html`",
+        ),
+        Some("xlsx" | "xls" | "xlsm" | "ods") => refuse(
+            "records are not written as a spreadsheet; write .csv (a spreadsheet opens it) or give --format",
+        ),
+        Some(other) => refuse(&format!(
+            "no format is written as .{other}; use .csv, .json, .jsonl, .md or .txt (the table), or give --format"
+        )),
+        None if stdout_is_terminal(output) => Ok(Format::Table),
+        None => Ok(Format::Csv),
+    }
 }
 
 /// Streams the roster of `input` through the pipeline into the writer `write` asks for,
@@ -292,9 +309,10 @@ pub(crate) fn stream<S: Sink>(
     wrap: impl FnOnce(Box<dyn RecordWriter>) -> S,
 ) -> Result<Summary, Error> {
     let rules = input.rules.load()?;
-    let format = write
-        .format
-        .unwrap_or_else(|| default_format(write.output.as_deref()));
+    let format = match write.format {
+        Some(format) => format,
+        None => default_format(write.output.as_deref())?,
+    };
     let (reader, options) = input.open(write.quiet)?;
     let (out, pending) = open_output(write.output.as_deref(), &input.inputs())?;
     let mut sink = wrap(writer_with(format, out, write.raw));

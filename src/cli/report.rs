@@ -1,6 +1,6 @@
 //! `partner-roles report ROSTER --format markdown|html -o FILE`: a classification report.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -17,7 +17,8 @@ use crate::report::{ReportBuilder, render_html, render_markdown, report_date};
 pub(crate) struct ReportArgs {
     #[command(flatten)]
     input: RosterOpt,
-    /// Report format [default: from the -o extension (.md is markdown), else html]
+    /// Report format [default: from the -o extension (.html, .md); with no -o, markdown on a
+    /// terminal and html elsewhere]
     #[arg(long, short = 'f', value_enum)]
     format: Option<ReportFormat>,
     /// Write to FILE instead of standard output.
@@ -39,20 +40,33 @@ enum ReportFormat {
     Html,
 }
 
+/// The report's format when none was asked for: from the extension of `-o FILE` (`.html` or
+/// `.htm`, `.md` or `.markdown`), refusing another; with no `-o`, Markdown on a terminal (a page
+/// of raw HTML is no use there) and HTML elsewhere.
+fn report_format(output: Option<&std::path::Path>) -> Result<ReportFormat, Error> {
+    let extension = output
+        .and_then(|p| p.extension())
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("html" | "htm") => Ok(ReportFormat::Html),
+        Some("md" | "markdown") => Ok(ReportFormat::Markdown),
+        Some(other) => Err(Error::Usage {
+            message: format!(
+                "-o {}: a report is written as .html or .md, not .{other}; for records, run `partner-roles classify ROSTER -o FILE.{other}`",
+                output.map(|p| p.display().to_string()).unwrap_or_default()
+            ),
+        }),
+        None if output.is_none() && std::io::stdout().is_terminal() => Ok(ReportFormat::Markdown),
+        None => Ok(ReportFormat::Html),
+    }
+}
+
 pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     let rules = args.input.rules.load()?;
-    let format = args.format.unwrap_or_else(|| {
-        let md = args
-            .output
-            .as_ref()
-            .and_then(|p| p.extension())
-            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
-        if md {
-            ReportFormat::Markdown
-        } else {
-            ReportFormat::Html
-        }
-    });
+    let format = match args.format {
+        Some(format) => format,
+        None => report_format(args.output.as_deref())?,
+    };
     let (input, options) = args.input.open(args.quiet)?;
     let source = args.input.roster.display().to_string();
     let mut builder = ReportBuilder::new(&rules, &source, report_date(), args.max_details);

@@ -207,8 +207,9 @@ fn output_over_the_rules_file_is_refused() {
     let dir = exported_rules();
     let rules = dir.path().join("rules.yaml");
     let before = std::fs::read(&rules).expect("rules");
+    // With a format given (without one, `.yaml` is refused as no output format first).
     bin()
-        .args(["classify", "-q", "--rules"])
+        .args(["classify", "-q", "-f", "csv", "--rules"])
         .arg(dir.path())
         .arg("-o")
         .arg(&rules)

@@ -79,3 +79,69 @@ fn csv_is_the_default_when_not_a_terminal() {
         "the input's own declared_role column keeps its name"
     );
 }
+
+/// `-o FILE` picks the format from every known extension, and refuses, before reading anything
+/// and writing no file, an extension these records cannot be written as, saying what to run.
+#[test]
+fn output_extensions_pick_the_format_or_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // (command, file name, how the written file starts, or the refusal's words)
+    let cases: &[(&str, &str, Result<&str, &str>)] = &[
+        ("classify", "out.csv", Ok("partner_id,")),
+        ("classify", "out.CSV", Ok("partner_id,")),
+        ("classify", "out.json", Ok("[")),
+        ("classify", "out.jsonl", Ok("{")),
+        ("classify", "out.ndjson", Ok("{")),
+        ("classify", "out.md", Ok("|")),
+        ("classify", "out.markdown", Ok("|")),
+        ("classify", "out.txt", Ok("┌")),
+        (
+            "classify",
+            "out.html",
+            Err("partner-roles report ROSTER -o FILE.html"),
+        ),
+        ("classify", "out.xlsx", Err("write .csv")),
+        ("classify", "out.tsv", Err("no format is written as .tsv")),
+        (
+            "audit",
+            "out.htm",
+            Err("partner-roles report ROSTER -o FILE.html"),
+        ),
+        ("report", "out.html", Ok("<!DOCTYPE html>")),
+        ("report", "out.md", Ok("#")),
+        (
+            "report",
+            "out.csv",
+            Err("partner-roles classify ROSTER -o FILE.csv"),
+        ),
+    ];
+    for (i, (command, name, want)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("{i}-{name}"));
+        let out = bin()
+            .args([*command, "-q", "-o"])
+            .arg(&path)
+            .arg(fixture("small-roster.csv"))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match want {
+            Ok(start) => {
+                assert!(
+                    matches!(out.status.code(), Some(0 | 1)),
+                    "{command} -o {name}: {stderr}"
+                );
+                let text = std::fs::read_to_string(&path).expect("written");
+                assert!(
+                    text.trim_start().starts_with(start),
+                    "{command} -o {name}: {}",
+                    &text[..text.len().min(80)]
+                );
+            }
+            Err(words) => {
+                assert_eq!(out.status.code(), Some(2), "{command} -o {name}: {stderr}");
+                assert!(stderr.contains(words), "{command} -o {name}: {stderr}");
+                assert!(!path.exists(), "{command} -o {name}: no file is written");
+            }
+        }
+    }
+}
