@@ -22,16 +22,15 @@ fn lint_text(rules: &str) -> (i32, String) {
     )
 }
 
-/// Runs every witness line's `check` command (with the fixture's rules) and returns
-/// (expected, got) statuses.
-fn replay(rules: &str, text: &str) -> Vec<(String, String)> {
+/// Runs every witness line's `check` command as written (its `--rules` included; the fixture
+/// paths have no spaces) and returns (expected, got) statuses.
+fn replay(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("witness: partner-roles check "))
         .map(|w| {
             let (args, expected) = w.split_once("  =>  ").expect("witness shows the outcome");
             let mut cmd = bin();
-            cmd.args(["check", "--format", "json", "--rules"])
-                .arg(fixture(rules));
+            cmd.args(["check", "--format", "json"]);
             cmd.args(args.split_whitespace());
             let out = cmd.output().expect("check runs");
             let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -56,8 +55,8 @@ fn seeded_overlap_is_caught_with_a_witness_check_reproduces() {
         text.contains("warning[overlap]: reseller and servicer can both fit one record"),
         "{text}"
     );
-    assert!(text.contains("witness: partner-roles check --fact transacts=partner --fact earns=margin,fees  =>  ambiguous (reseller, servicer)"), "{text}");
-    let replays = replay("rules-lint/overlap.yaml", &text);
+    assert!(text.contains(&format!("witness: partner-roles check --rules {} --fact transacts=partner --fact earns=margin,fees  =>  ambiguous (reseller, servicer)", fixture("rules-lint/overlap.yaml").display())), "{text}");
+    let replays = replay(&text);
     assert!(!replays.is_empty());
     for (want, got) in replays {
         assert_eq!(want, got);
@@ -78,7 +77,7 @@ fn seeded_gap_is_counted_with_witnesses() {
         ),
         "{text}"
     );
-    let replays = replay("rules-lint/gap.yaml", &text);
+    let replays = replay(&text);
     assert!(replays.len() >= 2);
     for (want, got) in replays {
         assert_eq!(
@@ -106,7 +105,7 @@ fn built_in_set_has_no_unaccepted_finding() {
     let (code, text) = lint_text("../rules");
     assert_eq!(code, 0);
     assert!(text.contains("0 errors, 0 warnings,"), "{text}");
-    for (want, got) in replay("../rules", &text) {
+    for (want, got) in replay(&text) {
         assert_eq!(want, got, "accepted findings reproduce too");
     }
 }
@@ -278,4 +277,49 @@ fn witnesses_never_overwrite_the_rules() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}
+
+/// A witness line is a command that reproduces it: pasted into a shell (the rule set in a
+/// folder whose name has a space), `check` gives the status the witness claims.
+#[test]
+fn pasted_witnesses_reproduce_their_finding() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let dir = parent.path().join("my rules");
+    bin().args(["rules", "export"]).arg(&dir).assert().success();
+    let out = bin()
+        .args(["rules", "lint", "--rules"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let binary = assert_cmd::cargo::cargo_bin("partner-roles");
+    let mut pasted = 0;
+    for line in text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("witness: "))
+    {
+        let (command, claim) = line.split_once("  =>  ").expect("command => claim");
+        assert!(command.contains("--rules "), "{command}");
+        let status = claim.split_whitespace().next().expect("status");
+        let run = command.replacen("partner-roles", &format!("'{}'", binary.display()), 1);
+        let got = std::process::Command::new("sh")
+            .args(["-c", &run])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("sh runs");
+        let stdout = String::from_utf8_lossy(&got.stdout);
+        let shown = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("status"))
+            .map(str::trim)
+            .unwrap_or_default();
+        assert_eq!(
+            shown,
+            status,
+            "{run}\n{stdout}{}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        pasted += 1;
+    }
+    assert!(pasted >= 3, "{pasted} witnesses pasted:\n{text}");
 }

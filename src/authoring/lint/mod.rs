@@ -130,8 +130,10 @@ fn lint_rules(rules: &RuleSet) -> Report {
 }
 
 impl Report {
-    /// The report as text.
-    pub fn render(&self, rules: &RuleSet) -> String {
+    /// The report as text. Each witness is a `check` command that reproduces it when pasted
+    /// into a shell: with `--rules` and the rule set's path when it is not the built-in one,
+    /// every word quoted where the shell would read it otherwise.
+    pub fn render(&self, rules: &RuleSet, rules_path: Option<&std::path::Path>) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -153,11 +155,15 @@ impl Report {
                 let _ = writeln!(out, "  accepted because: {because}");
             }
             for w in &f.witnesses {
-                let facts: Vec<String> = w
-                    .facts
-                    .iter()
-                    .map(|(k, v)| format!("--fact {k}={v}"))
-                    .collect();
+                let mut words: Vec<String> = Vec::new();
+                if let Some(path) = rules_path {
+                    words.push("--rules".into());
+                    words.push(shell_word(&path.to_string_lossy()));
+                }
+                for (k, v) in &w.facts {
+                    words.push("--fact".into());
+                    words.push(shell_word(&format!("{k}={v}")));
+                }
                 let roles = if w.roles.is_empty() {
                     String::new()
                 } else {
@@ -166,7 +172,7 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "  witness: partner-roles check {}  =>  {}{roles}",
-                    facts.join(" "),
+                    words.join(" "),
                     w.status
                 );
             }
@@ -179,5 +185,19 @@ impl Report {
             self.count(Severity::Accepted)
         );
         out
+    }
+}
+
+/// `word` as a POSIX shell reads it back: as it is when it holds only characters the shell
+/// takes literally, else in single quotes (a quote inside written as `'\''`).
+fn shell_word(word: &str) -> String {
+    let literal = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./=:,+@%".contains(&b));
+    if literal {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

@@ -38,7 +38,8 @@ pub(crate) fn run(args: LintArgs) -> Result<Outcome, Error> {
             .phrases
     });
     let report = lint_with_tests(&rules, exercised.as_deref());
-    crate::cli::print_out(&crate::output::visible(&report.render(&rules)))?;
+    let rendered = report.render(&rules, args.rules.rules.as_deref());
+    crate::cli::print_out(&crate::output::visible(&rendered))?;
     if let Some(path) = &args.witnesses {
         // Written like every other output: whole under a temporary name, never over an input,
         // each cell quoted and guarded against spreadsheet formulas by the CSV writer's rules.
