@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub use builtin::{BUILTIN_FILES, BUILTIN_TESTS, export_builtin};
+pub(crate) use compile::did_you_mean;
 pub use model::ColumnKind;
 
 use crate::error::{Error, Problem};

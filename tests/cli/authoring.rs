@@ -157,13 +157,39 @@ fn show_prints_one_role_and_rejects_unknown_ones() {
         .assert()
         .success()
         .stdout(contains("refined by: value_added_reseller"));
-    bin()
-        .args(["rules", "show", "var"])
-        .assert()
-        .code(2)
-        .stderr(contains(
-            "no role or fact \"var\"; the roles are: fulfillment_partner",
-        ));
+    // Any name a roster's declared-role cell takes names its roles; the umbrella term is
+    // said to be one; a near miss of an id is suggested.
+    let cases: &[(&str, Result<&[&str], &str>)] = &[
+        ("var", Ok(&["value_added_reseller - Value-Added Reseller"])),
+        ("Value-Added Reseller", Ok(&["value_added_reseller - "])),
+        (
+            "VAR & MSP",
+            Ok(&["value_added_reseller - ", "managed_service_provider - "]),
+        ),
+        ("Partner", Ok(&["names the umbrella term, not a role"])),
+        ("earns.margin", Ok(&["earns ("])),
+        ("resller", Err("did you mean `reseller`?")),
+        ("no such thing", Err("no role or fact \"no such thing\"")),
+    ];
+    for (name, want) in cases {
+        let out = bin().args(["rules", "show", name]).output().expect("runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        match want {
+            Ok(parts) => {
+                assert!(out.status.success(), "{name}: {stderr}");
+                for part in *parts {
+                    assert!(stdout.contains(part), "{name}: {part:?} in {stdout}");
+                }
+            }
+            Err(words) => {
+                assert_eq!(out.status.code(), Some(2), "{name}");
+                assert!(stderr.contains(words), "{name}: {stderr}");
+            }
+        }
+    }
 }
 
 #[test]

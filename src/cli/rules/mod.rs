@@ -84,18 +84,38 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
                 Some((f, v)) => (f, Some(v)),
                 None => (role.as_str(), None),
             };
+            // Any name a roster's declared-role cell accepts ("VAR", "Value-Added Reseller",
+            // "VAR & MSP") names its roles.
+            let declared = rules.declared_cell(&role);
             let text = if let Some(ri) = rules.role_by_id(&role) {
                 rules.describe_role(ri)
+            } else if declared.roles != 0 && declared.unknown.is_empty() {
+                crate::rules::roles_in(declared.roles)
+                    .map(|r| rules.describe_role(r))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else if let (Some(umbrella), 0) = (&rules.umbrella, declared.roles)
+                && declared.umbrella.is_some()
+                && declared.unknown.is_empty()
+            {
+                format!(
+                    "{role:?} names the umbrella term, not a role: {} ({}), {}\n  source: {}\n  A partner declared only as it is compared with no role (its record carries a warning that says so).\n",
+                    umbrella.name, umbrella.id, umbrella.definition, umbrella.source
+                )
             } else if let Some(f) = rules.fact_by_name(fact_name) {
                 rules
                     .describe_fact(f, value)
                     .map_err(|message| Error::Usage { message })?
             } else {
+                let names: Vec<&str> = rules.role_ids().chain(rules.fact_names()).collect();
                 return Err(Error::Usage {
                     message: format!(
-                        "no role or fact {role:?}; the roles are: {}; the facts are: {}",
-                        rules.role_ids().collect::<Vec<_>>().join(", "),
-                        rules.fact_names().collect::<Vec<_>>().join(", ")
+                        "no role or fact {role:?}; {}",
+                        crate::rules::did_you_mean(
+                            &crate::normalize::normalize_token(&role),
+                            names.into_iter(),
+                            "roles and facts"
+                        )
                     ),
                 });
             };
