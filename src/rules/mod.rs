@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub use builtin::{BUILTIN_FILES, BUILTIN_TESTS, export_builtin};
-pub(crate) use compile::did_you_mean;
+use compile::did_you_mean;
 pub use model::ColumnKind;
 
 use crate::error::{Error, Problem};
@@ -572,6 +572,15 @@ impl RuleSet {
                 }
             );
         }
+    }
+
+    /// "did you mean `reseller`?" for a name that is no role id or fact, with the list of both.
+    pub(crate) fn closest_role_or_fact(&self, name: &str) -> String {
+        did_you_mean(
+            &normalize_token(name),
+            self.role_ids().chain(self.fact_names()),
+            "roles and facts",
+        )
     }
 
     /// The name of the first column of kind `prose`, if the vocabulary has one.

@@ -107,15 +107,10 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Error> {
                     .describe_fact(f, value)
                     .map_err(|message| Error::Usage { message })?
             } else {
-                let names: Vec<&str> = rules.role_ids().chain(rules.fact_names()).collect();
                 return Err(Error::Usage {
                     message: format!(
                         "no role or fact {role:?}; {}",
-                        crate::rules::did_you_mean(
-                            &crate::normalize::normalize_token(&role),
-                            names.into_iter(),
-                            "roles and facts"
-                        )
+                        rules.closest_role_or_fact(&role)
                     ),
                 });
             };
