@@ -12,7 +12,7 @@ use crate::roster::{Header, RosterReader, Row};
 use crate::rules::RuleSet;
 
 /// Counts of one run, for the summary line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Data rows read.
     pub rows: usize,
@@ -28,6 +28,9 @@ pub struct Summary {
     pub errors: usize,
     /// Records per audit finding, in the order of [`Finding::ALL`] (most severe first).
     pub findings: [usize; Finding::ALL.len()],
+    /// Why the roster cannot serve, when no column of it is one the rules read
+    /// ([`ColumnMap::unusable`]); the command says it on standard error.
+    pub unusable: Option<String>,
 }
 
 impl Summary {
@@ -165,6 +168,9 @@ pub struct RunOptions {
     pub evidence: crate::facts::Evidence,
     /// When the roster is a spreadsheet converted to CSV: the sheet row of each record.
     pub sheet: Option<std::sync::Arc<crate::sheet::SheetRows>>,
+    /// Refuse a roster no column of which the rules read (an error instead of a run of
+    /// unclassified records).
+    pub strict: bool,
 }
 
 /// Most classifying threads a run starts, whatever `RunOptions::workers` asks.
@@ -212,6 +218,7 @@ pub fn run<S: Sink + ?Sized>(
             let _ = free_tx.send(Vec::new());
         }
         let asked_workers = options.workers;
+        let strict = options.strict;
         scope.spawn(move || {
             read_batches(rules, input, source, options, header_tx, read_tx, free_rx)
         });
@@ -222,8 +229,19 @@ pub fn run<S: Sink + ?Sized>(
             let header = Arc::clone(&header);
             scope.spawn(move || check_ids(rules, &header, read_rx, batch_tx));
         }
+        let unusable = header.unusable(rules);
+        if let (true, Some(problem)) = (strict, &unusable) {
+            return Err(Error::Roster {
+                file: source.to_string(),
+                message: problem.clone(),
+                help: "name the columns as the vocabulary does, or pass --delimiter; without --strict the run goes on and every record is unclassified".into(),
+            });
+        }
         out.start(&header.header).map_err(write_err)?;
-        let mut summary = Summary::default();
+        let mut summary = Summary {
+            unusable,
+            ..Summary::default()
+        };
         let workers = match asked_workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             // However many are asked for, spawning never fails.
@@ -252,9 +270,12 @@ pub fn run<S: Sink + ?Sized>(
             out.finish().map_err(write_err)?;
             return Ok(summary);
         };
-        let summary = classify_in_parallel(
-            scope, rules, &header, batch_rx, &free_tx, renderers, &decisions, out,
-        )?;
+        let summary = Summary {
+            unusable: summary.unusable,
+            ..classify_in_parallel(
+                scope, rules, &header, batch_rx, &free_tx, renderers, &decisions, out,
+            )?
+        };
         out.finish().map_err(write_err)?;
         Ok(summary)
     })

@@ -119,6 +119,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<Outcome, Error> {
     }
     let all = args.all;
     let summary = stream(&args.input, &args.write, |out| AuditSink { out, all })?;
+    super::warn_unusable(&args.input, &summary);
     if !args.write.quiet {
         eprintln!("{}", summary.audit_line());
     }

@@ -18,6 +18,7 @@ pub(crate) struct ClassifyArgs {
 
 pub(crate) fn run(args: ClassifyArgs) -> Result<Outcome, Error> {
     let summary = stream(&args.input, &args.write, |writer| writer)?;
+    super::warn_unusable(&args.input, &summary);
     if !args.write.quiet {
         eprintln!("{}", summary.line());
     }

@@ -147,6 +147,10 @@ pub(crate) struct RosterOpt {
     /// Notes, ...), or both (a fact's own column wins over the text).
     #[arg(long, value_enum, default_value_t = EvidenceArg::Both)]
     pub(crate) evidence: EvidenceArg,
+    /// Refuse (exit 2) a roster no column of which the rules read, instead of warning and
+    /// writing every record unclassified.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// `--evidence`.
@@ -218,6 +222,7 @@ impl RosterOpt {
             limits: self.limits(),
             evidence: self.evidence.into(),
             sheet: None,
+            strict: self.strict,
         }
     }
 }
@@ -323,6 +328,17 @@ pub(crate) fn stream<S: Sink>(
         pending.commit()?;
     }
     Ok(summary)
+}
+
+/// Says on standard error, before the summary and even with `--quiet`, that no column of the
+/// roster is one the rules read (every record then is unclassified).
+pub(crate) fn warn_unusable(input: &RosterOpt, summary: &Summary) {
+    if let Some(problem) = &summary.unusable {
+        eprintln!(
+            "warning: {}: {problem}; --strict makes this an error",
+            input.roster.display()
+        );
+    }
 }
 
 /// Writes `text` to standard output. A reader that stopped reading (`partner-roles check ... |

@@ -84,6 +84,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<Outcome, Error> {
     if let Some(pending) = pending {
         pending.commit()?;
     }
+    super::warn_unusable(&args.input, &summary);
     if !args.quiet {
         eprintln!("{}", summary.line());
     }

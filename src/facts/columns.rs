@@ -51,6 +51,68 @@ pub struct ColumnMap {
 }
 
 impl ColumnMap {
+    /// Why the roster cannot serve, when no column of it is one the rules read (every record
+    /// would be unclassified): the headers found, the delimiter that probably separates a
+    /// header read as one column, and the known column each unknown header is close to.
+    pub fn unusable(&self, rules: &RuleSet) -> Option<String> {
+        let read_by_rules = rules.rules.iter().fold(0u64, |acc, r| acc | r.reads);
+        let serves = self.uses.iter().flatten().any(|&col| {
+            let column = &rules.columns[col];
+            match column.fact {
+                Some(f) => read_by_rules & (1u64 << f) != 0,
+                None => column.kind == ColumnKind::Prose && !self.prose.is_empty(),
+            }
+        });
+        if serves {
+            return None;
+        }
+        let names = &self.header.written;
+        let shown: Vec<String> = names
+            .iter()
+            .take(12)
+            .map(|n| format!("{:?}", crate::sanitize::visible(n)))
+            .collect();
+        let mut message = format!(
+            "no column of the roster is one the rules read, so no record can be classified (headers found: {}{})",
+            shown.join(", "),
+            if names.len() > 12 { ", ..." } else { "" }
+        );
+        let separator = match names.as_slice() {
+            [only] => [';', ',', '\t', '|']
+                .into_iter()
+                .find(|c| only.contains(*c)),
+            _ => None,
+        };
+        if let Some(c) = separator {
+            let shown = if c == '\t' {
+                "tab".to_string()
+            } else {
+                c.to_string()
+            };
+            message.push_str(&format!(
+                ". The header is one column holding {shown:?}: the cells are probably separated by it; pass --delimiter {shown:?}"
+            ));
+        } else {
+            let close: Vec<String> = names
+                .iter()
+                .filter(|n| rules.column_for_header(n).is_none())
+                .filter_map(|n| {
+                    rules
+                        .closest_column(n)
+                        .map(|c| format!("{:?} -> {c}", crate::sanitize::visible(n)))
+                })
+                .collect();
+            if !close.is_empty() {
+                message.push_str(&format!(". Did you mean: {}", close.join(", ")));
+            }
+            message.push_str(&format!(
+                ". The rules read: {} (their header names and aliases: `partner-roles rules list`)",
+                rules.fact_names().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        Some(message)
+    }
+
     /// For each input column, the vocabulary column it is read as; `None` for a column carried
     /// through unread.
     pub fn vocabulary_columns(&self) -> &[Option<usize>] {

@@ -574,6 +574,18 @@ impl RuleSet {
         }
     }
 
+    /// The vocabulary column whose name or alias is closest to a header the vocabulary does
+    /// not know ("Transact" -> `transacts`), when one is close.
+    pub(crate) fn closest_column(&self, header: &str) -> Option<&str> {
+        let key = normalize_token(header);
+        self.header_index
+            .iter()
+            .map(|(alias, &col)| (strsim::jaro_winkler(&key, alias), col))
+            .filter(|(score, _)| *score >= 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(_, col)| self.columns[col].name.as_str())
+    }
+
     /// "did you mean `reseller`?" for a name that is no role id or fact, with the list of both.
     pub(crate) fn closest_role_or_fact(&self, name: &str) -> String {
         did_you_mean(

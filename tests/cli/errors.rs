@@ -141,3 +141,97 @@ fn semicolon_delimited_roster_with_delimiter_flag() {
     let rec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(rec["role"], "reseller");
 }
+
+/// A roster the rules cannot read a fact from (a wrong delimiter, misspelled headers) is said
+/// on standard error before the summary, even with --quiet, with what to do; --strict refuses
+/// it with exit status 2.
+#[test]
+fn a_roster_with_no_column_the_rules_read_is_said_and_refused_with_strict() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let semicolons = dir.path().join("semicolons.csv");
+    std::fs::write(
+        &semicolons,
+        "partner_id;transacts;earns\nA;partner;margin\n",
+    )
+    .expect("write");
+    let typos = dir.path().join("typos.csv");
+    std::fs::write(&typos, "partner_id,Transact,Earning\nA,partner,margin\n").expect("write");
+    // (roster, extra arguments, what the warning says)
+    let cases = [
+        (
+            &semicolons,
+            vec!["--delimiter", ","],
+            "pass --delimiter \";\"",
+        ),
+        (
+            &typos,
+            vec![],
+            "\"Transact\" -> transacts, \"Earning\" -> earns",
+        ),
+    ];
+    for (roster, extra, says) in cases {
+        for command in ["classify", "audit", "report"] {
+            let out = bin()
+                .args([
+                    command,
+                    "-q",
+                    "-f",
+                    if command == "report" {
+                        "markdown"
+                    } else {
+                        "csv"
+                    },
+                ])
+                .args(&extra)
+                .arg(roster)
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{command}: {stderr}");
+            assert!(
+                stderr.contains("warning:")
+                    && stderr.contains("no column of the roster is one the rules read")
+                    && stderr.contains(says),
+                "{command}: {stderr}"
+            );
+            let strict = bin()
+                .args([
+                    command,
+                    "-q",
+                    "--strict",
+                    "-f",
+                    if command == "report" {
+                        "markdown"
+                    } else {
+                        "csv"
+                    },
+                ])
+                .args(&extra)
+                .arg(roster)
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&strict.stderr);
+            assert_eq!(
+                strict.status.code(),
+                Some(2),
+                "{command} --strict: {stderr}"
+            );
+            assert!(stderr.contains(says), "{command} --strict: {stderr}");
+            assert!(
+                strict.stdout.is_empty(),
+                "{command} --strict writes nothing"
+            );
+        }
+    }
+    // A roster the rules can read says nothing of the kind.
+    let out = bin()
+        .args(["classify", "-q", "-f", "csv"])
+        .arg(fixture("sample-roster.csv"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
