@@ -117,6 +117,18 @@ pub(crate) fn run(args: CheckArgs, matches: Option<&clap::ArgMatches>) -> Result
         })?;
         given.push((column.to_string(), text));
     }
+    if given.is_empty() {
+        let flags: Vec<String> = rules
+            .fact_names()
+            .map(|name| format!("--{}", name.replace('_', "-")))
+            .collect();
+        return Err(Error::Usage {
+            message: format!(
+                "check needs at least one fact of the partner: a fact flag ({} VALUE), --fact NAME=VALUE, or --text \"DESCRIPTION\"; see `partner-roles check --help`",
+                flags.join(", ")
+            ),
+        });
+    }
     let record = record_from_given(
         &rules,
         &Given {

@@ -13,14 +13,15 @@ use crate::roster::{RosterReader, Row};
 #[command(
     after_help = "Examples:\n  partner-roles explain fixtures/sample-roster.csv --id P013\n  partner-roles explain fixtures/sample-roster.csv --row 3"
 )]
+#[command(group(clap::ArgGroup::new("record").required(true).multiple(false)))]
 pub(crate) struct ExplainArgs {
     #[command(flatten)]
     input: RosterOpt,
-    /// The partner_id of the record (the first one, if the id repeats).
-    #[arg(long, required_unless_present = "row", conflicts_with = "row")]
+    /// The partner_id of the record (the first one, if the id repeats); or give --row.
+    #[arg(long, group = "record")]
     id: Option<String>,
-    /// The record's position among the data rows, counting from 1.
-    #[arg(long)]
+    /// The record's position among the data rows, counting from 1; or give --id.
+    #[arg(long, group = "record")]
     row: Option<usize>,
 }
 

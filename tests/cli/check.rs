@@ -134,3 +134,22 @@ fn fact_flags_come_from_the_rule_set() {
         .assert()
         .code(2);
 }
+
+/// `check` with no fact is a usage error naming every way to give one, not a dump of twelve
+/// possible roles; `explain` without --id or --row names both.
+#[test]
+fn check_and_explain_usage_errors_name_every_way_to_call_them() {
+    bin()
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--transacts"))
+        .stderr(predicates::str::contains("--fact NAME=VALUE"))
+        .stderr(predicates::str::contains("--text"));
+    bin()
+        .args(["explain"])
+        .arg(crate::support::fixture("sample-roster.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--id <ID>|--row <ROW>"));
+}
