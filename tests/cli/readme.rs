@@ -64,3 +64,36 @@ fn readme_examples_are_the_real_output() {
         failures.join("\n\n")
     );
 }
+
+/// What the README promises in words is what the binary does: the duplicate-id warning it
+/// quotes is the one a repeated id gets.
+#[test]
+fn readme_promises_are_kept() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("dup.csv");
+    std::fs::write(
+        &roster,
+        "partner_id,transacts,earns\nP7,partner,margin\nP7,partner,margin\n",
+    )
+    .expect("write");
+    let out = crate::support::stdout_of(
+        crate::support::bin()
+            .args(["classify", "-q", "-f", "jsonl"])
+            .arg(&roster),
+    );
+    let second: serde_json::Value =
+        serde_json::from_str(out.lines().nth(1).expect("two records")).expect("json");
+    let warning = second["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.starts_with("duplicate partner_id"))
+        .expect("a duplicate-id warning");
+    assert!(
+        readme.contains(&format!("`{warning}`")),
+        "the README quotes {warning:?}"
+    );
+}
