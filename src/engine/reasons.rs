@@ -371,6 +371,16 @@ fn alternatives(
         marks.ruled_out.push((r, out.len()));
         out.push(ruled_out_sentence(rules, record, eval, r));
     }
+    if ruled_out.len() > MAX_ALTERNATIVES {
+        let more: Vec<&str> = ruled_out[MAX_ALTERNATIVES..]
+            .iter()
+            .map(|&r| rules.roles[r].id.as_str())
+            .collect();
+        out.push(format!(
+            "Also ruled out by one condition each: {} (`partner-roles explain` shows why).",
+            join_or(&more, "and")
+        ));
+    }
     if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
         out.push(
             "Every role is ruled out by two or more of its conditions; no role is close.".into(),

@@ -153,3 +153,37 @@ fn check_and_explain_usage_errors_name_every_way_to_call_them() {
         .code(2)
         .stderr(predicates::str::contains("--id <ID>|--row <ROW>"));
 }
+
+/// The reasons name at most four roles ruled out by one condition each, and say which others
+/// are (instead of stopping silently).
+#[test]
+fn ruled_out_alternatives_past_four_are_named() {
+    let out = crate::support::stdout_of(bin().args([
+        "check",
+        "--transacts",
+        "vendor",
+        "--delivers",
+        "none",
+        "--activities",
+        "leads,introductions",
+        "--declared",
+        "Reseller;Managed Service Provider",
+        "--format",
+        "json",
+    ]));
+    let record: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let reasons: Vec<&str> = record["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    let shown = reasons.iter().filter(|r| r.starts_with("Not a")).count();
+    assert_eq!(shown, 4, "{reasons:#?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("Also ruled out by one condition each: third_party_logistics")),
+        "{reasons:#?}"
+    );
+}

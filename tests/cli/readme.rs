@@ -69,8 +69,8 @@ fn readme_examples_are_the_real_output() {
 /// quotes is the one a repeated id gets.
 #[test]
 fn readme_promises_are_kept() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
     let dir = tempfile::tempdir().expect("temp dir");
     let roster = dir.path().join("dup.csv");
     std::fs::write(
