@@ -73,12 +73,13 @@ impl Summary {
         }
     }
 
-    /// One line for standard error, for `audit`.
+    /// `audit`'s line for standard error: the rows read and the records per finding, in the
+    /// words of the `finding` column.
     pub fn audit_line(&self) -> String {
         let f = |finding| self.finding(finding);
         format!(
-            "{} records read: {} agree, {} mismatch, {} unconfirmed, {} less_specific, {} incomplete, {} undeclared, {} errors",
-            self.rows,
+            "{}: {} agree, {} mismatch, {} unconfirmed, {} less_specific, {} incomplete, {} undeclared, {} error",
+            rows_read(self.rows),
             f(Finding::Agree),
             f(Finding::Mismatch),
             f(Finding::Unconfirmed),
@@ -89,12 +90,13 @@ impl Summary {
         )
     }
 
-    /// One line for standard error.
+    /// `classify`'s and `report`'s line for standard error: the rows read and the records per
+    /// status, in the words of the `status` column, and the mismatches with the declared role
+    /// (one record is written per row, so the counts add up to the rows).
     pub fn line(&self) -> String {
         format!(
-            "{} rows read, {} records written: {} classified, {} ambiguous, {} unclassified, {} errors; {} disagree with their declared role",
-            self.rows,
-            self.written,
+            "{}: {} classified, {} ambiguous, {} unclassified, {} error; {} mismatch with the declared role",
+            rows_read(self.rows),
             self.classified,
             self.ambiguous,
             self.unclassified,
@@ -512,4 +514,9 @@ fn classify_in_parallel<'scope, 'env, S: Sink + ?Sized>(
         return Err(write_err(e));
     }
     Ok(summary)
+}
+
+/// "1 row read", "42 rows read".
+fn rows_read(rows: usize) -> String {
+    format!("{rows} {} read", if rows == 1 { "row" } else { "rows" })
 }

@@ -43,7 +43,7 @@ fn lists_exactly_the_known_wrong_and_unconfirmed_declarations() {
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
     assert!(
         stderr.contains(
-            "42 records read: 24 agree, 12 mismatch, 0 unconfirmed, 1 less_specific, 2 incomplete, 3 undeclared, 0 errors"
+            "42 rows read: 24 agree, 12 mismatch, 0 unconfirmed, 1 less_specific, 2 incomplete, 3 undeclared, 0 error"
         ),
         "{stderr}"
     );
@@ -142,7 +142,7 @@ fn each_finding_can_fail_the_run() {
     );
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
     assert!(
-        stderr.contains("3 records read: 1 agree, 0 mismatch, 0 unconfirmed, 1 less_specific, 1 incomplete, 0 undeclared, 0 errors"),
+        stderr.contains("3 rows read: 1 agree, 0 mismatch, 0 unconfirmed, 1 less_specific, 1 incomplete, 0 undeclared, 0 error"),
         "{stderr}"
     );
 }
@@ -176,4 +176,35 @@ fn audit_table_shows_why_it_is_not_the_declared_role() {
         .expect("runs");
     let text = String::from_utf8(out.stdout).expect("utf-8");
     insta::assert_snapshot!("audit_table_small", text);
+}
+
+/// classify and audit count in the same words: rows read, then the words of the `status` or
+/// the `finding` column; one row is "1 row read".
+#[test]
+fn summaries_speak_the_output_columns_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("one.csv");
+    std::fs::write(
+        &roster,
+        "partner_id,transacts,earns\nA,partner,resale_margin\n",
+    )
+    .expect("write");
+    let classify = bin()
+        .args(["classify", "-f", "csv"])
+        .arg(&roster)
+        .output()
+        .expect("runs");
+    let audit = bin()
+        .args(["audit", "-f", "csv", "--fail-on", "never"])
+        .arg(&roster)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&classify.stderr).trim(),
+        "1 row read: 1 classified, 0 ambiguous, 0 unclassified, 0 error; 0 mismatch with the declared role"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&audit.stderr).trim(),
+        "1 row read: 0 agree, 0 mismatch, 0 unconfirmed, 0 less_specific, 0 incomplete, 1 undeclared, 0 error"
+    );
 }

@@ -195,7 +195,7 @@ fn classify_profiles(roster: &Path) -> u64 {
         .count() as u64
 }
 
-/// Numbers from the audit's summary line: "N records read: A agree, M mismatch, ...".
+/// Numbers from the audit's summary line: "N rows read: A agree, M mismatch, ...".
 fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
     let out = bin()
         .args(["audit", "-f", "jsonl", "--fail-on", "never"])
@@ -284,7 +284,7 @@ fn html_report_in_headless_chromium() {
             .map(|(_, n)| n.to_string())
             .unwrap_or_else(|| panic!("{label} in {audit:?}"))
     };
-    assert_eq!(shown["total"], expect("records read"), "{shown}");
+    assert_eq!(shown["total"], expect("rows read"), "{shown}");
     for (id, label) in [
         ("finding-agree", "agree"),
         ("finding-mismatch", "mismatch"),
@@ -292,7 +292,7 @@ fn html_report_in_headless_chromium() {
         ("finding-less_specific", "less_specific"),
         ("finding-incomplete", "incomplete"),
         ("finding-undeclared", "undeclared"),
-        ("finding-error", "errors"),
+        ("finding-error", "error"),
     ] {
         assert_eq!(shown[id], expect(label), "{id}: {shown}");
     }

@@ -32,7 +32,7 @@ fn header_only_roster_yields_no_records() {
         .assert()
         .success()
         .stdout("")
-        .stderr(contains("0 rows read, 0 records written"));
+        .stderr(contains("0 rows read: 0 classified"));
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn unreadable_row_becomes_an_error_record_and_nothing_is_lost() {
     );
     assert_eq!(lines[0]["status"], "classified");
     assert_eq!(lines[2]["status"], "classified");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 errors"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error;"));
 }
 
 #[test]
