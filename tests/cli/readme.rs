@@ -97,3 +97,78 @@ fn readme_promises_are_kept() {
         "the README quotes {warning:?}"
     );
 }
+
+/// The README's synopsis names every flag of every command, as `--help` lists them (the fact
+/// flags of `check` are the rule set's vocabulary, shown there as examples): a flag added to a
+/// command cannot go missing from the README.
+#[test]
+fn readme_synopsis_names_every_flag() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let synopsis: Vec<&str> = readme
+        .split("## Commands")
+        .nth(1)
+        .expect("a Commands section")
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("partner-roles "))
+        .collect();
+    let commands: &[&[&str]] = &[
+        &["classify"],
+        &["check"],
+        &["audit"],
+        &["explain"],
+        &["report"],
+        &["rules", "export"],
+        &["rules", "list"],
+        &["rules", "show"],
+        &["rules", "lint"],
+        &["rules", "test"],
+        &["rules", "diff"],
+    ];
+    let mut missing = Vec::new();
+    for words in commands {
+        let help = crate::support::stdout_of(crate::support::bin().args(*words).arg("--help"));
+        // Options before a "Facts" heading (check's vocabulary flags come after it).
+        let options = help
+            .split("\nFacts")
+            .next()
+            .and_then(|h| h.split("\nExample").next())
+            .unwrap_or(&help);
+        let prefix = format!("partner-roles {}", words.join(" "));
+        let lines: Vec<&&str> = synopsis
+            .iter()
+            .filter(|l| {
+                l.starts_with(&prefix)
+                    || (words[0] == "rules"
+                        && l.starts_with("partner-roles rules ")
+                        && l.contains(words[1]))
+            })
+            .collect();
+        assert!(!lines.is_empty(), "no synopsis line for {prefix}");
+        for flag in options
+            .split_whitespace()
+            .filter(|w| w.starts_with("--"))
+            .map(|w| {
+                w.trim_end_matches([',', '.', ')'])
+                    .split(['=', '[', '<'])
+                    .next()
+                    .unwrap_or("")
+            })
+            .filter(|f| f.len() > 2 && !["--help", "--version", "--verbose"].contains(f))
+        {
+            let named = lines.iter().any(|l| {
+                l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .any(|w| w == flag)
+            });
+            if !named && !missing.contains(&format!("{prefix} {flag}")) {
+                missing.push(format!("{prefix} {flag}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "flags missing from the README synopsis:\n{}",
+        missing.join("\n")
+    );
+}
