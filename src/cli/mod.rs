@@ -17,7 +17,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::files::Pending;
-use crate::output::{Format, RecordWriter, writer_with};
+use crate::output::{Format, RecordWriter, TableWriter, writer_with};
 use crate::pipeline::{self, RunOptions, Sink, Summary};
 use crate::rules::RuleSet;
 
@@ -320,7 +320,11 @@ pub(crate) fn stream<S: Sink>(
     };
     let (reader, options) = input.open(write.quiet)?;
     let (out, pending) = open_output(write.output.as_deref(), &input.inputs())?;
-    let mut sink = wrap(writer_with(format, out, write.raw));
+    let writer = match (format, terminal_width(write.output.as_deref())) {
+        (Format::Table, Some(width)) => Box::new(TableWriter::new(out).fit_to(width)),
+        _ => writer_with(format, out, write.raw),
+    };
+    let mut sink = wrap(writer);
     let source = input.roster.display().to_string();
     let summary = pipeline::run(&rules, reader, &source, options, &mut sink)?;
     drop(sink);
@@ -553,4 +557,13 @@ pub(crate) fn open_output(
 /// Whether standard output is a terminal (and not redirected by `-o`).
 pub(crate) fn stdout_is_terminal(output: Option<&Path>) -> bool {
     output.is_none() && std::io::stdout().is_terminal()
+}
+
+/// The width of the terminal standard output goes to (none with `-o` or when piped, so that
+/// a table written to a file or a pipe is laid out as always).
+fn terminal_width(output: Option<&Path>) -> Option<usize> {
+    if !stdout_is_terminal(output) {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| usize::from(w))
 }

@@ -145,3 +145,54 @@ fn output_extensions_pick_the_format_or_are_refused() {
         }
     }
 }
+
+/// On a terminal the table fits its width: no line is wider than the terminal, words wrap at
+/// spaces (no wrapped line starts with one), and a terminal too narrow for the table gets a
+/// block of labelled lines a record. Piped, the table is laid out as always.
+#[test]
+fn the_table_fits_the_terminal() {
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("note: `script` (util-linux) not found; the terminal width test was not run");
+        return;
+    };
+    let binary = assert_cmd::cargo::cargo_bin("partner-roles");
+    let roster = fixture("sample-roster.csv");
+    for width in [60usize, 80, 120, 200] {
+        let command = format!(
+            "stty rows 50 cols {width}; {} classify -q {}",
+            binary.display(),
+            roster.display()
+        );
+        let out = std::process::Command::new(script)
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("script runs");
+        let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        assert!(text.contains("P001"), "{width}: {text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line:?}");
+            assert!(
+                !line.contains("│  ") || line.contains("│   "),
+                "{width}: a wrapped line starts with a space: {line:?}"
+            );
+        }
+        let table = text.contains('┌');
+        assert_eq!(table, width >= 200, "{width}: table {table}:\n{text}");
+        if !table {
+            assert!(
+                text.contains("\n  status         classified"),
+                "{width}: {text}"
+            );
+        }
+    }
+    let piped =
+        crate::support::stdout_of(bin().args(["classify", "-q", "-f", "table"]).arg(&roster));
+    assert!(piped.starts_with('┌'));
+    assert!(
+        piped.lines().any(|l| l.chars().count() > 200),
+        "piped: not fitted"
+    );
+}
