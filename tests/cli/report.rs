@@ -182,3 +182,27 @@ fn report_on_a_terminal_is_markdown_and_piped_is_html() {
         "{piped:?}"
     );
 }
+
+/// Score and confidence are explained once: in the help of the commands that print them and
+/// in the report's footer.
+#[test]
+fn score_and_confidence_are_explained() {
+    for command in ["classify", "audit", "check"] {
+        let help = crate::support::stdout_of(bin().args([command, "--help"]));
+        assert!(
+            help.contains("Confidence (0 to 1)") && help.contains("A candidate's score"),
+            "{command} --help"
+        );
+    }
+    for format in ["html", "markdown"] {
+        let text = crate::support::stdout_of(
+            bin()
+                .args(["report", "-q", "--format", format])
+                .arg(fixture("small-roster.csv")),
+        );
+        assert!(
+            text.contains("A candidate's score (0 to 1) says how near a role came"),
+            "{format}"
+        );
+    }
+}
