@@ -371,21 +371,23 @@ fn alternatives(
         marks.ruled_out.push((r, out.len()));
         out.push(ruled_out_sentence(rules, record, eval, r));
     }
-    if ruled_out.len() > MAX_ALTERNATIVES {
-        let more: Vec<&str> = ruled_out[MAX_ALTERNATIVES..]
-            .iter()
-            .map(|&r| rules.roles[r].id.as_str())
-            .collect();
-        out.push(format!(
-            "Also ruled out by one condition each: {} (`partner-roles explain` shows why).",
-            join_or(&more, "and")
-        ));
+    if let Some(more) = ruled_out.get(MAX_ALTERNATIVES..).filter(|m| !m.is_empty()) {
+        out.push(also_ruled_out(rules, more));
     }
     if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
         out.push(
             "Every role is ruled out by two or more of its conditions; no role is close.".into(),
         );
     }
+}
+
+/// The sentence naming the roles ruled out by one condition each past the ones told.
+fn also_ruled_out(rules: &RuleSet, more: &[RoleId]) -> String {
+    let ids: Vec<&str> = more.iter().map(|&r| rules.roles[r].id.as_str()).collect();
+    format!(
+        "Also ruled out by one condition each: {} (`partner-roles explain` shows why).",
+        join_or(&ids, "and")
+    )
 }
 
 fn ruled_out_sentence(rules: &RuleSet, record: &Record, eval: &Evaluation, r: RoleId) -> String {

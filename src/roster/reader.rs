@@ -241,6 +241,24 @@ impl<R: Read> RosterReader<R> {
         }
     }
 
+    /// Where the scan at `i` in `state` goes next: runs of bytes that cannot change the state
+    /// are skipped with memchr (inside a quoted cell, unless a line that began inside it is
+    /// watched for delimiters, anything but a quote or a line break; inside an unquoted cell
+    /// anything but the delimiter or a line break), up to the bytes read so far.
+    fn skip_plain(&self, i: usize, state: State, line_in_quote: bool) -> usize {
+        let data = self.input.data();
+        if i >= data.len() {
+            return i;
+        }
+        let rest = &data[i..];
+        let run = match state {
+            State::Quoted if !line_in_quote => memchr::memchr3(b'"', b'\n', b'\r', rest),
+            State::Unquoted => memchr::memchr3(self.delimiter, b'\n', b'\r', rest),
+            _ => Some(0),
+        };
+        i + run.unwrap_or(rest.len())
+    }
+
     /// The careful scan of a record that holds a quote or a CR, byte by byte through the
     /// states of csv-core.
     fn scan_quoted(&mut self) -> std::io::Result<Scan> {
@@ -259,20 +277,7 @@ impl<R: Read> RosterReader<R> {
         let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
         let mut i = 0;
         loop {
-            // Runs of bytes that cannot change the state are skipped with memchr: inside a
-            // quoted cell (unless a line that began inside it is watched for delimiters)
-            // anything but a quote or a line break; inside an unquoted cell anything but the
-            // delimiter or a line break.
-            let data = self.input.data();
-            if i < data.len() {
-                let rest = &data[i..];
-                let run = match state {
-                    State::Quoted if !line_in_quote => memchr::memchr3(b'"', b'\n', b'\r', rest),
-                    State::Unquoted => memchr::memchr3(delimiter, b'\n', b'\r', rest),
-                    _ => Some(0),
-                };
-                i += run.unwrap_or(rest.len());
-            }
+            i = self.skip_plain(i, state, line_in_quote);
             if i > self.limits.record_bytes {
                 return Ok(Scan::TooLong { first_line });
             }
