@@ -171,21 +171,21 @@ fn a_roster_with_no_column_the_rules_read_is_said_and_refused_with_strict() {
     ];
     for (roster, extra, says) in cases {
         for command in ["classify", "audit", "report"] {
-            let out = bin()
-                .args([
-                    command,
-                    "-q",
-                    "-f",
-                    if command == "report" {
-                        "markdown"
-                    } else {
-                        "csv"
-                    },
-                ])
-                .args(&extra)
-                .arg(roster)
-                .output()
-                .expect("runs");
+            let format = if command == "report" {
+                "markdown"
+            } else {
+                "csv"
+            };
+            let run = |strict: &[&str]| {
+                bin()
+                    .args([command, "-q", "-f", format])
+                    .args(strict)
+                    .args(&extra)
+                    .arg(roster)
+                    .output()
+                    .expect("runs")
+            };
+            let out = run(&[]);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(0), "{command}: {stderr}");
             assert!(
@@ -194,22 +194,7 @@ fn a_roster_with_no_column_the_rules_read_is_said_and_refused_with_strict() {
                     && stderr.contains(says),
                 "{command}: {stderr}"
             );
-            let strict = bin()
-                .args([
-                    command,
-                    "-q",
-                    "--strict",
-                    "-f",
-                    if command == "report" {
-                        "markdown"
-                    } else {
-                        "csv"
-                    },
-                ])
-                .args(&extra)
-                .arg(roster)
-                .output()
-                .expect("runs");
+            let strict = run(&["--strict"]);
             let stderr = String::from_utf8_lossy(&strict.stderr);
             assert_eq!(
                 strict.status.code(),

@@ -151,13 +151,6 @@ fn output_extensions_pick_the_format_or_are_refused() {
 /// block of labelled lines a record. Piped, the table is laid out as always.
 #[test]
 fn the_table_fits_the_terminal() {
-    let Some(script) = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        eprintln!("note: `script` (util-linux) not found; the terminal width test was not run");
-        return;
-    };
     let binary = assert_cmd::cargo::cargo_bin("partner-roles");
     let roster = fixture("sample-roster.csv");
     for width in [60usize, 80, 120, 200] {
@@ -166,11 +159,9 @@ fn the_table_fits_the_terminal() {
             binary.display(),
             roster.display()
         );
-        let out = std::process::Command::new(script)
-            .args(["-qec", &command, "/dev/null"])
-            .output()
-            .expect("script runs");
-        let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        let Some(text) = crate::support::on_a_terminal(&command, "the terminal width test") else {
+            return;
+        };
         assert!(text.contains("P001"), "{width}: {text}");
         for line in text.lines() {
             assert!(line.chars().count() <= width, "{width}: {line:?}");

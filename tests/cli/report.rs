@@ -149,27 +149,15 @@ fn progress_bar_on_a_terminal_unless_quiet() {
 /// `report` with no `-o` on a terminal writes Markdown, not a page of raw HTML; piped, HTML.
 #[test]
 fn report_on_a_terminal_is_markdown_and_piped_is_html() {
-    let Some(script) = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: `script` (util-linux) not found; the terminal report test was not run"
-        );
-        return;
-    };
     let binary = assert_cmd::cargo::cargo_bin("partner-roles");
     let command = format!(
         "{} report -q {}",
         binary.display(),
         fixture("small-roster.csv").display()
     );
-    let out = std::process::Command::new(script)
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("script runs");
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let Some(shown) = crate::support::on_a_terminal(&command, "the terminal report test") else {
+        return;
+    };
     assert!(shown.trim_start().starts_with('#'), "{shown:?}");
     assert!(!shown.contains("<html"), "{shown:?}");
     let piped = crate::support::stdout_of(

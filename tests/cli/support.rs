@@ -75,3 +75,21 @@ pub fn classify_jsonl(roster: &Path) -> Vec<serde_json::Value> {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Runs `command` in a shell on a pseudo-terminal (util-linux `script`) and returns what it
+/// printed, carriage returns removed; `None`, with a note naming `what` was not run, when
+/// `script` is missing.
+pub fn on_a_terminal(command: &str, what: &str) -> Option<String> {
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("note: `script` (util-linux) not found; {what} was not run");
+        return None;
+    };
+    let out = std::process::Command::new(script)
+        .args(["-qec", command, "/dev/null"])
+        .output()
+        .expect("script runs");
+    Some(String::from_utf8_lossy(&out.stdout).replace('\r', ""))
+}
