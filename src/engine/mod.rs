@@ -73,34 +73,46 @@ pub struct Evaluation {
     pub(crate) divisor: f64,
 }
 
+/// The three-valued outcome of node `node` on `facts`, the outcomes of its parts given by
+/// `part` (the trace so far, for the engine; a recursive evaluation, for the lint's search).
+#[inline]
+pub(crate) fn node_outcome(
+    rules: &RuleSet,
+    node: crate::rules::NodeId,
+    facts: &Facts,
+    part: impl Fn(crate::rules::NodeId) -> Tri,
+) -> Tri {
+    match &rules.nodes[node].kind {
+        NodeKind::Test {
+            fact,
+            op,
+            mask,
+            if_known,
+        } => match facts.get(*fact) {
+            Some(bits) => Tri::from_bool(op.holds(bits, *mask)),
+            None => {
+                let f = &rules.facts[*fact];
+                match op.holds_partly(facts.absent(*fact), *mask, f.all_bits, f.list) {
+                    Some(holds) => Tri::from_bool(holds),
+                    None if *if_known => Tri::True,
+                    None => Tri::Unknown,
+                }
+            }
+        },
+        NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
+        NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
+        NodeKind::All(parts) => parts.iter().map(|&p| part(p)).min().unwrap_or(Tri::True),
+        NodeKind::Any(parts) => parts.iter().map(|&p| part(p)).max().unwrap_or(Tri::False),
+        NodeKind::Not(p) => part(*p).not(),
+    }
+}
+
 /// Evaluates `facts` against every rule.
 pub(crate) fn evaluate(rules: &RuleSet, facts: &Facts, trace: &mut Vec<Tri>) -> Vec<RoleResult> {
     trace.clear();
     trace.reserve(rules.nodes.len());
-    for node in &rules.nodes {
-        let outcome = match &node.kind {
-            NodeKind::Test {
-                fact,
-                op,
-                mask,
-                if_known,
-            } => match facts.get(*fact) {
-                Some(bits) => Tri::from_bool(op.holds(bits, *mask)),
-                None => {
-                    let f = &rules.facts[*fact];
-                    match op.holds_partly(facts.absent(*fact), *mask, f.all_bits, f.list) {
-                        Some(holds) => Tri::from_bool(holds),
-                        None if *if_known => Tri::True,
-                        None => Tri::Unknown,
-                    }
-                }
-            },
-            NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
-            NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
-            NodeKind::All(parts) => parts.iter().map(|&p| trace[p]).min().unwrap_or(Tri::True),
-            NodeKind::Any(parts) => parts.iter().map(|&p| trace[p]).max().unwrap_or(Tri::False),
-            NodeKind::Not(part) => trace[*part].not(),
-        };
+    for node in 0..rules.nodes.len() {
+        let outcome = node_outcome(rules, node, facts, |part| trace[part]);
         trace.push(outcome);
     }
     let known = facts.known_mask();

@@ -135,54 +135,9 @@ fn fact_states(rules: &RuleSet, fact: FactId) -> Option<Vec<Option<u64>>> {
     Some(states)
 }
 
+/// The outcome of condition `node` on `facts`, by the engine's own rule for each node.
 pub(super) fn eval(rules: &RuleSet, node: NodeId, facts: &Facts) -> Tri {
-    match &rules.nodes[node].kind {
-        NodeKind::Test {
-            fact,
-            op,
-            mask,
-            if_known,
-        } => match facts.get(*fact) {
-            Some(bits) => {
-                if op.holds(bits, *mask) {
-                    Tri::True
-                } else {
-                    Tri::False
-                }
-            }
-            None if *if_known => Tri::True,
-            None => Tri::Unknown,
-        },
-        NodeKind::Present(f) => {
-            if facts.get(*f).is_some() {
-                Tri::True
-            } else {
-                Tri::False
-            }
-        }
-        NodeKind::Missing(f) => {
-            if facts.get(*f).is_none() {
-                Tri::True
-            } else {
-                Tri::False
-            }
-        }
-        NodeKind::All(parts) => parts
-            .iter()
-            .map(|&p| eval(rules, p, facts))
-            .min()
-            .unwrap_or(Tri::True),
-        NodeKind::Any(parts) => parts
-            .iter()
-            .map(|&p| eval(rules, p, facts))
-            .max()
-            .unwrap_or(Tri::False),
-        NodeKind::Not(part) => match eval(rules, *part, facts) {
-            Tri::True => Tri::False,
-            Tri::False => Tri::True,
-            Tri::Unknown => Tri::Unknown,
-        },
-    }
+    crate::engine::node_outcome(rules, node, facts, |part| eval(rules, part, facts))
 }
 
 pub(super) fn build_space(rules: &RuleSet) -> Space {
