@@ -192,7 +192,7 @@ pub struct Decided<'r> {
     pub candidates: Vec<Candidate<'r>>,
     /// The reasons shared by every record with this pattern (a record may add its own, about
     /// values it ignored: see [`Classification::reasons`]).
-    pub base_reasons: Vec<String>,
+    pub base_reasons: Sentences,
     /// Which of `base_reasons` says most about the decision, for a one-line view: for a
     /// mismatch the sentence ruling out a declared role, for a less specific or incomplete
     /// declaration the sentence saying so, else what decided it. Chosen where the reasons are
@@ -234,15 +234,59 @@ pub struct Classification<'r> {
     pub line: u64,
 }
 
+/// The sentences of a decision's reasons: one text and where each sentence ends, so that a
+/// decision holds its reasons in two allocations however many sentences it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sentences {
+    text: Box<str>,
+    /// The byte offset in `text` where each sentence ends; each starts where the one before
+    /// ends.
+    ends: Box<[u32]>,
+}
+
+impl Sentences {
+    /// The sentences of `text` ending at `ends` (ascending offsets at character boundaries).
+    pub(crate) fn new(text: &str, ends: &[u32]) -> Self {
+        debug_assert!(ends.last().is_none_or(|&e| e as usize == text.len()));
+        Sentences {
+            text: text.into(),
+            ends: ends.into(),
+        }
+    }
+
+    /// How many sentences there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Sentence `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Some(&self.text[start..end])
+    }
+
+    /// The sentences in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).expect("in range"))
+    }
+
+    /// The bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.text.len() + self.ends.len() * 4
+    }
+}
+
 impl Decided<'_> {
     /// About how many bytes the decision holds (its texts, lists and the structure).
     pub(crate) fn size(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self
-                .base_reasons
-                .iter()
-                .map(|r| r.len() + 24)
-                .sum::<usize>()
+            + self.base_reasons.bytes()
             + self.candidates.len() * std::mem::size_of::<Candidate>()
             + self.role.as_ref().map_or(0, String::len)
             + self.category.as_ref().map_or(0, String::len)
@@ -284,8 +328,7 @@ impl<'r> Classification<'r> {
         self.decided
             .base_reasons
             .iter()
-            .chain(&self.own_reasons)
-            .map(String::as_str)
+            .chain(self.own_reasons.iter().map(String::as_str))
     }
 }
 

@@ -12,7 +12,7 @@ mod near_miss;
 mod reasons;
 
 pub use classifier::{Classifier, Decisions};
-pub use decision::{Candidate, Classification, Decided, Finding, Fit, Status, Tri};
+pub use decision::{Candidate, Classification, Decided, Finding, Fit, Sentences, Status, Tri};
 
 pub use explain::{Explained, RoleConfidence, explain};
 pub use near_miss::{Change, NearMiss, near_miss, near_miss_lines};

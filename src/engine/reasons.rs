@@ -1,10 +1,18 @@
 //! Reasons: the sentences that justify a classification. Built from the rule set's own words
 //! (each condition's `says`, each fact's phrase, each role's definition and source), so a rule
 //! author who changes the YAML changes the explanation with it.
+//!
+//! The sentences are written one after the other into one buffer per thread (see [`Out`]), from
+//! pieces rendered when the rule set was compiled (`RuleSet::said`, `RuleSet::defined`): a
+//! decision's reasons cost two allocations, its text and its sentence ends, however many
+//! sentences and pieces they have.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
 
 use super::{
-    DeclaredStanding, Evaluation, Status, Tri, candidate_order, certain_roles, declared_standing,
-    undeclared_held, unknown_reads,
+    DeclaredStanding, Evaluation, Sentences, Status, Tri, candidate_order, certain_roles,
+    declared_standing, undeclared_held, unknown_reads,
 };
 use crate::facts::Record;
 use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
@@ -24,66 +32,109 @@ struct Marks {
     incomplete: Option<usize>,
 }
 
+/// The sentences being written: their text, one after the other, and where each ends.
+#[derive(Debug, Default)]
+struct Out {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Out {
+    /// Ends the sentence written since the last end.
+    fn end(&mut self) {
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// How many sentences are written.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Writes `text` as a whole sentence.
+    fn sentence(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.end();
+    }
+}
+
+thread_local! {
+    /// Each thread's buffer for the sentences of the decision it is explaining.
+    static SCRATCH: RefCell<Out> = RefCell::new(Out::default());
+}
+
 /// The reasons of a decision, and which of them says most about it (see
 /// [`super::Decided::key_reason`]).
-pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> (Vec<String>, usize) {
-    let mut marks = Marks::default();
-    let out = sentences(rules, record, eval, &mut marks);
-    let declared_ruled_out = || {
-        roles_in(record.declared_roles).find_map(|d| {
-            marks
-                .ruled_out
-                .iter()
-                .find(|&&(r, _)| r == d)
-                .map(|&(_, at)| at)
-        })
-    };
-    let key = match super::finding(rules, eval, record.declared_roles) {
-        super::Finding::Mismatch => declared_ruled_out(),
-        super::Finding::LessSpecific => marks.less_specific,
-        super::Finding::Incomplete => marks.incomplete,
-        _ => None,
-    }
-    .unwrap_or(if out.len() > 1 { 1 } else { 0 });
-    (out, key)
+pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> (Sentences, usize) {
+    SCRATCH.with(|scratch| {
+        // A reason being written when a panic unwound would leave the buffer borrowed: start
+        // over with a fresh one then.
+        let mut fresh = Out::default();
+        let mut held = scratch.try_borrow_mut();
+        let out = match held.as_deref_mut() {
+            Ok(out) => out,
+            Err(_) => &mut fresh,
+        };
+        out.text.clear();
+        out.ends.clear();
+        let mut marks = Marks::default();
+        sentences(rules, record, eval, out, &mut marks);
+        let declared_ruled_out = || {
+            roles_in(record.declared_roles).find_map(|d| {
+                marks
+                    .ruled_out
+                    .iter()
+                    .find(|&&(r, _)| r == d)
+                    .map(|&(_, at)| at)
+            })
+        };
+        let key = match super::finding(rules, eval, record.declared_roles) {
+            super::Finding::Mismatch => declared_ruled_out(),
+            super::Finding::LessSpecific => marks.less_specific,
+            super::Finding::Incomplete => marks.incomplete,
+            _ => None,
+        }
+        .unwrap_or(if out.len() > 1 { 1 } else { 0 });
+        (Sentences::new(&out.text, &out.ends), key)
+    })
 }
 
 fn sentences(
     rules: &RuleSet,
     record: &Record,
     eval: &Evaluation,
+    out: &mut Out,
     marks: &mut Marks,
-) -> Vec<String> {
-    let mut out = Vec::new();
+) {
     if let Some(problem) = &record.problem {
-        out.push(format!("The row could not be read: {problem}"));
-        return out;
+        let _ = write!(out.text, "The row could not be read: {problem}");
+        out.end();
+        return;
     }
     match eval.status {
-        Status::Classified => classified(rules, record, eval, &mut out),
-        Status::Ambiguous => ambiguous(rules, record, eval, &mut out),
+        Status::Classified => classified(rules, record, eval, out),
+        Status::Ambiguous => ambiguous(rules, record, eval, out),
         Status::Unclassified => {
             if record.facts.known_count() == 0 {
-                out.push("Unclassified: no fact is known; every column the rules read is empty or missing.".into());
+                out.sentence("Unclassified: no fact is known; every column the rules read is empty or missing.");
             } else {
-                out.push("Unclassified: no role fits the evidence.".into());
+                out.sentence("Unclassified: no role fits the evidence.");
             }
         }
         Status::Error => {}
     }
-    alternatives(rules, record, eval, &mut out, marks);
-    declared(rules, record, eval, &mut out, marks);
-    out
+    alternatives(rules, record, eval, out, marks);
+    declared(rules, record, eval, out, marks);
 }
 
 /// The sentences of a classified record: the profile, each held role's definition and the
 /// rule that decided it (or, decided on what is left, what would confirm it), what is
 /// atypical, and the roles set aside as less specific.
-fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
     if eval.chosen.len() > 1 {
-        out.push(profile(rules, eval));
+        profile(rules, eval, out);
     }
     for &role in &eval.chosen {
+        let id = &rules.roles[role].id;
         if eval.tentative {
             // A fact only known not to be some values is still to be known.
             let missing = unknown_reads(
@@ -92,34 +143,33 @@ fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec
                 eval.roles[role].rule,
                 record.facts.value_mask(),
             );
-            out.push(definition(rules, role, "Classified, on what is left, as"));
+            definition(rules, role, "Classified, on what is left, as", out);
             let others_possible =
                 (0..eval.roles.len()).any(|r| r != role && eval.roles[r].state == Tri::Unknown);
-            out.push(format!(
-                "{} the evidence speaks for {} {}, but it is not shown yet: knowing {} would confirm it.",
-                if others_possible {
-                    "Nothing known speaks for the other roles still possible, while"
-                } else {
-                    "Every other role is ruled out and"
-                },
-                article_word(&rules.roles[role].id),
-                rules.roles[role].id,
-                if missing == 0 {
-                    "more of its facts".to_string()
-                } else {
-                    fact_list(rules, missing)
-                }
-            ));
+            out.text.push_str(if others_possible {
+                "Nothing known speaks for the other roles still possible, while"
+            } else {
+                "Every other role is ruled out and"
+            });
+            let _ = write!(
+                out.text,
+                " the evidence speaks for {} {id}, but it is not shown yet: knowing ",
+                article_word(id)
+            );
+            if missing == 0 {
+                out.text.push_str("more of its facts");
+            } else {
+                fact_list(rules, missing, &mut out.text);
+            }
+            out.sentence(" would confirm it.");
             atypical(rules, record, eval, role, out);
             continue;
         }
-        out.push(definition(rules, role, "Classified as"));
+        definition(rules, role, "Classified as", out);
         let rule = &rules.rules[eval.roles[role].rule];
-        out.push(format!(
-            "Decided by rule {}: {}.",
-            rule.id,
-            held(rules, record, eval, role)
-        ));
+        let _ = write!(out.text, "Decided by rule {}: ", rule.id);
+        held(rules, record, eval, role, &mut out.text);
+        out.sentence(".");
         atypical(rules, record, eval, role, out);
     }
     for &r in &eval.refined {
@@ -129,84 +179,76 @@ fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec
             .copied()
             .find(|&c| rules.refines[c][r])
             .unwrap_or(eval.chosen[0]);
-        out.push(format!(
-            "Also fits {}, but {} is more specific: its conditions include all of {}'s.",
-            rules.roles[r].id, rules.roles[by].id, rules.roles[r].id
-        ));
+        let (r, by) = (&rules.roles[r].id, &rules.roles[by].id);
+        let _ = write!(
+            out.text,
+            "Also fits {r}, but {by} is more specific: its conditions include all of {r}'s."
+        );
+        out.end();
     }
 }
 
 /// The sentences of an ambiguous record: the tied roles and why one partner cannot hold them,
 /// what fits each, what it holds either way, and what would tell them apart.
-fn ambiguous(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Vec<String>) {
+fn ambiguous(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
     let certain = certain_roles(eval);
-    let ids: Vec<&str> = eval
+    let tied: Vec<RoleId> = eval
         .chosen
         .iter()
+        .copied()
         .filter(|r| !certain.contains(r))
-        .map(|&r| rules.roles[r].id.as_str())
         .collect();
-    let pairs: Vec<String> = eval
-        .conflicts
-        .iter()
-        .map(|&(a, b)| format!("{} with {}", rules.roles[a].id, rules.roles[b].id))
-        .collect();
-    out.push(format!(
-        "Ambiguous between {}: each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold {}.",
-        join_or(&ids, "and"),
-        join_or(&pairs.iter().map(String::as_str).collect::<Vec<_>>(), "or")
-    ));
+    out.text.push_str("Ambiguous between ");
+    role_list(rules, &tied, "and", &mut out.text);
+    out.text.push_str(": each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold ");
+    list(&mut out.text, eval.conflicts.len(), "or", |text, i| {
+        let (a, b) = eval.conflicts[i];
+        let _ = write!(text, "{} with {}", rules.roles[a].id, rules.roles[b].id);
+    });
+    out.sentence(".");
     for &r in &eval.chosen {
-        out.push(format!(
-            "Fits {}: {}.",
-            rules.roles[r].id,
-            held(rules, record, eval, r)
-        ));
+        let _ = write!(out.text, "Fits {}: ", rules.roles[r].id);
+        held(rules, record, eval, r, &mut out.text);
+        out.sentence(".");
     }
-    let certain: Vec<&str> = certain_roles(eval)
-        .into_iter()
-        .map(|r| rules.roles[r].id.as_str())
-        .collect();
     if !certain.is_empty() {
-        out.push(format!(
-            "Either way it holds {}, which can be held with each of the others.",
-            join_or(&certain, "and")
-        ));
+        out.text.push_str("Either way it holds ");
+        role_list(rules, &certain, "and", &mut out.text);
+        out.sentence(", which can be held with each of the others.");
     }
-    out.push(tell_apart(rules, record, eval));
+    tell_apart(rules, record, eval, out);
 }
 
 /// The sentence that introduces a role profile: its roles and why the taxonomy lets one partner
 /// hold each pair.
-fn profile(rules: &RuleSet, eval: &Evaluation) -> String {
-    let ids: Vec<&str> = eval
-        .chosen
-        .iter()
-        .map(|&r| rules.roles[r].id.as_str())
-        .collect();
-    let mut why = Vec::new();
+fn profile(rules: &RuleSet, eval: &Evaluation, out: &mut Out) {
+    let _ = write!(out.text, "Holds {} roles at once, ", eval.chosen.len());
+    role_list(rules, &eval.chosen, "and", &mut out.text);
+    out.text
+        .push_str("; the taxonomy lets one partner hold them together (");
+    let mut first = true;
     for (i, &a) in eval.chosen.iter().enumerate() {
         for &b in &eval.chosen[i + 1..] {
             let pair = (a.min(b), a.max(b));
             if let Some(c) = rules.combinations.iter().find(|c| c.roles == pair) {
-                why.push(format!(
+                if !first {
+                    out.text.push_str("; ");
+                }
+                first = false;
+                let _ = write!(
+                    out.text,
                     "{} with {}: {} [glossary: {}]",
                     rules.roles[pair.0].id, rules.roles[pair.1].id, c.because, c.source
-                ));
+                );
             }
         }
     }
-    format!(
-        "Holds {} roles at once, {}; the taxonomy lets one partner hold them together ({}).",
-        ids.len(),
-        join_or(&ids, "and"),
-        why.join("; ")
-    )
+    out.sentence(").");
 }
 
 /// For an ambiguous record: the unknown facts that would tell the tied roles apart, or that
 /// none are left.
-fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation) -> String {
+fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
     let known = record.facts.known_mask();
     let tied: Vec<RoleId> = eval.conflicts.iter().flat_map(|&(a, b)| [a, b]).collect();
     let candidates = tied
@@ -233,20 +275,24 @@ fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation) -> String {
         })
         .fold(0u64, |acc, f| acc | 1u64 << f);
     if reads == 0 {
-        "No fact still unknown would tell them apart; a person must decide which one describes the partner.".into()
+        out.sentence("No fact still unknown would tell them apart; a person must decide which one describes the partner.");
     } else {
-        format!("Knowing {} would tell them apart.", fact_list(rules, reads))
+        out.text.push_str("Knowing ");
+        fact_list(rules, reads, &mut out.text);
+        out.sentence(" would tell them apart.");
     }
 }
 
-fn definition(rules: &RuleSet, role: RoleId, lead: &str) -> String {
-    let r = &rules.roles[role];
-    format!("{lead} {}: {} [glossary: {}]", r.id, r.definition, r.source)
+/// `lead` and the role's definition with its source, as a sentence.
+fn definition(rules: &RuleSet, role: RoleId, lead: &str, out: &mut Out) {
+    out.text.push_str(lead);
+    out.text.push(' ');
+    out.sentence(&rules.defined[role]);
 }
 
 /// The known facts behind the conditions of `role`'s best rule that hold, as `fact = values`
 /// (what the role requires of them is in its definition and in `rules show`).
-fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> String {
+fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId, text: &mut String) {
     let rule = &rules.rules[eval.roles[role].rule];
     let known = record.facts.known_mask();
     let reads = rule
@@ -255,27 +301,32 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> St
         .filter(|&&c| eval.trace[c] == Tri::True)
         .fold(0u64, |acc, &c| acc | rules.nodes[c].reads)
         & known;
-    let facts: Vec<String> = (0..rules.facts.len())
-        .filter(|&f| reads & (1u64 << f) != 0)
-        .filter_map(|f| match record.facts.get(f) {
-            Some(bits) => Some(format!(
-                "{} = {}",
-                rules.facts[f].name,
-                rules.value_text(f, bits)
-            )),
-            // Known only not to be some values (negated in a text).
-            None if record.facts.absent(f) != 0 => Some(format!(
-                "{} = not {}",
-                rules.facts[f].name,
-                rules.value_ids(f, record.facts.absent(f), " or ")
-            )),
-            None => None,
-        })
-        .collect();
-    if facts.is_empty() {
-        "no known fact contradicts it".into()
-    } else {
-        facts.join("; ")
+    let mut any = false;
+    for f in (0..rules.facts.len()).filter(|&f| reads & (1u64 << f) != 0) {
+        let bits = record.facts.get(f);
+        // Known only not to be some values (negated in a text).
+        let absent = record.facts.absent(f);
+        if bits.is_none() && absent == 0 {
+            continue;
+        }
+        if any {
+            text.push_str("; ");
+        }
+        any = true;
+        text.push_str(&rules.facts[f].name);
+        match bits {
+            Some(bits) => {
+                text.push_str(" = ");
+                rules.value_text_into(text, f, bits);
+            }
+            None => {
+                text.push_str(" = not ");
+                rules.value_ids_into(text, f, absent, " or ");
+            }
+        }
+    }
+    if !any {
+        text.push_str("no known fact contradicts it");
     }
 }
 
@@ -283,7 +334,7 @@ fn alternatives(
     rules: &RuleSet,
     record: &Record,
     eval: &Evaluation,
-    out: &mut Vec<String>,
+    out: &mut Out,
     marks: &mut Marks,
 ) {
     let declared = record.declared_roles;
@@ -309,104 +360,99 @@ fn alternatives(
         .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r))
         .collect();
     ruled_out.sort_by_key(|&r| !is_declared(r));
-
-    if possible.len() > MAX_ALTERNATIVES {
-        let ids: Vec<&str> = possible
-            .iter()
-            .map(|&r| rules.roles[r].id.as_str())
-            .collect();
-        let missing = possible.iter().fold(0u64, |acc, &r| {
+    let missing = || {
+        possible.iter().fold(0u64, |acc, &r| {
             acc | unknown_reads(
                 rules,
                 &eval.trace,
                 eval.roles[r].rule,
                 record.facts.known_mask(),
             )
-        });
-        out.push(format!(
-            "{} roles remain possible ({}); knowing {} would decide between them.",
-            ids.len(),
-            ids.join(", "),
-            fact_list(rules, missing)
-        ));
+        })
+    };
+
+    if possible.len() > MAX_ALTERNATIVES {
+        let _ = write!(out.text, "{} roles remain possible (", possible.len());
+        for (i, &r) in possible.iter().enumerate() {
+            if i > 0 {
+                out.text.push_str(", ");
+            }
+            out.text.push_str(&rules.roles[r].id);
+        }
+        out.text.push_str("); knowing ");
+        fact_list(rules, missing(), &mut out.text);
+        out.sentence(" would decide between them.");
     } else {
         for &r in &possible {
-            let rule = eval.roles[r].rule;
-            let parts: Vec<String> = rules.rules[rule]
-                .defining
-                .iter()
-                .filter(|&&c| eval.trace[c] == Tri::Unknown)
-                .map(|&c| {
-                    format!(
-                        "{}, and {} {}",
-                        facts_of(rules, record, c),
-                        article(&rules.roles[r].id),
-                        says(rules, c)
-                    )
-                })
-                .collect();
-            out.push(format!(
-                "Could be {} {}: {}.",
-                article_word(&rules.roles[r].id),
-                rules.roles[r].id,
-                parts.join("; ")
-            ));
+            let id = &rules.roles[r].id;
+            let _ = write!(out.text, "Could be {} {id}: ", article_word(id));
+            let mut first = true;
+            for &c in &rules.rules[eval.roles[r].rule].defining {
+                if eval.trace[c] != Tri::Unknown {
+                    continue;
+                }
+                if !first {
+                    out.text.push_str("; ");
+                }
+                first = false;
+                facts_of(rules, record, c, &mut out.text);
+                let _ = write!(
+                    out.text,
+                    ", and {} {id} {}",
+                    article_word(id),
+                    rules.says(c)
+                );
+            }
+            out.sentence(".");
         }
         if eval.status == Status::Unclassified && !possible.is_empty() {
-            let missing = possible.iter().fold(0u64, |acc, &r| {
-                acc | unknown_reads(
-                    rules,
-                    &eval.trace,
-                    eval.roles[r].rule,
-                    record.facts.known_mask(),
-                )
-            });
-            out.push(format!(
-                "Missing evidence: {} would decide it.",
-                fact_list(rules, missing)
-            ));
+            out.text.push_str("Missing evidence: ");
+            fact_list(rules, missing(), &mut out.text);
+            out.sentence(" would decide it.");
         }
     }
     for &r in ruled_out.iter().take(MAX_ALTERNATIVES) {
         marks.ruled_out.push((r, out.len()));
-        out.push(ruled_out_sentence(rules, record, eval, r));
+        ruled_out_sentence(rules, record, eval, r, out);
     }
     if let Some(more) = ruled_out.get(MAX_ALTERNATIVES..).filter(|m| !m.is_empty()) {
-        out.push(also_ruled_out(rules, more));
+        out.text.push_str("Also ruled out by one condition each: ");
+        role_list(rules, more, "and", &mut out.text);
+        out.sentence(" (`partner-roles explain` shows why).");
     }
     if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
-        out.push(
-            "Every role is ruled out by two or more of its conditions; no role is close.".into(),
-        );
+        out.sentence("Every role is ruled out by two or more of its conditions; no role is close.");
     }
 }
 
-/// The sentence naming the roles ruled out by one condition each past the ones told.
-fn also_ruled_out(rules: &RuleSet, more: &[RoleId]) -> String {
-    let ids: Vec<&str> = more.iter().map(|&r| rules.roles[r].id.as_str()).collect();
-    format!(
-        "Also ruled out by one condition each: {} (`partner-roles explain` shows why).",
-        join_or(&ids, "and")
-    )
-}
-
-fn ruled_out_sentence(rules: &RuleSet, record: &Record, eval: &Evaluation, r: RoleId) -> String {
+fn ruled_out_sentence(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    r: RoleId,
+    out: &mut Out,
+) {
     let rule = eval.roles[r].rule;
     let id = &rules.roles[r].id;
-    let parts: Vec<String> = rules.rules[rule]
-        .defining
-        .iter()
-        .filter(|&&c| eval.trace[c] == Tri::False)
-        .map(|&c| {
-            format!(
-                "{}, and {} {}",
-                fault_of(rules, record, c),
-                article(id),
-                says(rules, c)
-            )
-        })
-        .collect();
-    format!("Not {} {id}: {}.", article_word(id), parts.join("; "))
+    let _ = write!(out.text, "Not {} {id}: ", article_word(id));
+    let mut first = true;
+    for &c in &rules.rules[rule].defining {
+        if eval.trace[c] != Tri::False {
+            continue;
+        }
+        if !first {
+            out.text.push_str("; ");
+        }
+        first = false;
+        fault_of(rules, record, c, &mut out.text);
+        let _ = write!(
+            out.text,
+            ", and {} {id} {}",
+            article_word(id),
+            rules.says(c)
+        );
+    }
+    out.sentence(".");
 }
 
 /// Whether the evidence speaks for `role` in part (see [`super::has_evidence`]).
@@ -422,7 +468,7 @@ fn has_evidence(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleI
 /// The facts that make a false condition false, as sentences: for a `has_none` test only the
 /// values it forbids (not the rest of the list); for an `any`, the faults of its parts; else
 /// the fact as it is.
-fn fault_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
+fn fault_of(rules: &RuleSet, record: &Record, node: NodeId, text: &mut String) {
     match &rules.nodes[node].kind {
         NodeKind::Test {
             fact,
@@ -433,58 +479,51 @@ fn fault_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
             if let Some(bits) = record.facts.get(*fact)
                 && bits & mask != 0
             {
-                return rules.fact_sentence(*fact, Some(bits & mask));
+                rules.fact_sentence_into(text, *fact, Some(bits & mask));
+                return;
             }
-            facts_of(rules, record, node)
+            facts_of(rules, record, node, text)
         }
-        NodeKind::Any(parts) => parts
-            .iter()
-            .map(|&p| fault_of(rules, record, p))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        _ => facts_of(rules, record, node),
+        NodeKind::Any(parts) => {
+            for (i, &p) in parts.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(" and ");
+                }
+                fault_of(rules, record, p, text);
+            }
+        }
+        _ => facts_of(rules, record, node, text),
     }
 }
 
 /// Sentences for the typical conditions a held role does not meet: "An atypical
 /// systems_integrator: the work is ongoing, though a systems_integrator typically works in
 /// project-based engagements."
-fn atypical(
-    rules: &RuleSet,
-    record: &Record,
-    eval: &Evaluation,
-    role: RoleId,
-    out: &mut Vec<String>,
-) {
+fn atypical(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId, out: &mut Out) {
     let id = &rules.roles[role].id;
     for &c in &rules.rules[eval.roles[role].rule].conjuncts {
         if rules.nodes[c].typical && eval.trace[c] == Tri::False {
-            out.push(format!(
-                "An atypical {id}: {}, though {} typically {}.",
-                fault_of(rules, record, c),
-                article(id),
-                says(rules, c)
-            ));
+            let _ = write!(out.text, "An atypical {id}: ");
+            fault_of(rules, record, c, &mut out.text);
+            let _ = write!(
+                out.text,
+                ", though {} {id} typically {}.",
+                article_word(id),
+                rules.says(c)
+            );
+            out.end();
         }
     }
 }
 
 /// One sentence per declared role that does not simply agree, naming the finding and the
 /// roles concerned; one sentence when every declared role agrees.
-fn declared(
-    rules: &RuleSet,
-    record: &Record,
-    eval: &Evaluation,
-    out: &mut Vec<String>,
-    marks: &mut Marks,
-) {
+fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, marks: &mut Marks) {
     let declared = record.declared_roles;
     let Some(text) = record.declared_text.as_deref().filter(|_| declared != 0) else {
         return;
     };
     let id = |r: RoleId| rules.roles[r].id.as_str();
-    let held: Vec<&str> = eval.chosen.iter().map(|&r| id(r)).collect();
-    let held = join_or(&held, "and");
     let mut agreed = Vec::new();
     let mut covered = 0;
     let certain = certain_roles(eval);
@@ -492,51 +531,61 @@ fn declared(
     for d in roles_in(declared) {
         match declared_standing(rules, eval, declared, d) {
             // Held, or refined by another declared role that is held (named through that one).
-            DeclaredStanding::Held if certain.contains(&d) => agreed.push(id(d)),
+            DeclaredStanding::Held if certain.contains(&d) => agreed.push(d),
             DeclaredStanding::Held => covered += 1,
-            DeclaredStanding::RefinedBy(h) => out.push({
+            DeclaredStanding::RefinedBy(h) => {
                 marks.less_specific.get_or_insert(out.len());
-                format!(
-                "Less specific than the evidence: declared {text:?} ({}), and it holds {}, which refines {}: {} {} is {} {} that meets more conditions.",
-                id(d),
-                id(h),
-                id(d),
-                article_word(id(h)),
-                id(h),
-                article_word(id(d)),
-                id(d)
-            )
-            }),
-            DeclaredStanding::RuledOut => out.push(match eval.status {
-                Status::Classified => format!(
-                    "Disagrees with the declared role {text:?} ({}): the evidence rules it out and makes it {} {held}.",
+                let _ = write!(
+                    out.text,
+                    "Less specific than the evidence: declared {text:?} ({}), and it holds {}, which refines {}: {} {} is {} {} that meets more conditions.",
                     id(d),
-                    article_word(id(eval.chosen[0]))
-                ),
-                _ => format!(
-                    "Disagrees with the declared role {text:?} ({}): the evidence rules it out.",
+                    id(h),
+                    id(d),
+                    article_word(id(h)),
+                    id(h),
+                    article_word(id(d)),
                     id(d)
-                ),
-            }),
-            DeclaredStanding::NotShown if eval.roles[d].state == Tri::True => out.push(format!(
-                "Declared as {text:?} ({}); the evidence does not confirm it: it fits, but so does {}, and one partner is not both.",
-                id(d),
-                join_or(
-                    &eval
-                        .conflicts
-                        .iter()
-                        .filter_map(|&(a, b)| {
-                            (a == d).then_some(b).or((b == d).then_some(a))
-                        })
-                        .map(id)
-                        .collect::<Vec<_>>(),
-                    "and"
-                )
-            )),
-            DeclaredStanding::NotShown => out.push(format!(
-                "Declared as {text:?} ({}); the evidence does not confirm it: it is still possible but not shown.",
-                id(d)
-            )),
+                );
+                out.end();
+            }
+            DeclaredStanding::RuledOut => {
+                let _ = write!(
+                    out.text,
+                    "Disagrees with the declared role {text:?} ({}): the evidence rules it out",
+                    id(d)
+                );
+                if eval.status == Status::Classified {
+                    let _ = write!(
+                        out.text,
+                        " and makes it {} ",
+                        article_word(id(eval.chosen[0]))
+                    );
+                    role_list(rules, &eval.chosen, "and", &mut out.text);
+                }
+                out.sentence(".");
+            }
+            DeclaredStanding::NotShown if eval.roles[d].state == Tri::True => {
+                let _ = write!(
+                    out.text,
+                    "Declared as {text:?} ({}); the evidence does not confirm it: it fits, but so does ",
+                    id(d)
+                );
+                let rivals: Vec<RoleId> = eval
+                    .conflicts
+                    .iter()
+                    .filter_map(|&(a, b)| (a == d).then_some(b).or((b == d).then_some(a)))
+                    .collect();
+                role_list(rules, &rivals, "and", &mut out.text);
+                out.sentence(", and one partner is not both.");
+            }
+            DeclaredStanding::NotShown => {
+                let _ = write!(
+                    out.text,
+                    "Declared as {text:?} ({}); the evidence does not confirm it: it is still possible but not shown.",
+                    id(d)
+                );
+                out.end();
+            }
         }
     }
     let all_agree = agreed.len() + covered == roles_in(declared).count();
@@ -553,121 +602,97 @@ fn agreement(
     eval: &Evaluation,
     declared: u64,
     text: &str,
-    agreed: &[&str],
+    agreed: &[RoleId],
     told: bool,
-    out: &mut Vec<String>,
+    out: &mut Out,
     marks: &mut Marks,
 ) {
-    let extra: Vec<&str> = undeclared_held(rules, eval, declared)
-        .into_iter()
-        .map(|r| rules.roles[r].id.as_str())
-        .collect();
+    let extra = undeclared_held(rules, eval, declared);
     if told {
         // Some declared role is refined, ruled out or not shown: say what does hold, and what
         // else the partner holds, each in its own sentence.
         if !agreed.is_empty() {
-            out.push(format!(
-                "Of the roles declared in {text:?}, {} {} held.",
-                join_or(agreed, "and"),
-                if agreed.len() == 1 { "is" } else { "are" }
-            ));
+            let _ = write!(out.text, "Of the roles declared in {text:?}, ");
+            role_list(rules, agreed, "and", &mut out.text);
+            out.sentence(if agreed.len() == 1 {
+                " is held."
+            } else {
+                " are held."
+            });
         }
         if !extra.is_empty() {
-            out.push(format!(
-                "The partner also holds {}, which the roster does not list.",
-                join_or(&extra, "and")
-            ));
+            out.text.push_str("The partner also holds ");
+            role_list(rules, &extra, "and", &mut out.text);
+            out.sentence(", which the roster does not list.");
         }
     } else if !agreed.is_empty() {
-        out.push(if extra.is_empty() {
-            format!(
-                "Agrees with the declared role {text:?} ({}).",
-                agreed.join(", ")
-            )
+        if extra.is_empty() {
+            let _ = write!(out.text, "Agrees with the declared role {text:?} (");
+            role_list(rules, agreed, ",", &mut out.text);
+            out.sentence(").");
         } else {
             marks.incomplete = Some(out.len());
-            format!(
-                "Incomplete: the declared role {text:?} ({}) is held, and the partner also holds {}, which the roster does not list.",
-                agreed.join(", "),
-                join_or(&extra, "and")
-            )
-        });
+            let _ = write!(out.text, "Incomplete: the declared role {text:?} (");
+            role_list(rules, agreed, ",", &mut out.text);
+            out.text.push_str(") is held, and the partner also holds ");
+            role_list(rules, &extra, "and", &mut out.text);
+            out.sentence(", which the roster does not list.");
+        }
     }
 }
 
 /// The known or unknown facts a condition reads, as sentences.
-fn facts_of(rules: &RuleSet, record: &Record, node: NodeId) -> String {
+fn facts_of(rules: &RuleSet, record: &Record, node: NodeId, text: &mut String) {
     let reads = rules.nodes[node].reads;
-    (0..rules.facts.len())
+    for (i, f) in (0..rules.facts.len())
         .filter(|&f| reads & (1u64 << f) != 0)
-        .map(|f| match record.facts.get(f) {
-            None if record.facts.absent(f) != 0 => format!(
-                "the text denies that {}",
-                rules.fact_sentence(f, Some(record.facts.absent(f)))
-            ),
-            bits => rules.fact_sentence(f, bits),
-        })
-        .collect::<Vec<_>>()
-        .join(" and ")
+        .enumerate()
+    {
+        if i > 0 {
+            text.push_str(" and ");
+        }
+        match record.facts.get(f) {
+            None if record.facts.absent(f) != 0 => {
+                text.push_str("the text denies that ");
+                rules.fact_sentence_into(text, f, Some(record.facts.absent(f)));
+            }
+            bits => rules.fact_sentence_into(text, f, bits),
+        }
+    }
 }
 
-/// What a condition requires, in the rule author's words or generated from its form.
-pub(crate) fn says(rules: &RuleSet, node: NodeId) -> String {
-    let n = &rules.nodes[node];
-    if let Some(s) = &n.says {
-        return s.clone();
-    }
-    match &n.kind {
-        NodeKind::Test {
-            fact,
-            op,
-            mask,
-            if_known,
-        } => {
-            let name = &rules.facts[*fact].name;
-            let values = rules.value_ids(*fact, *mask, ", ");
-            let text = match op {
-                Op::Is => format!("needs {name} = {values}"),
-                Op::In => format!("needs {name} to be one of {values}"),
-                Op::HasAny => format!("needs {name} to include any of {values}"),
-                Op::HasAll => format!("needs {name} to include all of {values}"),
-                Op::HasNone => format!("needs {name} to include none of {values}"),
-            };
-            if *if_known {
-                format!("{text} (when given)")
+/// The names of the facts of `mask`, as a list ending in `and`.
+fn fact_list(rules: &RuleSet, mask: u64, text: &mut String) {
+    let facts: Vec<usize> = (0..rules.facts.len())
+        .filter(|&f| mask & (1u64 << f) != 0)
+        .collect();
+    list(text, facts.len(), "and", |text, i| {
+        text.push_str(&rules.facts[facts[i]].name)
+    });
+}
+
+/// The ids of `roles` as a list ending in `word` (`a, b and c`); with `word` `,`, joined with
+/// commas only (`a, b, c`).
+fn role_list(rules: &RuleSet, roles: &[RoleId], word: &str, text: &mut String) {
+    list(text, roles.len(), word, |text, i| {
+        text.push_str(&rules.roles[roles[i]].id)
+    });
+}
+
+/// `count` items written by `item`, separated by commas, the last by ` word ` (by a comma
+/// too when `word` is `,`).
+fn list(text: &mut String, count: usize, word: &str, mut item: impl FnMut(&mut String, usize)) {
+    for i in 0..count {
+        if i > 0 {
+            if i + 1 < count || word == "," {
+                text.push_str(", ");
             } else {
-                text
+                text.push(' ');
+                text.push_str(word);
+                text.push(' ');
             }
         }
-        NodeKind::Present(f) => format!("needs {} to be given", rules.facts[*f].name),
-        NodeKind::Missing(f) => format!("needs {} not to be given", rules.facts[*f].name),
-        NodeKind::All(parts) => parts
-            .iter()
-            .map(|&p| says(rules, p))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        NodeKind::Any(parts) => parts
-            .iter()
-            .map(|&p| says(rules, p))
-            .collect::<Vec<_>>()
-            .join(" or "),
-        NodeKind::Not(part) => format!("does not meet this: {}", says(rules, *part)),
-    }
-}
-
-fn fact_list(rules: &RuleSet, mask: u64) -> String {
-    let names: Vec<&str> = (0..rules.facts.len())
-        .filter(|&f| mask & (1u64 << f) != 0)
-        .map(|f| rules.facts[f].name.as_str())
-        .collect();
-    join_or(&names, "and")
-}
-
-fn join_or(items: &[&str], word: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
+        item(text, i);
     }
 }
 
@@ -677,8 +702,4 @@ fn article_word(id: &str) -> &'static str {
     } else {
         "a"
     }
-}
-
-fn article(id: &str) -> String {
-    format!("{} {id}", article_word(id))
 }

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use super::{Memo, RecordWriter, RowRenderer, candidates_cell, opt_bool};
+use super::{Memo, RecordWriter, RowRenderer, opt_bool};
 use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
@@ -28,16 +28,14 @@ const RESULT_COLUMNS: [&str; 12] = [
     "warnings",
 ];
 
-/// The rendered columns of one decision.
+/// The rendered columns of one decision, in one allocation: `bytes[..reasons]` is
+/// `,status,roles,role,category,channel_partner,confidence,candidates`, `bytes[reasons..tail]`
+/// is `,` and the reasons field quoted as needed (for records with no reasons of their own),
+/// `bytes[tail..]` is `,declared_role,matches_declared,finding`.
 struct Rendered {
-    /// `,status,roles,role,category,channel_partner,confidence,candidates`
-    head: Vec<u8>,
-    /// The shared reasons joined with ` | `, unquoted.
-    reasons: String,
-    /// `,` and the reasons field, quoted as needed (for records with no reasons of their own).
-    reasons_field: Vec<u8>,
-    /// `,declared_role,matches_declared,finding`
-    tail: Vec<u8>,
+    bytes: Box<[u8]>,
+    reasons: usize,
+    tail: usize,
 }
 
 /// Writes the enriched roster as CSV.
@@ -53,6 +51,9 @@ struct CsvRows {
     add_id: bool,
     raw: bool,
     memo: Memo<Rendered>,
+    /// Reused while rendering a decision: its bytes, and its reasons joined.
+    bytes: Vec<u8>,
+    joined: String,
 }
 
 impl<'w> CsvWriter<'w> {
@@ -65,6 +66,8 @@ impl<'w> CsvWriter<'w> {
                 add_id: false,
                 raw,
                 memo: Memo::new(),
+                bytes: Vec::new(),
+                joined: String::new(),
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -126,44 +129,77 @@ fn needs_quotes(bytes: &[u8]) -> bool {
     memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_some()
 }
 
-fn render(r: &Classification, raw: bool) -> Rendered {
-    let mut head = Vec::new();
-    for text in [
-        r.status.as_str(),
-        &r.roles.join(";"),
-        r.role.as_deref().unwrap_or(""),
-        r.category.as_deref().unwrap_or(""),
-        if r.channel_partner { "true" } else { "false" },
-        &format!("{:.2}", r.confidence),
-        &candidates_cell(r),
-    ] {
-        head.push(b',');
-        field(&mut head, text, raw);
+/// Renders the columns of `r`'s decision, using `bytes` and `joined` as scratch space.
+fn render(r: &Classification, raw: bool, bytes: &mut Vec<u8>, joined: &mut String) -> Rendered {
+    bytes.clear();
+    let mut cell = std::mem::take(joined);
+    for i in 0..7 {
+        cell.clear();
+        let text = match i {
+            0 => r.status.as_str(),
+            1 => {
+                join_into(&mut cell, r.roles.iter().copied(), ";");
+                &cell
+            }
+            2 => r.role.as_deref().unwrap_or(""),
+            3 => r.category.as_deref().unwrap_or(""),
+            4 if r.channel_partner => "true",
+            4 => "false",
+            5 => {
+                super::fixed2(&mut cell, r.confidence);
+                &cell
+            }
+            _ => {
+                candidates_cell_into(&mut cell, r);
+                &cell
+            }
+        };
+        bytes.push(b',');
+        field(bytes, text, raw);
     }
-    let reasons = r.base_reasons.join(" | ");
-    let mut reasons_field = vec![b','];
-    field(&mut reasons_field, &reasons, raw);
-    let mut tail = Vec::new();
+    let reasons = bytes.len();
+    cell.clear();
+    join_into(&mut cell, r.base_reasons.iter(), " | ");
+    bytes.push(b',');
+    field(bytes, &cell, raw);
+    *joined = cell;
+    let tail = bytes.len();
     for text in [
         r.declared_role.as_deref().unwrap_or(""),
         opt_bool(r.matches_declared),
         r.finding.as_str(),
     ] {
-        tail.push(b',');
-        field(&mut tail, text, raw);
+        bytes.push(b',');
+        field(bytes, text, raw);
     }
-    let mut rendered = Rendered {
-        head,
+    // Kept in a memo bounded in bytes: exactly the bytes, so that the bound is what is held.
+    Rendered {
+        bytes: bytes.as_slice().into(),
         reasons,
-        reasons_field,
         tail,
-    };
-    // Kept in a memo bounded in bytes: no spare capacity, so that the bound is what is held.
-    rendered.head.shrink_to_fit();
-    rendered.reasons.shrink_to_fit();
-    rendered.reasons_field.shrink_to_fit();
-    rendered.tail.shrink_to_fit();
-    rendered
+    }
+}
+
+/// `items` joined with `sep`, at the end of `out`.
+fn join_into<'a>(out: &mut String, items: impl Iterator<Item = &'a str>, sep: &str) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+}
+
+/// [`super::candidates_cell`], at the end of `out`.
+fn candidates_cell_into(out: &mut String, r: &Classification) {
+    for (i, c) in r.candidates.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(c.role);
+        out.push(' ');
+        super::fixed2(out, c.score);
+    }
 }
 
 impl RecordWriter for CsvWriter<'_> {
@@ -222,6 +258,8 @@ impl RecordWriter for CsvWriter<'_> {
             add_id: self.rows.add_id,
             raw: self.rows.raw,
             memo: Memo::new(),
+            bytes: Vec::new(),
+            joined: String::new(),
         }))
     }
 
@@ -269,30 +307,23 @@ impl RowRenderer for CsvRows {
             field(buf, &r.partner_id, self.raw);
         }
         let raw = self.raw;
+        let (bytes, joined) = (&mut self.bytes, &mut self.joined);
         let rendered = self.memo.get(r.decided.id, || {
-            let fresh = render(r, raw);
-            let size = std::mem::size_of::<Rendered>()
-                + fresh.head.capacity()
-                + fresh.reasons.capacity()
-                + fresh.reasons_field.capacity()
-                + fresh.tail.capacity();
+            let fresh = render(r, raw, bytes, joined);
+            let size = std::mem::size_of::<Rendered>() + fresh.bytes.len();
             (fresh, size)
         });
-        buf.extend_from_slice(&rendered.head);
+        buf.extend_from_slice(&rendered.bytes[..rendered.reasons]);
         if r.own_reasons.is_empty() {
-            buf.extend_from_slice(&rendered.reasons_field);
+            buf.extend_from_slice(&rendered.bytes[rendered.reasons..rendered.tail]);
         } else {
-            let mut all = rendered.reasons.clone();
-            for own in &r.own_reasons {
-                if !all.is_empty() {
-                    all.push_str(" | ");
-                }
-                all.push_str(own);
-            }
+            let all = &mut self.joined;
+            all.clear();
+            join_into(all, r.reasons(), " | ");
             buf.push(b',');
-            field(buf, &all, self.raw);
+            field(buf, all, self.raw);
         }
-        buf.extend_from_slice(&rendered.tail);
+        buf.extend_from_slice(&rendered.bytes[rendered.tail..]);
         buf.push(b',');
         match r.warnings.as_slice() {
             [] => {}

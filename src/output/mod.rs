@@ -141,14 +141,31 @@ impl<T> Memo<T> {
     }
 }
 
-/// Candidates as one cell: `value_added_reseller 1.00, reseller 1.00`.
-pub(crate) fn candidates_cell(record: &Classification) -> String {
-    record
-        .candidates
-        .iter()
-        .map(|c| format!("{} {:.2}", c.role, c.score))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `x` with two decimals, as `format!("{x:.2}")` writes it, at the end of `out`. Decisions
+/// hold few distinct numbers (scores and confidences are ratios of small counts), so each
+/// thread remembers the texts of the numbers it has written.
+pub(crate) fn fixed2(out: &mut String, x: f64) {
+    use std::cell::RefCell;
+    use std::fmt::Write as _;
+    thread_local! {
+        static TEXTS: RefCell<rustc_hash::FxHashMap<u64, Box<str>>> = RefCell::default();
+    }
+    TEXTS.with(|texts| {
+        let Ok(mut texts) = texts.try_borrow_mut() else {
+            let _ = write!(out, "{x:.2}");
+            return;
+        };
+        if let Some(text) = texts.get(&x.to_bits()) {
+            out.push_str(text);
+            return;
+        }
+        if texts.len() >= 4096 {
+            texts.clear();
+        }
+        let start = out.len();
+        let _ = write!(out, "{x:.2}");
+        texts.insert(x.to_bits(), out[start..].into());
+    })
 }
 
 /// An optional boolean as text: `true`, `false` or empty.

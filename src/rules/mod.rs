@@ -65,6 +65,11 @@ pub struct RuleSet {
     pub(crate) lint_accepts: Vec<Accept>,
     /// The `text:` section: phrases and cues for reading facts from prose columns.
     pub(crate) phrases: phrases::Phrases,
+    /// What each condition says (see [`RuleSet::says`]), rendered at compile time.
+    pub(crate) said: Vec<String>,
+    /// Each role as reasons define it: `id: definition [glossary: source]`, rendered at
+    /// compile time.
+    pub(crate) defined: Vec<String>,
 }
 
 /// A lint finding the rule author accepts.
@@ -143,6 +148,15 @@ pub(crate) struct Role {
 /// The roles in a mask of roles (bit `r` for role `r`), in taxonomy order.
 pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> {
     (0..64).filter(move |r| mask & (1u64 << r) != 0)
+}
+
+/// The mask of a fact's `count` values (bit `v` for value `v`).
+fn value_bits(count: usize) -> u64 {
+    if count >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << count) - 1
+    }
 }
 
 /// What one `declared_role` cell names.
@@ -612,61 +626,137 @@ impl RuleSet {
         self.facts.iter().map(|f| f.name.as_str())
     }
 
-    /// Renders a fact's known value(s) the way reasons print them.
-    pub(crate) fn render_values(&self, fact: FactId, bits: u64) -> String {
+    /// A fact's known value(s) the way reasons print them, at the end of `out`: labels (or
+    /// ids) joined with commas and a last `and`, the "nothing" value's id (or `nothing`) when no bit is set.
+    pub(crate) fn render_values_into(&self, out: &mut String, fact: FactId, bits: u64) {
         let f = &self.facts[fact];
-        let names: Vec<&str> = f
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i < 64 && bits & (1u64 << i) != 0)
-            .map(|(_, v)| v.label.as_deref().unwrap_or(&v.id))
-            .collect();
-        match names.len() {
-            0 => f
-                .nothing
-                .map(|n| f.values[n as usize].id.clone())
-                .unwrap_or_else(|| "nothing".to_string()),
-            1 => names[0].to_string(),
-            _ => {
-                let (last, rest) = names.split_last().expect("two or more");
-                format!("{} and {}", rest.join(", "), last)
+        let bits = bits & value_bits(f.values.len());
+        let count = bits.count_ones() as usize;
+        if count == 0 {
+            out.push_str(f.nothing.map_or("nothing", |n| &f.values[n as usize].id));
+            return;
+        }
+        for (i, r) in roles_in(bits).enumerate() {
+            if i > 0 {
+                out.push_str(if i + 1 == count { " and " } else { ", " });
             }
+            let v = &f.values[r];
+            out.push_str(v.label.as_deref().unwrap_or(&v.id));
         }
     }
 
-    /// Renders the value ids of a mask, joined with `sep`.
     /// A known value as reasons print it: ids joined with commas, the "nothing" value's id (or
     /// `none`) for an empty list.
     pub(crate) fn value_text(&self, fact: FactId, bits: u64) -> String {
+        let mut out = String::new();
+        self.value_text_into(&mut out, fact, bits);
+        out
+    }
+
+    /// [`RuleSet::value_text`], written at the end of `out`.
+    pub(crate) fn value_text_into(&self, out: &mut String, fact: FactId, bits: u64) {
         let f = &self.facts[fact];
         if bits == 0 {
-            return f
-                .nothing
-                .map(|n| f.values[n as usize].id.clone())
-                .unwrap_or_else(|| "none".into());
+            out.push_str(f.nothing.map_or("none", |n| &f.values[n as usize].id));
+            return;
         }
-        self.value_ids(fact, bits, ", ")
+        self.value_ids_into(out, fact, bits, ", ");
     }
 
+    /// The value ids of a mask, joined with `sep`.
     pub(crate) fn value_ids(&self, fact: FactId, mask: u64, sep: &str) -> String {
-        let f = &self.facts[fact];
-        f.values
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1u64 << i) != 0)
-            .map(|(_, v)| v.id.as_str())
-            .collect::<Vec<_>>()
-            .join(sep)
+        let mut out = String::new();
+        self.value_ids_into(&mut out, fact, mask, sep);
+        out
     }
 
-    /// A known fact as a sentence: "it earns service_fees".
-    pub(crate) fn fact_sentence(&self, fact: FactId, bits: Option<u64>) -> String {
+    /// [`RuleSet::value_ids`], written at the end of `out`.
+    pub(crate) fn value_ids_into(&self, out: &mut String, fact: FactId, mask: u64, sep: &str) {
         let f = &self.facts[fact];
-        match bits {
-            Some(bits) => f.phrase.replace("{}", &self.render_values(fact, bits)),
-            None => format!("{} is not given", f.name),
+        for (i, r) in roles_in(mask & value_bits(f.values.len())).enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(&f.values[r].id);
         }
+    }
+
+    /// A known fact as a sentence ("it earns service_fees"), at the end of `out`: the fact's
+    /// phrase with its values where the phrase has `{}`.
+    pub(crate) fn fact_sentence_into(&self, out: &mut String, fact: FactId, bits: Option<u64>) {
+        let f = &self.facts[fact];
+        let Some(bits) = bits else {
+            out.push_str(&f.name);
+            out.push_str(" is not given");
+            return;
+        };
+        let mut pieces = f.phrase.split("{}");
+        out.push_str(pieces.next().unwrap_or(""));
+        for piece in pieces {
+            self.render_values_into(out, fact, bits);
+            out.push_str(piece);
+        }
+    }
+
+    /// What a condition requires, in the rule author's words or generated from its form: kept
+    /// in [`RuleSet::said`] when the rule set is compiled.
+    pub(crate) fn says(&self, node: NodeId) -> &str {
+        &self.said[node]
+    }
+
+    /// [`RuleSet::says`], made from the condition.
+    fn says_text(&self, node: NodeId) -> String {
+        let n = &self.nodes[node];
+        if let Some(s) = &n.says {
+            return s.clone();
+        }
+        match &n.kind {
+            NodeKind::Test {
+                fact,
+                op,
+                mask,
+                if_known,
+            } => {
+                let name = &self.facts[*fact].name;
+                let values = self.value_ids(*fact, *mask, ", ");
+                let text = match op {
+                    Op::Is => format!("needs {name} = {values}"),
+                    Op::In => format!("needs {name} to be one of {values}"),
+                    Op::HasAny => format!("needs {name} to include any of {values}"),
+                    Op::HasAll => format!("needs {name} to include all of {values}"),
+                    Op::HasNone => format!("needs {name} to include none of {values}"),
+                };
+                if *if_known {
+                    format!("{text} (when given)")
+                } else {
+                    text
+                }
+            }
+            NodeKind::Present(f) => format!("needs {} to be given", self.facts[*f].name),
+            NodeKind::Missing(f) => format!("needs {} not to be given", self.facts[*f].name),
+            NodeKind::All(parts) => parts
+                .iter()
+                .map(|&p| self.says_text(p))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            NodeKind::Any(parts) => parts
+                .iter()
+                .map(|&p| self.says_text(p))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            NodeKind::Not(part) => format!("does not meet this: {}", self.says_text(*part)),
+        }
+    }
+
+    /// Renders the texts reasons are assembled from, once, after compiling: what each condition
+    /// says, and each role's definition with its source.
+    pub(crate) fn render_pieces(&mut self) {
+        self.said = (0..self.nodes.len()).map(|n| self.says_text(n)).collect();
+        self.defined = self
+            .roles
+            .iter()
+            .map(|r| format!("{}: {} [glossary: {}]", r.id, r.definition, r.source))
+            .collect();
     }
 }
 

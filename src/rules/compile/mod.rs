@@ -63,6 +63,7 @@ fn compile_files(files: &[(String, String)], origin: &str) -> Result<RuleSet, Er
         return Err(Error::RuleSet(problems));
     }
     set.refines = implies::refinements(&set);
+    set.render_pieces();
     Ok(set)
 }
 
@@ -226,6 +227,8 @@ fn empty_set(name: String, version: Option<String>, origin: &str) -> RuleSet {
         refines: Vec::new(),
         lint_accepts: Vec::new(),
         phrases: Default::default(),
+        said: Vec::new(),
+        defined: Vec::new(),
     }
 }
 
