@@ -9,7 +9,11 @@
 //! frequent decisions every few thousand rows: on the diverse 1M-row benchmark roster 221,715
 //! decisions were made for 41,564 distinct patterns.
 //!
-//! Owns: the eviction policy. Must not touch: what is cached.
+//! A [`Gate`] says whether keeping new entries pays on the input at hand: on a roster where
+//! nearly every row is new, keeping each entry and evicting it unused later costs more than the
+//! few hits save.
+//!
+//! Owns: the eviction policy and when to keep. Must not touch: what is cached.
 
 use std::borrow::Borrow;
 use std::hash::Hash;
@@ -87,9 +91,97 @@ impl<K: Hash + Eq, V> Generations<K, V> {
     }
 }
 
+/// Whether a cache's new entries are worth keeping: it counts the lookups that found their
+/// entry (hits) and the ones that did not (misses), and keeps new entries while there are at
+/// least `hits` hits for `misses` misses, or the cache is still warming up. While it does not
+/// pay, one new entry in [`Gate::TRICKLE`] is still kept (when `trickle` is on), so that a
+/// roster that starts repeating itself later is noticed.
+#[derive(Debug, Clone)]
+pub(crate) struct Gate {
+    found: u32,
+    missed: u32,
+    /// The share of hits that pays: `hits` hits for `misses` misses.
+    hits: u32,
+    misses: u32,
+    trickle: bool,
+    skipped: u32,
+}
+
+impl Gate {
+    /// Misses counted before the share of hits decides.
+    const WARMUP: u32 = 2048;
+    /// The counts are halved when they reach this many lookups together, so that the policy
+    /// follows the roster as it changes.
+    const WINDOW: u32 = 1 << 16;
+    /// While keeping does not pay, one new entry in this many is kept all the same.
+    const TRICKLE: u32 = 16;
+
+    /// A gate that keeps new entries while there are `hits` hits for `misses` misses.
+    pub(crate) const fn new(hits: u32, misses: u32, trickle: bool) -> Self {
+        Gate {
+            found: 0,
+            missed: 0,
+            hits,
+            misses,
+            trickle,
+            skipped: 0,
+        }
+    }
+
+    /// Counts a lookup that found its entry (`hit`) or not, and says whether the entry the
+    /// caller makes after a miss is worth keeping.
+    pub(crate) fn count(&mut self, hit: bool) -> bool {
+        if hit {
+            self.found += 1;
+        } else {
+            self.missed += 1;
+        }
+        if self.found + self.missed >= Self::WINDOW {
+            self.found /= 2;
+            self.missed /= 2;
+        }
+        if self.missed < Self::WARMUP
+            || u64::from(self.found) * u64::from(self.misses)
+                >= u64::from(self.hits) * u64::from(self.missed)
+        {
+            return true;
+        }
+        if !self.trickle || hit {
+            return false;
+        }
+        self.skipped += 1;
+        if self.skipped >= Self::TRICKLE {
+            self.skipped = 0;
+            return true;
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Generations;
+    use super::{Gate, Generations};
+
+    /// A gate keeps while hits pay, stops when nearly every lookup misses, keeps one in
+    /// sixteen then, and opens again when hits come back.
+    #[test]
+    fn gate_follows_the_hits() {
+        let mut gate = Gate::new(1, 4, true);
+        for _ in 0..Gate::WARMUP - 1 {
+            assert!(gate.count(false), "warming up");
+        }
+        let kept = (0..1600).filter(|_| gate.count(false)).count();
+        assert_eq!(kept, 100, "one in sixteen while nothing is found");
+        for _ in 0..Gate::WINDOW {
+            gate.count(true);
+        }
+        assert!(gate.count(false), "open again once most lookups find their entry");
+        let mut strict = Gate::new(9, 1, false);
+        for _ in 0..Gate::WARMUP + 10 {
+            strict.count(false);
+        }
+        assert!(!(0..100).any(|_| strict.count(false)), "no trickle");
+    }
 
     /// A key used once per generation stays; one never used again goes after two generations.
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{
     Classification, Decided, Tri, decide, decided, evaluate, evaluate_record, own_reasons,
 };
-use crate::cache::Generations;
+use crate::cache::{Gate, Generations};
 use crate::facts::{Facts, Record};
 use crate::rules::RuleSet;
 
@@ -94,6 +94,10 @@ pub struct Classifier<'r> {
     cache: Arc<Decisions<'r>>,
     /// Decisions by row pattern (see `Record::pattern`): one lookup for a row seen before.
     by_pattern: Generations<u64, Arc<Decided<'r>>>,
+    /// Whether new decisions are worth keeping in `cache`: while one lookup in five finds its
+    /// decision. On a roster where nearly every row is a new pattern, keeping each decision
+    /// (a copy of its facts, and dropping it unused later) costs more than the rare hit saves.
+    keep: Gate,
     trace: Vec<Tri>,
 }
 
@@ -111,6 +115,7 @@ impl<'r> Classifier<'r> {
             rules,
             cache: Arc::new(Decisions::new()),
             by_pattern: Generations::new(CACHE_LIMIT, usize::MAX),
+            keep: Gate::new(1, 4, true),
             trace: Vec::new(),
         }
     }
@@ -164,6 +169,7 @@ impl<'r> Classifier<'r> {
             h.finish()
         };
         let found = self.cache.find(hash, record);
+        let keep = self.keep.count(found.is_some());
         match found {
             Some(decided) => decided,
             None => {
@@ -179,7 +185,7 @@ impl<'r> Classifier<'r> {
                 self.trace = eval.trace;
                 // A long declared cell is quoted in the reasons: such decisions are not kept, so
                 // the cache stays bounded in bytes (4,096 decisions with short texts).
-                if record.declared_text.as_ref().is_some_and(|t| t.len() > 256) {
+                if !keep || record.declared_text.as_ref().is_some_and(|t| t.len() > 256) {
                     return decided;
                 }
                 let entry = (

@@ -515,12 +515,13 @@ fn read_cells(
         if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut())
             && let Some(&bits) = cache.cells[ci].get(text)
         {
+            cache.cell_gates[ci].count(true);
             record.facts.values[fact] = bits;
             continue;
         }
         if is_unknown_marker(rules, text, &mut buffers.key) {
             if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
-                remember(&mut cache.cells[ci], text, None);
+                remember(cache, ci, text, None);
             }
             continue;
         }
@@ -545,7 +546,7 @@ fn read_cells(
                 if let Some(cache) = cache.as_deref_mut()
                     && record.warnings.len() == warnings
                 {
-                    remember(&mut cache.cells[ci], text, record.facts.values[fact]);
+                    remember(cache, ci, text, record.facts.values[fact]);
                 }
             }
         }

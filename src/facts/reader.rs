@@ -1,7 +1,7 @@
 //! [`RecordReader`]: the records of one roster read through caches of cells and row patterns.
 
 use super::{ColumnMap, Fill, Record, SeenIds, fill, read, read_prose};
-use crate::cache::Generations;
+use crate::cache::{Gate, Generations};
 use crate::roster::Row;
 use crate::rules::{DeclaredCell, RuleSet};
 
@@ -22,35 +22,13 @@ pub struct RecordReader<'r> {
     seen: SeenIds,
     cache: Cache,
     text: crate::text::Scratch,
-    /// Rows lately whose pattern was remembered, and rows whose pattern was not.
-    pattern_hits: u32,
-    pattern_misses: u32,
+    /// Whether new row patterns are worth remembering: while nine rows in ten find theirs
+    /// remembered (a roster that repeats itself). On a long tail (the diverse benchmark roster
+    /// finds about half) remembering every new pattern and evicting old ones costs more than it
+    /// saves: the cell caches read those rows nearly as fast (measured on 1M rows: 20% less CPU
+    /// on the diverse roster without it, 30% more on the repetitive one).
+    patterns: Gate,
 }
-
-/// Counts a row whose pattern was remembered (`hit`) or not, and says whether a new row
-/// pattern is worth remembering: while nine rows in ten find theirs remembered (a roster that
-/// repeats itself). On a long tail (the diverse benchmark roster finds about half) remembering
-/// every new pattern and evicting old ones costs more than it saves: the cell caches read
-/// those rows nearly as fast (measured on 1M rows: 20% less CPU on the diverse roster without
-/// it, 30% more on the repetitive one).
-fn count_pattern((hits, misses): (&mut u32, &mut u32), hit: bool) -> bool {
-    if hit {
-        *hits += 1;
-    } else {
-        *misses += 1;
-    }
-    if *hits + *misses >= PATTERN_WINDOW {
-        *hits /= 2;
-        *misses /= 2;
-    }
-    *misses < PATTERN_WARMUP || *hits >= 9 * *misses
-}
-
-/// Rows read before the share of remembered patterns decides whether new ones are kept.
-const PATTERN_WARMUP: u32 = 2048;
-/// The counts of hits and misses are halved when they reach this many rows together, so that
-/// the policy follows the roster as it changes.
-const PATTERN_WINDOW: u32 = 1 << 16;
 
 pub(super) struct Cache {
     pub(super) cells: Vec<Generations<Box<str>, Option<u64>>>,
@@ -58,6 +36,9 @@ pub(super) struct Cache {
     /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
     /// (a bucket per hash of the cells).
     pub(super) rows: Generations<u64, Vec<Pattern>>,
+    /// Whether each column's new cells are worth remembering: while one lookup in five finds
+    /// its cell (a column of free-form cells seldom does).
+    pub(super) cell_gates: Vec<Gate>,
     pub(super) key: Vec<u8>,
 }
 
@@ -91,11 +72,11 @@ impl<'r> RecordReader<'r> {
                     .collect(),
                 declared: Generations::new(CELL_CACHE_LIMIT, usize::MAX),
                 rows: Generations::new(PATTERN_LIMIT, usize::MAX),
+                cell_gates: vec![Gate::new(1, 4, true); rules.columns.len()],
                 key: Vec::new(),
             },
             text: crate::text::Scratch::default(),
-            pattern_hits: 0,
-            pattern_misses: 0,
+            patterns: Gate::new(9, 1, false),
         }
     }
 
@@ -134,8 +115,7 @@ impl<'r> RecordReader<'r> {
                 .get(&hash)
                 .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
         };
-        let counts = (&mut self.pattern_hits, &mut self.pattern_misses);
-        let remember = count_pattern(counts, known.is_some());
+        let remember = self.patterns.count(known.is_some());
         if let Some(pattern) = known {
             fill(
                 self.rules,
@@ -197,13 +177,11 @@ impl<'r> RecordReader<'r> {
     }
 }
 
-pub(super) fn remember(
-    cache: &mut Generations<Box<str>, Option<u64>>,
-    text: &str,
-    bits: Option<u64>,
-) {
-    if text.len() > CACHED_CELL_BYTES {
+/// Remembers what cell `text` of column `column` gave, when cells of that column are worth
+/// remembering.
+pub(super) fn remember(cache: &mut Cache, column: usize, text: &str, bits: Option<u64>) {
+    if text.len() > CACHED_CELL_BYTES || !cache.cell_gates[column].count(false) {
         return;
     }
-    cache.insert(text.into(), bits, 0);
+    cache.cells[column].insert(text.into(), bits, 0);
 }

@@ -115,6 +115,10 @@ pub fn writer_with<'w>(
 /// the records of its pattern and rendered once while it is kept.
 pub(crate) struct Memo<T> {
     map: crate::cache::Generations<u64, T>,
+    /// Whether new renderings are worth keeping: while one lookup in five finds its decision.
+    keep: crate::cache::Gate,
+    /// The last rendering not kept.
+    spare: Option<T>,
 }
 
 impl<T> Memo<T> {
@@ -127,15 +131,23 @@ impl<T> Memo<T> {
     pub(crate) fn new() -> Self {
         Memo {
             map: crate::cache::Generations::new(Self::ENTRIES, Self::BYTES),
+            keep: crate::cache::Gate::new(1, 4, true),
+            spare: None,
         }
     }
 
     /// The rendering of decision `id`, rendered by `render` (which also says its size in bytes)
     /// when it is not kept.
     pub(crate) fn get(&mut self, id: u64, render: impl FnOnce() -> (T, usize)) -> &T {
-        if self.map.get(&id).is_none() {
+        let found = self.map.get(&id).is_some();
+        if !found {
             let (fresh, size) = render();
+            if !self.keep.count(false) {
+                return self.spare.insert(fresh);
+            }
             self.map.insert(id, fresh, size);
+        } else {
+            self.keep.count(true);
         }
         self.map.get(&id).expect("just inserted")
     }
