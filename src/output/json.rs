@@ -41,18 +41,20 @@ struct JsonRows {
     width: usize,
     names: Vec<String>,
     memo: Memo<Rendered>,
+    /// Reused while rendering a decision.
+    scratch: Vec<u8>,
 }
 
-/// The rendered fields of one decision, for JSON Lines.
+/// The rendered fields of one decision, for JSON Lines, in one allocation: `bytes[..middle]`
+/// is `,"status":...,"candidates":[...],"reasons":[` and the shared reasons,
+/// `bytes[middle..finding]` is `],"declared_role":...,"matches_declared":...` and
+/// `bytes[finding..]` is `,"finding":"..."`.
 struct Rendered {
-    /// `,"status":...,"candidates":[...],"reasons":[` and the shared reasons.
-    head: Vec<u8>,
+    bytes: Box<[u8]>,
+    middle: usize,
+    finding: usize,
     /// Whether there are shared reasons (a record's own ones then need a comma).
     has_reasons: bool,
-    /// `],"declared_role":...,"matches_declared":...`
-    middle: Vec<u8>,
-    /// `,"finding":"..."`
-    finding: Vec<u8>,
 }
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
@@ -92,21 +94,22 @@ fn opt_string(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-fn render(r: &Classification) -> Rendered {
-    let mut head = Vec::new();
+/// Renders the fields of `r`'s decision, using `head` as scratch space.
+fn render(r: &Classification, head: &mut Vec<u8>) -> Rendered {
+    head.clear();
     head.extend_from_slice(b",\"status\":");
-    string(&mut head, r.status.as_str());
+    string(head, r.status.as_str());
     head.extend_from_slice(b",\"roles\":[");
     for (i, role) in r.roles.iter().enumerate() {
         if i > 0 {
             head.push(b',');
         }
-        string(&mut head, role);
+        string(head, role);
     }
     head.extend_from_slice(b"],\"role\":");
-    opt_string(&mut head, r.role.as_deref());
+    opt_string(head, r.role.as_deref());
     head.extend_from_slice(b",\"category\":");
-    opt_string(&mut head, r.category.as_deref());
+    opt_string(head, r.category.as_deref());
     head.extend_from_slice(if r.channel_partner {
         b",\"channel_partner\":true"
     } else {
@@ -114,64 +117,58 @@ fn render(r: &Classification) -> Rendered {
     });
     head.extend_from_slice(b",\"confidence\":");
     // Serializing numbers and strings into memory cannot fail.
-    let _ = serde_json::to_writer(&mut head, &r.confidence);
+    let _ = serde_json::to_writer(&mut *head, &r.confidence);
     head.extend_from_slice(b",\"candidates\":");
-    let _ = serde_json::to_writer(&mut head, &r.candidates);
+    let _ = serde_json::to_writer(&mut *head, &r.candidates);
     head.extend_from_slice(b",\"reasons\":[");
     for (i, reason) in r.base_reasons.iter().enumerate() {
         if i > 0 {
             head.push(b',');
         }
-        string(&mut head, reason);
+        string(head, reason);
     }
-    let mut middle = Vec::new();
-    middle.extend_from_slice(b"],\"declared_role\":");
-    opt_string(&mut middle, r.declared_role.as_deref());
-    middle.extend_from_slice(b",\"matches_declared\":");
-    middle.extend_from_slice(match r.matches_declared {
+    let middle = head.len();
+    head.extend_from_slice(b"],\"declared_role\":");
+    opt_string(head, r.declared_role.as_deref());
+    head.extend_from_slice(b",\"matches_declared\":");
+    head.extend_from_slice(match r.matches_declared {
         Some(true) => b"true",
         Some(false) => b"false",
         None => b"null",
     });
-    let mut finding = Vec::new();
-    finding.extend_from_slice(b",\"finding\":");
-    string(&mut finding, r.finding.as_str());
-    let mut rendered = Rendered {
-        head,
-        has_reasons: !r.base_reasons.is_empty(),
+    let finding = head.len();
+    head.extend_from_slice(b",\"finding\":");
+    string(head, r.finding.as_str());
+    // Kept in a memo bounded in bytes: exactly the bytes, so that the bound is what is held.
+    Rendered {
+        bytes: head.as_slice().into(),
         middle,
         finding,
-    };
-    // Kept in a memo bounded in bytes: no spare capacity, so that the bound is what is held.
-    rendered.head.shrink_to_fit();
-    rendered.middle.shrink_to_fit();
-    rendered.finding.shrink_to_fit();
-    rendered
+        has_reasons: !r.base_reasons.is_empty(),
+    }
 }
 
 impl RowRenderer for JsonRows {
     /// One record as a JSON line, from the rendered decision and the record's own fields.
     fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
+        let scratch = &mut self.scratch;
         let rendered = self.memo.get(r.decided.id, || {
-            let fresh = render(r);
-            let size = std::mem::size_of::<Rendered>()
-                + fresh.head.capacity()
-                + fresh.middle.capacity()
-                + fresh.finding.capacity();
+            let fresh = render(r, scratch);
+            let size = std::mem::size_of::<Rendered>() + fresh.bytes.len();
             (fresh, size)
         });
         buf.extend_from_slice(b"{\"partner_id\":");
         string(buf, &r.partner_id);
         buf.extend_from_slice(b",\"partner_name\":");
         opt_string(buf, r.partner_name.as_deref());
-        buf.extend_from_slice(&rendered.head);
+        buf.extend_from_slice(&rendered.bytes[..rendered.middle]);
         for (i, own) in r.own_reasons.iter().enumerate() {
             if rendered.has_reasons || i > 0 {
                 buf.push(b',');
             }
             string(buf, own);
         }
-        buf.extend_from_slice(&rendered.middle);
+        buf.extend_from_slice(&rendered.bytes[rendered.middle..rendered.finding]);
         buf.extend_from_slice(b",\"warnings\":[");
         for (i, w) in r.warnings.iter().enumerate() {
             if i > 0 {
@@ -181,7 +178,7 @@ impl RowRenderer for JsonRows {
         }
         buf.extend_from_slice(b"],\"line\":");
         buf.extend_from_slice(itoa(r.line, &mut [0; 20]));
-        buf.extend_from_slice(&rendered.finding);
+        buf.extend_from_slice(&rendered.bytes[rendered.finding..]);
         buf.extend_from_slice(b",\"extra\":{");
         for (k, (i, name)) in self.extra.iter().enumerate() {
             if k > 0 {
@@ -229,6 +226,7 @@ impl<'w> JsonWriter<'w> {
                 width: 0,
                 names: Vec::new(),
                 memo: Memo::new(),
+                scratch: Vec::new(),
             },
             buf: Vec::with_capacity(1 << 16),
         }
@@ -324,6 +322,7 @@ impl RecordWriter for JsonWriter<'_> {
                 width: self.rows.width,
                 names: self.rows.names.clone(),
                 memo: Memo::new(),
+                scratch: Vec::new(),
             }) as Box<dyn RowRenderer>
         })
     }
