@@ -175,7 +175,10 @@ mod tests {
         for _ in 0..Gate::WINDOW {
             gate.count(true);
         }
-        assert!(gate.count(false), "open again once most lookups find their entry");
+        assert!(
+            gate.count(false),
+            "open again once most lookups find their entry"
+        );
         let mut strict = Gate::new(9, 1, false);
         for _ in 0..Gate::WARMUP + 10 {
             strict.count(false);

@@ -207,6 +207,20 @@ pub struct Decided<'r> {
     pub matches_declared: Option<bool>,
     /// Declared against held, the most severe: see [`Finding`].
     pub finding: Finding,
+    /// The display names (the taxonomy's `name`) of `chosen`: the held roles when classified,
+    /// the tied ones when ambiguous.
+    pub names: Vec<&'r str>,
+    /// The display names of the declared roles, in taxonomy order.
+    pub declared_names: Vec<&'r str>,
+    /// The declared-role cell as the roster typed it.
+    pub declared_text: Option<String>,
+    /// Whether the declared-role cell names only the umbrella term (a channel partner, no
+    /// role to compare against).
+    pub umbrella_only: bool,
+    /// Which of `base_reasons` trace the rules (the rule that decided and the facts it read,
+    /// the facts each tied role fits on): bit `i` for sentence `i`. The human formats leave
+    /// them out; `explain`, JSON and CSV keep them.
+    pub trace_reasons: u64,
     /// The held roles (classified) or the tied roles (ambiguous).
     pub chosen: Vec<RoleId>,
     /// The rules that fit, for coverage.
@@ -291,6 +305,8 @@ impl Decided<'_> {
             + self.role.as_ref().map_or(0, String::len)
             + self.category.as_ref().map_or(0, String::len)
             + self.declared_role.as_ref().map_or(0, String::len)
+            + self.declared_text.as_ref().map_or(0, String::len)
+            + (self.names.len() + self.declared_names.len()) * 16
             + (self.roles.len() + self.chosen.len() + self.fired.len()) * 16
     }
 }
@@ -321,6 +337,65 @@ impl<'r> Classification<'r> {
         self.own_reasons.extend_from_slice(&record.ignored);
         self.warnings.clone_from(&record.warnings);
         self.line = record.line;
+    }
+
+    /// The reasons a person reads: every reason but the rule trace (see
+    /// [`Decided::trace_reasons`]), so the definition of the held role comes first.
+    pub fn plain_reasons(&self) -> impl Iterator<Item = &str> {
+        let trace = self.decided.trace_reasons;
+        self.reasons()
+            .enumerate()
+            .filter(move |&(i, _)| i >= 64 || trace & (1u64 << i) == 0)
+            .map(|(_, r)| r)
+    }
+
+    /// The sentence that says most about the record for a person: the key reason, or when
+    /// that is rule trace, the first plain one.
+    pub fn plain_key_reason(&self) -> &str {
+        let key = self.key_reason;
+        if key < 64 && self.trace_reasons & (1u64 << key) != 0 {
+            return self.plain_reasons().next().unwrap_or("");
+        }
+        self.reasons().nth(key).unwrap_or("")
+    }
+
+    /// The held roles in plain words: `Value-Added Reseller`, a profile as
+    /// `Reseller + Distributor`; for an ambiguous record the tied roles with `or`; `-` when
+    /// no role is held.
+    pub fn role_words(&self) -> String {
+        match self.status {
+            Status::Classified => self.names.join(" + "),
+            Status::Ambiguous => self.names.join(" or "),
+            _ => "-".to_string(),
+        }
+    }
+
+    /// The declared-role cell as typed, with its reading when that says more: `VAR → Value-Added
+    /// Reseller`, `Partner → a channel partner only, no role`, `Reseller` (read as itself);
+    /// empty when nothing was declared.
+    pub fn declared_words(&self) -> String {
+        let Some(text) = self.declared_text.as_deref() else {
+            return String::new();
+        };
+        if self.umbrella_only {
+            return format!("{text} → a channel partner only, no role");
+        }
+        let reading = self.declared_names.join(" + ");
+        if reading.is_empty() || reading.eq_ignore_ascii_case(text.trim()) {
+            text.to_string()
+        } else {
+            format!("{text} → {reading}")
+        }
+    }
+
+    /// The audit finding in plain words: as its id, but `declared only as a channel partner`
+    /// for a declared cell naming only the umbrella term, and empty when nothing was declared.
+    pub fn finding_words(&self) -> &'static str {
+        match self.finding {
+            Finding::Undeclared if self.umbrella_only => "declared only as a channel partner",
+            Finding::Undeclared => "",
+            other => other.as_str(),
+        }
     }
 
     /// Every reason: the shared ones, then this record's own.

@@ -539,7 +539,7 @@ pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Find
 }
 
 fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decided<'r> {
-    let (base_reasons, key_reason) = reasons::reasons(rules, record, eval);
+    let (base_reasons, key_reason, trace_reasons) = reasons::reasons(rules, record, eval);
     let classified = eval.status == Status::Classified;
     let roles: Vec<&'r str> = if classified {
         eval.chosen
@@ -597,6 +597,21 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
         declared,
         matches_declared: finding.matches_declared(),
         finding,
+        names: eval
+            .chosen
+            .iter()
+            .map(|&r| rules.roles[r].name.as_str())
+            .collect(),
+        declared_names: crate::rules::roles_in(declared)
+            .map(|r| rules.roles[r].name.as_str())
+            .collect(),
+        declared_text: record.declared_text.clone(),
+        umbrella_only: declared == 0
+            && record
+                .declared_text
+                .as_deref()
+                .is_some_and(|t| rules.declared_cell(t).umbrella.is_some()),
+        trace_reasons,
         chosen: eval.chosen.clone(),
         fired: if eval.status == Status::Error {
             Vec::new()

@@ -30,6 +30,17 @@ struct Marks {
     less_specific: Option<usize>,
     /// The sentence saying the declared roles are held along with others.
     incomplete: Option<usize>,
+    /// The sentences that trace the rules (bit `i` for sentence `i`).
+    trace: u64,
+}
+
+impl Marks {
+    /// Marks the sentence about to be written as rule trace.
+    fn trace(&mut self, out: &Out) {
+        if out.len() < 64 {
+            self.trace |= 1u64 << out.len();
+        }
+    }
 }
 
 /// The sentences being written: their text, one after the other, and where each ends.
@@ -62,9 +73,14 @@ thread_local! {
     static SCRATCH: RefCell<Out> = RefCell::new(Out::default());
 }
 
-/// The reasons of a decision, and which of them says most about it (see
-/// [`super::Decided::key_reason`]).
-pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> (Sentences, usize) {
+/// The reasons of a decision, which of them says most about it (see
+/// [`super::Decided::key_reason`]) and which trace the rules (see
+/// [`super::Decided::trace_reasons`]).
+pub(super) fn reasons(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+) -> (Sentences, usize, u64) {
     SCRATCH.with(|scratch| {
         // A reason being written when a panic unwound would leave the buffer borrowed: start
         // over with a fresh one then.
@@ -94,7 +110,7 @@ pub(super) fn reasons(rules: &RuleSet, record: &Record, eval: &Evaluation) -> (S
             _ => None,
         }
         .unwrap_or(if out.len() > 1 { 1 } else { 0 });
-        (Sentences::new(&out.text, &out.ends), key)
+        (Sentences::new(&out.text, &out.ends), key, marks.trace)
     })
 }
 
@@ -111,8 +127,8 @@ fn sentences(
         return;
     }
     match eval.status {
-        Status::Classified => classified(rules, record, eval, out),
-        Status::Ambiguous => ambiguous(rules, record, eval, out),
+        Status::Classified => classified(rules, record, eval, out, marks),
+        Status::Ambiguous => ambiguous(rules, record, eval, out, marks),
         Status::Unclassified => {
             if record.facts.known_count() == 0 {
                 out.sentence("Unclassified: no fact is known; every column the rules read is empty or missing.");
@@ -129,7 +145,13 @@ fn sentences(
 /// The sentences of a classified record: the profile, each held role's definition and the
 /// rule that decided it (or, decided on what is left, what would confirm it), what is
 /// atypical, and the roles set aside as less specific.
-fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
+fn classified(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    out: &mut Out,
+    marks: &mut Marks,
+) {
     if eval.chosen.len() > 1 {
         profile(rules, eval, out);
     }
@@ -167,6 +189,7 @@ fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out
         }
         definition(rules, role, "Classified as", out);
         let rule = &rules.rules[eval.roles[role].rule];
+        marks.trace(out);
         let _ = write!(out.text, "Decided by rule {}: ", rule.id);
         held(rules, record, eval, role, &mut out.text);
         out.sentence(".");
@@ -190,7 +213,13 @@ fn classified(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out
 
 /// The sentences of an ambiguous record: the tied roles and why one partner cannot hold them,
 /// what fits each, what it holds either way, and what would tell them apart.
-fn ambiguous(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
+fn ambiguous(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    out: &mut Out,
+    marks: &mut Marks,
+) {
     let certain = certain_roles(eval);
     let tied: Vec<RoleId> = eval
         .chosen
@@ -207,6 +236,7 @@ fn ambiguous(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out)
     });
     out.sentence(".");
     for &r in &eval.chosen {
+        marks.trace(out);
         let _ = write!(out.text, "Fits {}: ", rules.roles[r].id);
         held(rules, record, eval, r, &mut out.text);
         out.sentence(".");

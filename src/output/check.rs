@@ -46,8 +46,8 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
     line(
         "role",
         match (&r.role, &r.category) {
-            (Some(role), Some(cat)) => format!("{role} ({cat})"),
-            (Some(role), None) => role.to_string(),
+            (Some(role), Some(cat)) => format!("{} ({role}, {cat})", r.role_words()),
+            (Some(role), None) => format!("{} ({role})", r.role_words()),
             (None, _) => "-".into(),
         },
     );
@@ -69,13 +69,19 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
         line(
             if i == 0 { "holds" } else { "" },
             format!(
-                "{id} ({}), confidence {confidence:.2}",
-                rules.categories[role.category].id
+                "{} ({id}, {}), confidence {confidence:.2}",
+                role.name, rules.categories[role.category].id
             ),
         );
         line(
             "",
             format!("  {} [glossary: {}]", role.definition, role.source),
+        );
+    }
+    if r.umbrella_only {
+        line(
+            "declared",
+            format!("{} ({})", visible(&r.declared_words()), r.finding_words()),
         );
     }
     if let Some(declared) = &r.declared_role {
@@ -87,7 +93,8 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
         line(
             "declared",
             format!(
-                "{declared} ({})",
+                "{} ({declared}: {})",
+                visible(&r.declared_words()),
                 paint(r.finding.as_str(), style, colour_on)
             ),
         );
@@ -101,8 +108,9 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
     for (i, miss) in near_misses.iter().enumerate() {
         line(if i == 0 { "near misses" } else { "" }, miss.clone());
     }
+    // The rule trace is `explain`'s (and the JSON output's): here the reasons in plain words.
     out.push_str("reasons\n");
-    for reason in r.reasons() {
+    for reason in r.plain_reasons() {
         out.push_str(&format!("  - {}\n", visible(reason)));
     }
     if !r.warnings.is_empty() {

@@ -69,21 +69,30 @@ impl RecordWriter for MarkdownWriter<'_> {
     }
 
     fn write(&mut self, _row: &Row, r: &Classification) -> std::io::Result<()> {
-        let reasons: Vec<String> = r.reasons().map(|s| self.cell(s)).collect();
+        let reasons: Vec<String> = r.plain_reasons().map(|s| self.cell(s)).collect();
+        // The roles in plain words, their ids on a second line.
+        let role = match r.role.as_deref() {
+            Some(id) => format!("{}<br>{}", self.cell(&r.role_words()), code(Some(id))),
+            None if r.status == crate::engine::Status::Ambiguous => self.cell(&r.role_words()),
+            None => String::new(),
+        };
+        let declared = match r.declared_role.as_deref() {
+            Some(ids) => format!("{}<br>{}", self.cell(&r.declared_words()), code(Some(ids))),
+            None => self.cell(&r.declared_words()),
+        };
         writeln!(
             self.out,
             "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",
             self.cell(&r.partner_id),
             self.cell(r.partner_name.as_deref().unwrap_or("")),
             r.status.as_str(),
-            code(r.role.as_deref()),
+            role,
             code(r.category.as_deref()),
             r.confidence,
-            code(r.declared_role.as_deref()),
+            declared,
             match r.finding {
                 Finding::Mismatch => "**mismatch**",
-                Finding::Undeclared => "",
-                other => other.as_str(),
+                _ => r.finding_words(),
             },
             reasons.join("<br>")
         )

@@ -83,10 +83,10 @@ fn shorten(text: &str, max: usize) -> String {
 /// Longest "why" shown; the full reasons are in every other format and in `check`.
 const WHY_CHARS: usize = 180;
 
-/// The sentence that says most about a record, shortened for a glance.
+/// The sentence that says most about a record in plain words (never the rule trace),
+/// shortened for a glance.
 fn why(r: &Classification) -> String {
-    let text = r.reasons().nth(r.key_reason).unwrap_or("");
-    shorten(text, WHY_CHARS)
+    shorten(r.plain_key_reason(), WHY_CHARS)
 }
 
 impl RecordWriter for TableWriter<'_> {
@@ -103,16 +103,13 @@ impl RecordWriter for TableWriter<'_> {
             r.partner_id.clone(),
             r.partner_name.clone().unwrap_or_default(),
             r.status.as_str().to_string(),
-            r.role
-                .as_deref()
-                .map_or_else(|| "-".into(), |role| role.replace('+', " + ")),
+            r.role_words(),
             r.category.clone().unwrap_or_else(|| "-".into()),
             format!("{:.2}", r.confidence),
-            r.declared_role.clone().unwrap_or_default(),
+            r.declared_words(),
             match r.finding {
                 Finding::Mismatch => "MISMATCH",
-                Finding::Undeclared => "",
-                other => other.as_str(),
+                _ => r.finding_words(),
             }
             .to_string(),
             why(r),
@@ -126,10 +123,13 @@ impl RecordWriter for TableWriter<'_> {
 
     fn finish(&mut self) -> std::io::Result<()> {
         let rows = std::mem::take(&mut self.rows);
-        // Piped or written to a file: the name at most 24 wide and the reason 60.
+        // Piped or written to a file: the name and the declared cell at most 24 wide, the role
+        // 28, the finding 20 and the reason 60 (each never narrower than its longest word).
         let mut widths = natural_widths(&rows);
-        widths[1] = widths[1].min(24);
-        widths[8] = widths[8].min(60);
+        let words = longest_words(&rows);
+        for (i, most) in [(1, 24), (3, 28), (6, 24), (7, 20), (8, 60)] {
+            widths[i] = widths[i].min(most.max(words[i]));
+        }
         let fitted = match self.width {
             Some(width) => fit(widths, longest_words(&rows), width),
             None => Some(widths.map(Some)),

@@ -39,6 +39,12 @@ pub struct Entry {
     pub declared: String,
     /// The declared cell as the roster has it, or empty.
     pub declared_text: String,
+    /// The held roles in plain words (`Reseller + Distributor`), `-` when none.
+    pub role_words: String,
+    /// The declared cell as typed with its reading (`VAR (Value-Added Reseller)`), or empty.
+    pub declared_words: String,
+    /// The finding in plain words (empty when nothing was declared).
+    pub finding_words: &'static str,
     /// The audit finding (see [`Finding`]).
     pub finding: &'static str,
     /// The same, as the type.
@@ -47,7 +53,8 @@ pub struct Entry {
     pub key_reason: usize,
     /// 0.0 to 1.0.
     pub confidence: f64,
-    /// The reasons.
+    /// The reasons in plain words: the rule trace left out (`explain` and the JSON and CSV
+    /// outputs have it).
     pub reasons: Vec<String>,
 }
 
@@ -83,6 +90,8 @@ pub struct Report {
     /// alone (in taxonomy order, roles with none included), then each profile of several
     /// roles that occurs. Every classified record is counted once.
     pub by_role: Vec<(String, usize)>,
+    /// The same roles and profiles in plain words (`Reseller + Distributor`), in the same order.
+    pub by_role_words: Vec<String>,
     /// Classified records per category or combination of categories, counted the same way.
     pub by_category: Vec<(String, usize)>,
     /// Records holding several roles, per profile.
@@ -171,6 +180,7 @@ impl<'r> ReportBuilder<'r> {
                 by_status: Vec::new(),
                 by_finding: Vec::new(),
                 by_role: Vec::new(),
+                by_role_words: Vec::new(),
                 by_category: Vec::new(),
                 matrix_rows: Vec::new(),
                 matrix_cols: Vec::new(),
@@ -225,6 +235,16 @@ impl<'r> ReportBuilder<'r> {
         report.by_role = (0..rules.roles.len())
             .map(|r| (rules.roles[r].id.clone(), count_of(&[r])))
             .chain(several().map(|(roles, n)| (ids(roles, "+"), n)))
+            .collect();
+        report.by_role_words = (0..rules.roles.len())
+            .map(|r| rules.roles[r].name.clone())
+            .chain(several().map(|(roles, _)| {
+                roles
+                    .iter()
+                    .map(|&r| rules.roles[r].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            }))
             .collect();
         report.profiles = several().map(|(roles, n)| (ids(roles, "+"), n)).collect();
         report.by_category = self.by_category();
@@ -358,11 +378,17 @@ fn entry(item: &Item) -> Entry {
         declared: r.declared_role.clone().unwrap_or_default(),
         declared_text: visible(item.record.declared_text.as_deref().unwrap_or_default())
             .into_owned(),
+        role_words: r.role_words(),
+        declared_words: visible(&r.declared_words()).into_owned(),
+        finding_words: r.finding_words(),
         finding: r.finding.as_str(),
         finding_kind: r.finding,
-        key_reason: r.key_reason,
+        key_reason: {
+            let key = r.plain_key_reason();
+            r.plain_reasons().position(|s| s == key).unwrap_or(0)
+        },
         confidence: r.confidence,
-        reasons: r.reasons().map(|s| visible(s).into_owned()).collect(),
+        reasons: r.plain_reasons().map(|s| visible(s).into_owned()).collect(),
     }
 }
 

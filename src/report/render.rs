@@ -82,6 +82,15 @@ fn bars(items: &[(String, usize)]) -> Vec<Bar> {
         .collect()
 }
 
+/// The roles and profiles of the role chart, labelled in plain words.
+fn role_labels(r: &Report) -> Vec<(String, usize)> {
+    r.by_role
+        .iter()
+        .zip(&r.by_role_words)
+        .map(|((_, n), words)| (words.clone(), *n))
+        .collect()
+}
+
 /// The sentence that best says why a record is listed.
 fn why(e: &Entry) -> &str {
     e.reasons.get(e.key_reason).map_or("", String::as_str)
@@ -164,8 +173,8 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
     let view = HtmlReport {
         r,
         status_bars: bars(&status_items),
-        role_bars: bars(&r.by_role),
-        role_width: bars(&r.by_role).first().map_or(560, |b| b.view_width),
+        role_bars: bars(&role_labels(r)),
+        role_width: bars(&role_labels(r)).first().map_or(560, |b| b.view_width),
         chart_height: r.by_role.len() * 22 + 4,
         status_height: status_items.len() * 22 + 4,
         matrix,
@@ -196,9 +205,10 @@ struct MdEntry {
     name: String,
     status: &'static str,
     role: String,
+    role_words: String,
     declared: String,
-    declared_text: String,
-    finding: &'static str,
+    declared_words: String,
+    finding_words: &'static str,
     confidence: String,
     why: String,
     reasons: String,
@@ -214,6 +224,8 @@ struct MarkdownReport<'a> {
     matrix: Vec<String>,
     roles_never: Vec<String>,
     rules_never: Vec<String>,
+    /// Each role or profile: in plain words, its id, its count.
+    by_role: Vec<(String, String, usize)>,
     findings: Vec<MdEntry>,
     undecided: Vec<MdEntry>,
     hybrids: Vec<MdEntry>,
@@ -228,9 +240,10 @@ fn md_entries(entries: &[Entry]) -> Vec<MdEntry> {
             name: markdown_escape(&guard_formula(&e.partner_name)),
             status: e.status,
             role: e.role.clone(),
+            role_words: markdown_escape(&e.role_words),
             declared: e.declared.clone(),
-            declared_text: markdown_escape(&e.declared_text),
-            finding: e.finding,
+            declared_words: markdown_escape(&e.declared_words),
+            finding_words: e.finding_words,
             confidence: format!("{:.2}", e.confidence),
             why: markdown_escape(why(e)),
             reasons: e
@@ -248,6 +261,12 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
     let (roles_never, rules_never) = never_fired(r);
     let view = MarkdownReport {
         r,
+        by_role: r
+            .by_role
+            .iter()
+            .zip(&r.by_role_words)
+            .map(|((id, n), words)| (markdown_escape(words), id.clone(), *n))
+            .collect(),
         source: markdown_escape(&r.source),
         matrix_header: format!(
             "| declared \\\\ derived | {} |",

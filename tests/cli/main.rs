@@ -16,6 +16,7 @@ mod formats;
 mod hostile;
 mod lint;
 mod parallel;
+mod plain_words;
 mod properties;
 mod readme;
 mod report;
