@@ -34,6 +34,18 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
         reader.set_sheet(sheet);
     }
     let header = ColumnMap::with_evidence(reader.header().clone(), &rules, options.evidence);
+    // A roster no column of which the rules read: refused with --strict, else said on stderr
+    // before the explanation (which then shows every fact unknown).
+    if let Some(problem) = header.unusable(&rules) {
+        if options.strict {
+            return Err(Error::Roster {
+                file: source.clone(),
+                message: problem,
+                help: "name the columns as the vocabulary does, or pass --delimiter; without --strict the record is explained with every fact unknown".into(),
+            });
+        }
+        eprintln!("warning: {source}: {problem}; --strict makes this an error");
+    }
     let mut seen = SeenIds::default();
     let mut row = Row::default();
     let mut index = 0;

@@ -143,8 +143,8 @@ fn semicolon_delimited_roster_with_delimiter_flag() {
 }
 
 /// A roster the rules cannot read a fact from (a wrong delimiter, misspelled headers) is said
-/// on standard error before the summary, even with --quiet, with what to do; --strict refuses
-/// it with exit status 2.
+/// on standard error before the summary (or the explanation), even with --quiet, with what to
+/// do; --strict refuses it with exit status 2.
 #[test]
 fn a_roster_with_no_column_the_rules_read_is_said_and_refused_with_strict() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -170,15 +170,16 @@ fn a_roster_with_no_column_the_rules_read_is_said_and_refused_with_strict() {
         ),
     ];
     for (roster, extra, says) in cases {
-        for command in ["classify", "audit", "report"] {
-            let format = if command == "report" {
-                "markdown"
-            } else {
-                "csv"
+        for command in ["classify", "audit", "report", "explain"] {
+            let how: &[&str] = match command {
+                "report" => &["-q", "-f", "markdown"],
+                "explain" => &["--row", "1"],
+                _ => &["-q", "-f", "csv"],
             };
             let run = |strict: &[&str]| {
                 bin()
-                    .args([command, "-q", "-f", format])
+                    .arg(command)
+                    .args(how)
                     .args(strict)
                     .args(&extra)
                     .arg(roster)
