@@ -80,7 +80,7 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
     }
     if r.umbrella_only {
         line(
-            "declared",
+            "declared role",
             format!("{} ({})", visible(&r.declared_words()), r.finding_words()),
         );
     }
@@ -91,7 +91,7 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
             _ => colour(anstyle::AnsiColor::Yellow),
         };
         line(
-            "declared",
+            "declared role",
             format!(
                 "{} ({declared}: {})",
                 visible(&r.declared_words()),

@@ -24,3 +24,4 @@ mod rules;
 mod spreadsheets;
 mod support;
 mod text_evidence;
+mod words;
