@@ -83,6 +83,8 @@ pub struct NearMiss {
     /// How many of the first `ways` keep every role the record holds now (the record would
     /// hold `role` as well, in a profile).
     pub also: usize,
+    /// Whether more ways exist than the ones listed (at most three are).
+    pub more: bool,
 }
 
 /// Most ways reported per role.
@@ -145,12 +147,13 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) 
     let mut trace = Vec::new();
     // (way, keeps the held roles)
     let mut ways: Vec<(Vec<Change>, bool)> = Vec::new();
+    // One way past the most listed is looked for, to say that more exist.
     for &change in &singles {
         let mut edited = facts.clone();
         change.apply(&mut edited);
         if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
             ways.push((vec![change], keeps));
-            if ways.len() == MAX_WAYS {
+            if ways.len() > MAX_WAYS {
                 break;
             }
         }
@@ -174,13 +177,15 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) 
                 b.apply(&mut edited);
                 if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
                     ways.push((vec![a, b], keeps));
-                    if ways.len() == MAX_WAYS {
+                    if ways.len() > MAX_WAYS {
                         break 'pairs;
                     }
                 }
             }
         }
     }
+    let more = ways.len() > MAX_WAYS;
+    ways.truncate(MAX_WAYS);
     // Ways that keep the current roles first; stable, so search order is kept within each.
     ways.sort_by_key(|(_, keeps)| !keeps);
     NearMiss {
@@ -191,6 +196,7 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) 
             ways.iter().filter(|(_, keeps)| *keeps).count()
         },
         ways: ways.into_iter().map(|(way, _)| way).collect(),
+        more,
     }
 }
 
@@ -234,6 +240,14 @@ pub fn near_miss_lines(rules: &RuleSet, facts: &Facts, misses: &[NearMiss]) -> V
                     " (giving up a role it holds)"
                 },
                 instead.join(", or if ")
+            ));
+        }
+        if miss.more
+            && let Some(last) = out.last_mut()
+        {
+            last.push_str(&format!(
+                " (and other ways besides these {})",
+                miss.ways.len()
             ));
         }
     }

@@ -87,6 +87,32 @@ fn fail_on_changes_the_exit_status() {
         .stdout(contains("\"finding\":\"unconfirmed\""));
 }
 
+/// Rows that cannot be read (a cp1252 export read as UTF-8) fail an audit when asked:
+/// `--fail-on error`; the default gate (mismatches) lets them through, counted in the summary.
+#[test]
+fn unreadable_rows_fail_the_audit_with_fail_on_error() {
+    let run = |fail_on: &[&str]| {
+        bin()
+            .args(["audit", "-q"])
+            .args(fail_on)
+            .arg(fixture("bad/invalid-utf8.csv"))
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    assert_eq!(run(&[]), Some(0), "no mismatch: the default gate passes");
+    assert_eq!(run(&["--fail-on", "error"]), Some(1));
+    assert_eq!(run(&["--fail-on", "mismatch,error"]), Some(1));
+    let out = bin()
+        .args(["audit", "--fail-on", "never"])
+        .arg(fixture("bad/invalid-utf8.csv"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(", 1 error"), "{stderr}");
+}
+
 #[test]
 fn each_finding_can_fail_the_run() {
     // V1 is less specific (declared reseller, held VAR), V2 incomplete (declared VAR, held VAR

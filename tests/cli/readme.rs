@@ -66,7 +66,8 @@ fn readme_examples_are_the_real_output() {
 }
 
 /// What the README promises in words is what the binary does: the duplicate-id warning it
-/// quotes is the one a repeated id gets.
+/// quotes is the one a repeated id gets, and near misses say when more ways exist than the
+/// three listed.
 #[test]
 fn readme_promises_are_kept() {
     let readme =
@@ -95,6 +96,30 @@ fn readme_promises_are_kept() {
     assert!(
         readme.contains(&format!("`{warning}`")),
         "the README quotes {warning:?}"
+    );
+    // Near misses: at most three ways a role, and a line that has more says so, in the words
+    // the README quotes.
+    let check = crate::support::stdout_of(crate::support::bin().args([
+        "check",
+        "--transacts",
+        "partner",
+        "--sells-to",
+        "end_customers",
+        "--earns",
+        "margin",
+        "--delivers",
+        "none",
+    ]));
+    let line = check
+        .lines()
+        .find(|l| l.contains("would be a value_added_reseller"))
+        .expect("a near miss to value_added_reseller");
+    assert_eq!(line.matches(" if ").count(), 3, "three ways: {line}");
+    let more = "(and other ways besides these 3)";
+    assert!(line.ends_with(more), "{line}");
+    assert!(
+        readme.contains(&format!("`{more}`")),
+        "the README quotes {more:?}"
     );
 }
 
