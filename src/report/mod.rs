@@ -96,12 +96,19 @@ pub struct Report {
     pub by_category: Vec<(String, usize)>,
     /// Records holding several roles, per profile.
     pub profiles: Vec<(String, usize)>,
+    /// The same profiles in plain words, in the same order.
+    pub profile_words: Vec<String>,
     /// Row labels of the matrix: each declared role, or set of declared roles joined by `;`,
     /// that occurs (and `none declared`).
     pub matrix_rows: Vec<String>,
     /// Column labels of the matrix: held roles and profiles, then ambiguous, unclassified,
     /// error.
     pub matrix_cols: Vec<String>,
+    /// The same row and column labels in plain words (`Reseller; Distributor`, `Reseller +
+    /// Distributor`), in the same order.
+    pub matrix_row_words: Vec<String>,
+    /// See `matrix_row_words`.
+    pub matrix_col_words: Vec<String>,
     /// `matrix[row][col]` counts; they add up to the records.
     pub matrix: Vec<Vec<usize>>,
     /// `matrix_findings[row][col]`: the most severe finding among the cell's records.
@@ -184,9 +191,12 @@ impl<'r> ReportBuilder<'r> {
                 by_category: Vec::new(),
                 matrix_rows: Vec::new(),
                 matrix_cols: Vec::new(),
+                matrix_row_words: Vec::new(),
+                matrix_col_words: Vec::new(),
                 matrix: Vec::new(),
                 matrix_findings: Vec::new(),
                 profiles: Vec::new(),
+                profile_words: Vec::new(),
                 undecided_columns: 0,
                 findings: Vec::new(),
                 undecided: Vec::new(),
@@ -249,8 +259,28 @@ impl<'r> ReportBuilder<'r> {
         report.profiles = several().map(|(roles, n)| (ids(roles, "+"), n)).collect();
         report.by_category = self.by_category();
         self.matrix_into(&mut report);
+        let words =
+            |labels: &[String]| -> Vec<String> { labels.iter().map(|l| self.words(l)).collect() };
+        report.matrix_row_words = words(&report.matrix_rows);
+        report.profile_words = report.profiles.iter().map(|(l, _)| self.words(l)).collect();
+        report.matrix_col_words = words(&report.matrix_cols);
         report.coverage = self.coverage();
         report
+    }
+
+    /// A label of role ids (joined by `+` for a profile, `;` for several declared roles) in
+    /// plain words: each id by its display name, anything else as it is.
+    fn words(&self, label: &str) -> String {
+        let name = |id: &str| {
+            self.rules
+                .role_by_id(id)
+                .map_or(id.to_string(), |r| self.rules.roles[r].name.clone())
+        };
+        label
+            .split(';')
+            .map(|set| set.split('+').map(name).collect::<Vec<_>>().join(" + "))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// The ids of `roles`, joined by `sep`.

@@ -47,7 +47,12 @@ struct HtmlReport<'a> {
     role_width: usize,
     chart_height: usize,
     status_height: usize,
-    matrix: Vec<(String, Vec<Cell>)>,
+    /// Each row: its label (ids), in plain words, its cells.
+    matrix: Vec<(String, String, Vec<Cell>)>,
+    /// Each column: its label (ids), in plain words.
+    matrix_cols: Vec<(String, String)>,
+    /// Each role profile: its ids, in plain words, its count.
+    profiles: Vec<(String, String, usize)>,
     roles_never: Vec<String>,
     rules_never: Vec<String>,
     findings: Vec<Row<'a>>,
@@ -79,6 +84,15 @@ fn bars(items: &[(String, usize)]) -> Vec<Bar> {
             text_x: label_x + 6 + n * 300 / max + 6,
             view_width: label_x + 6 + 300 + 50,
         })
+        .collect()
+}
+
+/// Each role profile: its ids, in plain words (through `escape`), its count.
+fn profiles(r: &Report, escape: impl Fn(&str) -> String) -> Vec<(String, String, usize)> {
+    r.profiles
+        .iter()
+        .zip(&r.profile_words)
+        .map(|((id, n), words)| (id.clone(), escape(words), *n))
         .collect()
 }
 
@@ -133,8 +147,9 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
     let matrix = r
         .matrix_rows
         .iter()
+        .zip(&r.matrix_row_words)
         .zip(r.matrix.iter().zip(&r.matrix_findings))
-        .map(|(row, (counts, findings))| {
+        .map(|((row, words), (counts, findings))| {
             let cells = counts
                 .iter()
                 .zip(findings)
@@ -161,7 +176,7 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
                     }
                 })
                 .collect();
-            (row.clone(), cells)
+            (row.clone(), words.clone(), cells)
         })
         .collect();
     let status_items: Vec<(String, usize)> = r
@@ -172,6 +187,13 @@ pub fn render_html(r: &Report) -> Result<String, Error> {
     let (roles_never, rules_never) = never_fired(r);
     let view = HtmlReport {
         r,
+        profiles: profiles(r, |s| s.to_string()),
+        matrix_cols: r
+            .matrix_cols
+            .iter()
+            .cloned()
+            .zip(r.matrix_col_words.iter().cloned())
+            .collect(),
         status_bars: bars(&status_items),
         role_bars: bars(&role_labels(r)),
         role_width: bars(&role_labels(r)).first().map_or(560, |b| b.view_width),
@@ -226,6 +248,8 @@ struct MarkdownReport<'a> {
     rules_never: Vec<String>,
     /// Each role or profile: in plain words, its id, its count.
     by_role: Vec<(String, String, usize)>,
+    /// Each role profile: in plain words, its ids, its count.
+    profiles: Vec<(String, String, usize)>,
     findings: Vec<MdEntry>,
     undecided: Vec<MdEntry>,
     hybrids: Vec<MdEntry>,
@@ -261,6 +285,10 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
     let (roles_never, rules_never) = never_fired(r);
     let view = MarkdownReport {
         r,
+        profiles: profiles(r, markdown_escape)
+            .into_iter()
+            .map(|(id, words, n)| (words, id, n))
+            .collect(),
         by_role: r
             .by_role
             .iter()
@@ -270,15 +298,15 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
         source: markdown_escape(&r.source),
         matrix_header: format!(
             "| declared \\\\ derived | {} |",
-            r.matrix_cols
+            r.matrix_col_words
                 .iter()
-                .map(|c| format!("`{c}`"))
+                .map(|c| markdown_escape(c))
                 .collect::<Vec<_>>()
                 .join(" | ")
         ),
         matrix_rule: format!("|---|{}", "---:|".repeat(r.matrix_cols.len())),
         matrix: r
-            .matrix_rows
+            .matrix_row_words
             .iter()
             .zip(r.matrix.iter().zip(&r.matrix_findings))
             .map(|(row, (counts, findings))| {
@@ -291,7 +319,7 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
                         (n, false) => n.to_string(),
                     })
                     .collect();
-                format!("| `{row}` | {} |", cells.join(" | "))
+                format!("| {} | {} |", markdown_escape(row), cells.join(" | "))
             })
             .collect(),
         roles_never,

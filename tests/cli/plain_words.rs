@@ -67,6 +67,24 @@ fn human_formats_speak_in_display_names_and_typed_cells() {
             .1
             .contains(r#"title="value_added_reseller">Value-Added Reseller<"#)
     );
+    // The declared x derived matrix too: its rows and columns in plain words, ids as tooltips
+    // in HTML.
+    assert!(
+        outputs[3]
+            .1
+            .contains(r#"<th class="col" title="value_added_reseller">Value-Added Reseller</th>"#),
+        "{}",
+        outputs[3].1
+    );
+    let matrix_header = outputs[2]
+        .1
+        .lines()
+        .find(|l| l.starts_with("| declared"))
+        .expect("the matrix");
+    assert!(
+        matrix_header.contains("| Value-Added Reseller |"),
+        "{matrix_header}"
+    );
 }
 
 #[test]
