@@ -40,6 +40,7 @@ pub mod report;
 pub mod roster;
 pub mod rules;
 mod sanitize;
+pub mod serve;
 pub mod sheet;
 pub mod text;
 mod yaml;

@@ -8,6 +8,7 @@ mod completions;
 mod explain;
 mod report;
 mod rules;
+mod serve;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Write a classification report (Markdown, or one self-contained HTML page).
     Report(report::ReportArgs),
+    /// Serve the tool in a browser: check a partner, audit a roster, read the rules.
+    Serve(serve::ServeArgs),
     /// Work with rule sets.
     Rules(rules::RulesArgs),
     /// Print a shell completion script.
@@ -385,10 +388,13 @@ pub fn main() -> ExitCode {
     VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     // Ctrl-C or SIGTERM during a run: remove the temporary file of an `-o` being written, then
     // exit as a process killed by SIGINT does.
-    let _ = ctrlc::set_handler(|| {
-        crate::files::remove_temporaries();
-        std::process::exit(130);
-    });
+    // (`serve` stops on its own signal handling, after the requests in flight.)
+    if !matches!(cli.command, Command::Serve(_)) {
+        let _ = ctrlc::set_handler(|| {
+            crate::files::remove_temporaries();
+            std::process::exit(130);
+        });
+    }
     let started = std::time::Instant::now();
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
@@ -397,6 +403,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { dir } => completions::man(dir.as_deref()),
     };

@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use crate::support::{bin, fixture};
 
-const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+pub(crate) const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 
-fn find(names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     names
         .iter()
@@ -27,7 +27,7 @@ fn find(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     base: String,
     agent: ureq::Agent,
@@ -35,7 +35,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(chromedriver: &Path, chromium: &Path, profile: &Path) -> Driver {
+    pub(crate) fn start(chromedriver: &Path, chromium: &Path, profile: &Path) -> Driver {
         let port = TcpListener::bind("127.0.0.1:0")
             .expect("free port")
             .local_addr()
@@ -115,7 +115,7 @@ impl Driver {
             .unwrap_or(value)
     }
 
-    fn post(&self, path: &str, body: Value) -> Value {
+    pub(crate) fn post(&self, path: &str, body: Value) -> Value {
         let v = self.call("POST", path, Some(body));
         if path == "/session" {
             v.get("value").cloned().unwrap_or(v)
@@ -124,11 +124,11 @@ impl Driver {
         }
     }
 
-    fn script(&self, code: &str) -> Value {
+    pub(crate) fn script(&self, code: &str) -> Value {
         self.post("/execute/sync", json!({"script": code, "args": []}))
     }
 
-    fn element(&self, css: &str) -> String {
+    pub(crate) fn element(&self, css: &str) -> String {
         let found = self.post("/element", json!({"using": "css selector", "value": css}));
         found
             .as_object()
@@ -138,7 +138,7 @@ impl Driver {
             .to_string()
     }
 
-    fn screenshot(&self, path: &Path) {
+    pub(crate) fn screenshot(&self, path: &Path) {
         let data = self.call("GET", "/screenshot", None);
         let bytes = base64_decode(data.as_str().expect("base64 screenshot"));
         std::fs::write(path, bytes).expect("screenshot written");
@@ -196,7 +196,7 @@ fn classify_profiles(roster: &Path) -> u64 {
 }
 
 /// Numbers from the audit's summary line: "N rows read: A agree, M mismatch, ...".
-fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
+pub(crate) fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
     let out = bin()
         .args(["audit", "-f", "jsonl", "--fail-on", "never"])
         .arg(roster)

@@ -21,6 +21,7 @@ mod properties;
 mod readme;
 mod report;
 mod rules;
+mod serve;
 mod spreadsheets;
 mod support;
 mod text_evidence;
