@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -48,11 +48,13 @@ pub(crate) fn is_csv_type(headers: &HeaderMap) -> bool {
     .any(|k| kind.eq_ignore_ascii_case(k))
 }
 
-/// The body of an upload, or the error that says what to do: too large (413), empty or
-/// unreadable (400).
-pub(crate) fn upload(
+/// The body of an upload, read once the caller holds its permit, or the error that says what
+/// to do: too large (413), empty or cut off (400). A body is read up to one byte past the
+/// limit, so a larger one is known without holding it.
+pub(crate) async fn upload(
     app: &App,
-    body: Result<Bytes, BytesRejection>,
+    headers: &HeaderMap,
+    body: Body,
 ) -> Result<Bytes, Box<Response>> {
     let too_large = || {
         Box::new(error(
@@ -61,17 +63,30 @@ pub(crate) fn upload(
             "split the roster, or start the server with a larger --max-upload",
         ))
     };
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Box::new(error(
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.max_upload as u64) {
+        return Err(too_large());
+    }
+    let body = match axum::body::to_bytes(body, app.max_upload.saturating_add(1)).await {
+        Ok(body) => body,
+        Err(e) => {
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(c) = cause {
+                if c.to_string().contains("length limit") {
+                    return Err(too_large());
+                }
+                cause = c.source();
+            }
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
-                &e.body_text(),
-                "send the roster as the request body",
-            ))
+                &format!("the upload could not be read: {e}"),
+                "send the roster again as the request body",
+            )));
         }
-    })?;
+    };
     if body.len() > app.max_upload {
         return Err(too_large());
     }
@@ -116,7 +131,7 @@ impl Write for ToBody {
 pub(crate) async fn classify(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     if !is_csv_type(&headers) {
         return error(
@@ -125,16 +140,18 @@ pub(crate) async fn classify(
             "send the roster as the body with Content-Type: text/csv (curl: -H 'Content-Type: text/csv' --data-binary @roster.csv)",
         );
     }
-    let body = match upload(&app, body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
+    // The permit first, then the body: an upload waiting for its turn is not held in memory
+    // (its sender waits), so memory stays at one roster a running classification.
     let Ok(permit) = Arc::clone(&app.permits).acquire_owned().await else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is stopping",
             "try again",
         );
+    };
+    let body = match upload(&app, &headers, body).await {
+        Ok(body) => body,
+        Err(response) => return *response,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(8);
     let worker = Arc::clone(&app);

@@ -244,6 +244,14 @@ pub(crate) async fn audit(
             );
         }
     };
+    // The permit first, then the upload: one waiting for its turn is not held in memory.
+    let Ok(permit) = Arc::clone(&app.permits).acquire_owned().await else {
+        return problem_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is stopping",
+            "try again",
+        );
+    };
     let mut roster: Option<(String, axum::body::Bytes)> = None;
     let mut want = Want::Report;
     loop {
@@ -287,13 +295,6 @@ pub(crate) async fn audit(
             "upload the roster itself: a CSV (or spreadsheet) with a header line",
         );
     }
-    let Ok(permit) = Arc::clone(&app.permits).acquire_owned().await else {
-        return problem_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is stopping",
-            "try again",
-        );
-    };
     let worker = Arc::clone(&app);
     let done = tokio::task::spawn_blocking(move || {
         let _permit = permit;
