@@ -159,8 +159,7 @@ fn main() {
         .find(|l| l.starts_with("VmHWM"))
         .unwrap_or("VmHWM: unknown");
     println!(
-        "server peak memory ({}): {}",
-        "VmHWM",
+        "server peak memory (VmHWM): {}",
         peak.trim_start_matches("VmHWM:").trim()
     );
     let _ = child.kill();
