@@ -101,9 +101,12 @@ pub(crate) async fn upload(
 }
 
 /// A writer that hands what is written to a response body, 64 KiB at a time.
+/// A reader that stops reading holds the classification for at most the request's time: past
+/// `deadline` the writer gives up (the response ends there) and the permit is released.
 struct ToBody {
     tx: tokio::sync::mpsc::Sender<Result<Bytes, String>>,
     buf: Vec<u8>,
+    deadline: std::time::Instant,
 }
 
 impl Write for ToBody {
@@ -119,10 +122,23 @@ impl Write for ToBody {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        use tokio::sync::mpsc::error::TrySendError;
+        let mut chunk = Ok(Bytes::from(std::mem::take(&mut self.buf)));
+        loop {
+            match self.tx.try_send(chunk) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Closed(_)) => {
+                    return Err(std::io::ErrorKind::BrokenPipe.into());
+                }
+                Err(TrySendError::Full(back)) => {
+                    if std::time::Instant::now() >= self.deadline {
+                        return Err(std::io::ErrorKind::TimedOut.into());
+                    }
+                    chunk = back;
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            }
+        }
     }
 }
 
@@ -155,11 +171,13 @@ pub(crate) async fn classify(
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(8);
     let worker = Arc::clone(&app);
-    tokio::task::spawn_blocking(move || {
+    let deadline = std::time::Instant::now() + app.timeout;
+    let handle = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let writer = ToBody {
             tx: tx.clone(),
             buf: Vec::new(),
+            deadline,
         };
         let mut sink = writer_with(Format::Jsonl, Box::new(writer), false);
         let run = pipeline::run(
@@ -171,13 +189,21 @@ pub(crate) async fn classify(
         );
         drop(sink);
         if let Err(e) = run {
-            let _ = tx.blocking_send(Err(e.to_string()));
+            let _ = tx.try_send(Err(super::message_of(&e).0));
         }
     });
     // The first message says whether the roster could be read at all: an error before any
     // record is a 400; after that the records stream.
     let first = rx.recv().await;
     let first = match first {
+        // Nothing written: an empty roster, or a worker that failed.
+        None if handle.await.is_err() => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the classification failed",
+                "send the roster again; if it fails again, report it with the roster's header line",
+            );
+        }
         None => Bytes::new(),
         Some(Err(message)) => {
             return error(
@@ -243,6 +269,13 @@ pub(crate) async fn check(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "a check is sent as JSON",
                 "send Content-Type: application/json and a body like {\"facts\": {\"transacts\": \"partner\", \"delivers\": [\"implementation\"]}, \"declared\": \"VAR\"}",
+            );
+        }
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the request is larger than {} bytes", app.max_upload),
+                "a check is a few facts; start the server with a larger --max-upload if it must be this large",
             );
         }
         Err(e) => {

@@ -31,6 +31,20 @@ use axum::routing::{get, post};
 use crate::error::Error;
 use crate::rules::RuleSet;
 
+/// How long requests in flight may still run after Ctrl-C or SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What went wrong and what to do, apart (a roster error's `help` is its own line in a page).
+pub(crate) fn message_of(e: &Error) -> (String, String) {
+    match e {
+        Error::Roster { message, help, .. } => (message.clone(), help.clone()),
+        other => (
+            other.to_string(),
+            "send a CSV roster with a header line; /rules lists the columns the rules read".into(),
+        ),
+    }
+}
+
 /// How a server runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -48,6 +62,8 @@ pub struct ServeOptions {
 pub(crate) struct App {
     pub(crate) rules: RuleSet,
     pub(crate) max_upload: usize,
+    /// Longest a request may take, streaming its answer included.
+    pub(crate) timeout: Duration,
     /// Classifications that may run at once; a request waits for a permit (within its time).
     pub(crate) permits: Arc<tokio::sync::Semaphore>,
     /// Where nonces come from (see [`App::nonce`]).
@@ -123,16 +139,33 @@ pub fn run(
         let app = Arc::new(App {
             rules,
             max_upload: options.max_upload,
+            timeout: options.timeout,
             permits: Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1))),
             nonce_keys: std::hash::RandomState::new(),
             nonce_count: std::sync::atomic::AtomicU64::new(0),
             lint: std::sync::OnceLock::new(),
         });
         ready(address);
-        axum::serve(listener, router(app, &options))
-            .with_graceful_shutdown(stopped())
-            .await
-            .map_err(|e| Error::Output(format!("the server stopped: {e}")))
+        // On Ctrl-C or SIGTERM: no new connection, and the requests in flight get
+        // `SHUTDOWN_GRACE` to finish (a client that stopped reading does not keep the server up).
+        let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+        let server = axum::serve(listener, router(app, &options)).with_graceful_shutdown(async move {
+            stopped().await;
+            let _ = signalled.send(true);
+        });
+        let grace = async move {
+            let _ = on_signal.wait_for(|&s| s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            done = std::future::IntoFuture::into_future(server) => {
+                done.map_err(|e| Error::Output(format!("the server stopped: {e}")))
+            }
+            () = grace => {
+                eprintln!("requests still running {} s after the signal were cut off", SHUTDOWN_GRACE.as_secs());
+                Ok(())
+            }
+        }
     })
 }
 
@@ -150,17 +183,33 @@ fn router(app: Arc<App>, options: &ServeOptions) -> Router {
         .layer(DefaultBodyLimit::max(
             options.max_upload.saturating_add(64 * 1024),
         ))
-        .layer(axum::middleware::map_response(secure))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.timeout,
         ))
+        // Outermost, so that every response gets the headers, the timeout's 408 included.
+        .layer(axum::middleware::map_response(secure))
         .with_state(app)
 }
 
 /// The headers every response carries: a Content-Security-Policy (a page with scripts sets
 /// its own, with its nonce), no content-type sniffing, no referrer.
-async fn secure(mut response: Response) -> Response {
+async fn secure(response: Response) -> Response {
+    // The answers the layers give without a word: say what to do.
+    let empty = axum::body::HttpBody::size_hint(response.body()).exact() == Some(0);
+    let said = match response.status() {
+        StatusCode::REQUEST_TIMEOUT if empty => Some(
+            "The request took longer than the server's --timeout. Send it again, split a large roster, or start the server with a larger --timeout.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED if empty => Some(
+            "This address does not take that method: the pages are read with GET (an upload to /audit is a POST), the API is POST /api/classify, POST /api/check and GET /api/rules.",
+        ),
+        _ => None,
+    };
+    let mut response = match said {
+        Some(text) => (response.status(), text).into_response(),
+        None => response,
+    };
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(value) = HeaderValue::from_str(&csp(None))

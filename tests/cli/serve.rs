@@ -290,6 +290,26 @@ fn every_error_says_what_to_do_with_its_status() {
         ),
         ("GET", "/?colour=red", None, Vec::new(), 400, "colour"),
         ("GET", "/nowhere", None, Vec::new(), 404, "/audit"),
+        (
+            "POST",
+            "/rules",
+            Some("text/plain"),
+            b"x".to_vec(),
+            405,
+            "GET",
+        ),
+        (
+            "POST",
+            "/api/check",
+            Some("application/json"),
+            format!(
+                "{{\"facts\": {{\"transacts\": \"{}\"}}}}",
+                "a".repeat(100_000)
+            )
+            .into_bytes(),
+            413,
+            "--max-upload",
+        ),
     ];
     for (method, path, kind, body, status, says) in cases {
         let reply = server.send(method, path, kind, &body);
@@ -309,6 +329,43 @@ fn every_error_says_what_to_do_with_its_status() {
             reply.csp
         );
     }
+}
+
+/// A request slower than `--timeout` gets 408 with what to do and the security headers; the
+/// server goes on answering.
+#[test]
+fn a_request_over_the_time_limit_gets_408_and_the_headers() {
+    use std::io::Read as _;
+    let server = Server::start(&["--timeout", "1"]);
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    // A body announced and never sent in full.
+    stream
+        .write_all(b"POST /api/classify HTTP/1.1\r\nHost: test\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\npartner_id")
+        .expect("sends");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        if String::from_utf8_lossy(&answer).contains("--timeout.") {
+            break;
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(answer.starts_with("http/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("content-security-policy: default-src 'none'"),
+        "{answer}"
+    );
+    assert!(answer.contains("larger --timeout"), "{answer}");
+    let reply = server.send("GET", "/api/rules", None, b"");
+    assert_eq!(reply.status, 200, "still answering");
 }
 
 #[test]
@@ -458,6 +515,21 @@ fn the_pages_in_headless_chromium() {
     );
     let show = driver.element("button[value=report]");
     driver.post(&format!("/element/{show}/click"), json!({}));
+    // The upload's answer may still be on its way when the click returns.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while driver.script(
+        "return !!document.getElementById('total') || !!document.querySelector('.problem');",
+    ) != Value::Bool(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the report page never came"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let problem =
+        driver.script("var p = document.querySelector('.problem'); return p ? p.textContent : '';");
+    assert_eq!(problem, "", "the upload was refused");
     let shown = driver.script(
         "var o = {}; document.querySelectorAll('[id^=finding-], #total').forEach(function (e) { o[e.id] = e.textContent.trim(); }); o.images = document.querySelectorAll('img').length; o.script = !!document.getElementById('q'); return o;",
     );
