@@ -414,26 +414,7 @@ fn alternatives(
         out.sentence(" would decide between them.");
     } else {
         for &r in &possible {
-            let id = &rules.roles[r].id;
-            let _ = write!(out.text, "Could be {} {id}: ", article_word(id));
-            let mut first = true;
-            for &c in &rules.rules[eval.roles[r].rule].defining {
-                if eval.trace[c] != Tri::Unknown {
-                    continue;
-                }
-                if !first {
-                    out.text.push_str("; ");
-                }
-                first = false;
-                facts_of(rules, record, c, &mut out.text);
-                let _ = write!(
-                    out.text,
-                    ", and {} {id} {}",
-                    article_word(id),
-                    rules.says(c)
-                );
-            }
-            out.sentence(".");
+            conditions_sentence(rules, record, eval, r, ("Could be", Tri::Unknown), out);
         }
         if eval.status == Status::Unclassified && !possible.is_empty() {
             out.text.push_str("Missing evidence: ");
@@ -462,19 +443,37 @@ fn ruled_out_sentence(
     r: RoleId,
     out: &mut Out,
 ) {
-    let rule = eval.roles[r].rule;
+    conditions_sentence(rules, record, eval, r, ("Not", Tri::False), out);
+}
+
+/// "`lead` a ROLE: ..." with, for each defining condition of the role's rule whose outcome is
+/// `state`, the facts behind it (for a false one, what makes it false: see [`fault_of`]) and
+/// what the role requires: "Not a reseller: it earns volume, and a reseller earns a resale
+/// margin." or "Could be a distributor: sells_to is not given, and a distributor ...".
+fn conditions_sentence(
+    rules: &RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    r: RoleId,
+    (lead, state): (&str, Tri),
+    out: &mut Out,
+) {
     let id = &rules.roles[r].id;
-    let _ = write!(out.text, "Not {} {id}: ", article_word(id));
+    let _ = write!(out.text, "{lead} {} {id}: ", article_word(id));
     let mut first = true;
-    for &c in &rules.rules[rule].defining {
-        if eval.trace[c] != Tri::False {
+    for &c in &rules.rules[eval.roles[r].rule].defining {
+        if eval.trace[c] != state {
             continue;
         }
         if !first {
             out.text.push_str("; ");
         }
         first = false;
-        fault_of(rules, record, c, &mut out.text);
+        if state == Tri::False {
+            fault_of(rules, record, c, &mut out.text);
+        } else {
+            facts_of(rules, record, c, &mut out.text);
+        }
         let _ = write!(
             out.text,
             ", and {} {id} {}",

@@ -19,7 +19,7 @@ use crate::support::{bin, fixture};
 
 pub(crate) const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 
-pub(crate) fn find(names: &[&str]) -> Option<PathBuf> {
+fn find(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     names
         .iter()
@@ -214,21 +214,27 @@ pub(crate) fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
         .collect()
 }
 
-#[test]
-fn html_report_in_headless_chromium() {
+/// chromedriver and chromium, or `None` after saying on stderr that `test` was not run (a
+/// failure instead when `PARTNER_ROLES_BROWSER_TEST=required`).
+pub(crate) fn browser_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
     let required = std::env::var("PARTNER_ROLES_BROWSER_TEST").is_ok_and(|v| v == "required");
-    let (Some(chromedriver), Some(chromium)) = (
-        find(&["chromedriver"]),
-        find(&["chromium", "chromium-browser"]),
-    ) else {
+    let found = find(&["chromedriver"]).zip(find(&["chromium", "chromium-browser"]));
+    if found.is_none() {
         assert!(
             !required,
             "PARTNER_ROLES_BROWSER_TEST=required but chromium or chromedriver is not installed"
         );
         let _ = writeln!(
             std::io::stderr(),
-            "note: chromium/chromedriver not found; the browser test was not run"
+            "note: chromium/chromedriver not found; {test} was not run"
         );
+    }
+    found
+}
+
+#[test]
+fn html_report_in_headless_chromium() {
+    let Some((chromedriver, chromium)) = browser_or_skip("the report's browser test") else {
         return;
     };
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-test");

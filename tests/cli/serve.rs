@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, HOSTILE, audit_counts, find};
+use crate::browser::{Driver, HOSTILE, audit_counts, browser_or_skip};
 use crate::support::{bin, fixture, stdout_of};
 
 /// A server on a free loopback port, stopped when dropped.
@@ -437,19 +437,7 @@ fn pages_work_without_scripts_and_escape_roster_text() {
 /// `PARTNER_ROLES_SCREENSHOTS` names (the README's are in `docs/serve/`).
 #[test]
 fn the_pages_in_headless_chromium() {
-    let required = std::env::var("PARTNER_ROLES_BROWSER_TEST").is_ok_and(|v| v == "required");
-    let (Some(chromedriver), Some(chromium)) = (
-        find(&["chromedriver"]),
-        find(&["chromium", "chromium-browser"]),
-    ) else {
-        assert!(
-            !required,
-            "PARTNER_ROLES_BROWSER_TEST=required but chromium is missing"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: chromium/chromedriver not found; the serve browser test was not run"
-        );
+    let Some((chromedriver, chromium)) = browser_or_skip("the serve browser test") else {
         return;
     };
     let server = Server::start(&[]);
