@@ -196,6 +196,15 @@ fn classify_profiles(roster: &Path) -> u64 {
 }
 
 /// Numbers from the audit's summary line: "N rows read: A agree, M mismatch, ...".
+/// The count `label` of `audit`'s summary (see [`audit_counts`]), as text.
+pub(crate) fn count_of(audit: &[(String, u64)], label: &str) -> String {
+    audit
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| panic!("{label} in {audit:?}"))
+}
+
 pub(crate) fn audit_counts(roster: &Path) -> Vec<(String, u64)> {
     let out = bin()
         .args(["audit", "-f", "jsonl", "--fail-on", "never"])
@@ -283,13 +292,7 @@ fn html_report_in_headless_chromium() {
         "var o = {}; document.querySelectorAll('[id^=finding-], #total').forEach(function (e) { o[e.id] = e.textContent.trim(); }); return o;",
     );
     let audit = audit_counts(&roster);
-    let expect = |label: &str| {
-        audit
-            .iter()
-            .find(|(l, _)| l == label)
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_else(|| panic!("{label} in {audit:?}"))
-    };
+    let expect = |label: &str| count_of(&audit, label);
     assert_eq!(shown["total"], expect("rows read"), "{shown}");
     for (id, label) in [
         ("finding-agree", "agree"),

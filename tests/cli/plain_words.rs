@@ -5,7 +5,7 @@
 //! finding wording. Cases from `fixtures/plain-words.csv`: P1 declared `VAR` and is one, P2
 //! declared only `Partner` (the umbrella term), P3 declared `Distributor` and is a reseller.
 
-use crate::support::{bin, fixture, stdout_of};
+use crate::support::{bin, check_reseller, fixture, stdout_of};
 
 /// The rule trace a person does not need: the rule that decided and the facts it read.
 const TRACE: &str = "Decided by rule";
@@ -121,19 +121,7 @@ fn machine_formats_and_explain_keep_ids_and_the_trace() {
 
 #[test]
 fn check_text_names_the_role_and_reads_the_declared_cell() {
-    let out = stdout_of(bin().args([
-        "check",
-        "--transacts",
-        "partner",
-        "--sells-to",
-        "end_customers",
-        "--earns",
-        "margin",
-        "--delivers",
-        "none",
-        "--declared",
-        "Partner",
-    ]));
+    let out = check_reseller(&["--delivers", "none", "--declared", "Partner"]);
     assert!(
         out.contains("role            Reseller (reseller, resale)"),
         "{out}"

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, HOSTILE, audit_counts, browser_or_skip};
-use crate::support::{bin, fixture, stdout_of};
+use crate::browser::{Driver, HOSTILE, audit_counts, browser_or_skip, count_of};
+use crate::support::{bin, check_reseller, fixture, stdout_of};
 
 /// A server on a free loopback port, stopped when dropped.
 struct Server {
@@ -153,21 +153,14 @@ fn the_api_answers_as_the_command_line_does() {
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let api: Value = serde_json::from_str(&reply.body).expect("JSON");
-    let cli: Value = serde_json::from_str(&stdout_of(bin().args([
-        "check",
-        "--transacts",
-        "partner",
-        "--sells-to",
-        "end_customers",
-        "--earns",
-        "margin",
+    let cli: Value = serde_json::from_str(&check_reseller(&[
         "--delivers",
         "implementation",
         "--declared",
         "VAR",
         "--format",
         "json",
-    ])))
+    ]))
     .expect("JSON");
     assert_eq!(api, cli);
     assert_eq!(api["role"], "value_added_reseller");
@@ -522,13 +515,7 @@ fn the_pages_in_headless_chromium() {
         "var o = {}; document.querySelectorAll('[id^=finding-], #total').forEach(function (e) { o[e.id] = e.textContent.trim(); }); o.images = document.querySelectorAll('img').length; o.script = !!document.getElementById('q'); return o;",
     );
     let audit = audit_counts(&roster);
-    let expect = |label: &str| {
-        audit
-            .iter()
-            .find(|(l, _)| l == label)
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_else(|| panic!("{label} in {audit:?}"))
-    };
+    let expect = |label: &str| count_of(&audit, label);
     assert_eq!(shown["total"], expect("rows read"), "{shown}");
     assert_eq!(shown["finding-mismatch"], expect("mismatch"), "{shown}");
     assert_eq!(shown["finding-agree"], expect("agree"), "{shown}");

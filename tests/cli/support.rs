@@ -37,6 +37,24 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
 }
 
 /// Runs `cmd`, which must succeed, and returns its standard output.
+/// `check` of a partner that transacts itself, sells to end customers and earns a margin (a
+/// reseller, unless `more` facts say otherwise), with `more` arguments; its standard output.
+pub fn check_reseller(more: &[&str]) -> String {
+    stdout_of(
+        bin()
+            .args([
+                "check",
+                "--transacts",
+                "partner",
+                "--sells-to",
+                "end_customers",
+                "--earns",
+                "margin",
+            ])
+            .args(more),
+    )
+}
+
 pub fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().expect("runs");
     assert!(
