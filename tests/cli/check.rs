@@ -1,7 +1,7 @@
 //! Table-driven `check` cases from `fixtures/check-cases.csv`: the glossary's textbook records
 //! and each confusable pair, given as flags.
 
-use crate::support::{bin, csv_rows, fixture};
+use crate::support::{bin, check_reseller, csv_rows, fixture};
 
 #[test]
 fn check_cases_from_fixture() {
@@ -58,24 +58,7 @@ fn check_cases_from_fixture() {
 
 #[test]
 fn check_text_output_shows_the_reasoning() {
-    let out = bin()
-        .args([
-            "check",
-            "--transacts",
-            "partner",
-            "--sells-to",
-            "end_customers",
-            "--earns",
-            "margin",
-            "--delivers",
-            "none",
-            "--declared",
-            "VAR",
-        ])
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let text = check_reseller(&["--delivers", "none", "--declared", "VAR"]);
     insta::assert_snapshot!("check_declared_var_is_reseller", text);
 }
 
