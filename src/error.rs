@@ -74,6 +74,14 @@ pub struct Problem {
     pub column: usize,
 }
 
+impl Problem {
+    /// The problem with what to do about it.
+    pub(crate) fn with_help(mut self, help: String) -> Self {
+        self.help = help;
+        self
+    }
+}
+
 fn render_problems(problems: &[Problem]) -> String {
     let mut out = String::new();
     for (i, p) in problems.iter().enumerate() {

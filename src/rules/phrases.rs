@@ -414,40 +414,42 @@ impl Builder<'_> {
         let file = self.file;
         let at = format!("text.phrases.{fact_name}");
         let Some(fid) = facts.iter().position(|f| f.name == *fact_name) else {
-            let mut p = problem(
-                file,
-                &at,
-                format!("`{fact_name}` is not a fact of the vocabulary"),
+            problems.push(
+                problem(
+                    file,
+                    &at,
+                    format!("`{fact_name}` is not a fact of the vocabulary"),
+                )
+                .with_help(format!(
+                    "phrases state values of facts: {}",
+                    facts
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
-            p.help = format!(
-                "phrases state values of facts: {}",
-                facts
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            problems.push(p);
             return;
         };
         let fact = &facts[fid];
         for (value_id, list) in values {
             let vat = format!("{at}.{value_id}");
             let Some(v) = fact.values.iter().position(|v| v.id == *value_id) else {
-                let mut p = problem(
-                    file,
-                    &vat,
-                    format!("`{value_id}` is not a value of `{fact_name}`"),
+                problems.push(
+                    problem(
+                        file,
+                        &vat,
+                        format!("`{value_id}` is not a value of `{fact_name}`"),
+                    )
+                    .with_help(format!(
+                        "its values are: {}",
+                        fact.values
+                            .iter()
+                            .map(|v| v.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
-                p.help = format!(
-                    "its values are: {}",
-                    fact.values
-                        .iter()
-                        .map(|v| v.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                problems.push(p);
                 continue;
             };
             for (i, written) in list.iter().enumerate() {

@@ -26,13 +26,14 @@ pub(super) fn compile_rules(
     let mut seen = HashSet::new();
     for (file, index, def) in &defs {
         if !seen.insert(def.id.as_str()) {
-            let mut p = problem(
-                file,
-                format!("rules[{index}].id"),
-                format!("duplicate rule id `{}`", def.id),
+            problems.push(
+                problem(
+                    file,
+                    format!("rules[{index}].id"),
+                    format!("duplicate rule id `{}`", def.id),
+                )
+                .with_help("give every rule its own id".into()),
             );
-            p.help = "give every rule its own id".into();
-            problems.push(p);
         }
     }
     for i in 0..defs.len() {
@@ -84,16 +85,17 @@ fn compile_rule(
                 conjuncts.extend(set.rules[base_rule].conjuncts.iter().copied());
             }
             None => {
-                let mut p = problem(
-                    file,
-                    format!("{at}.extends"),
-                    format!(
-                        "rule `{}` extends `{base}`, but no rule has that id",
-                        def.id
-                    ),
+                problems.push(
+                    problem(
+                        file,
+                        format!("{at}.extends"),
+                        format!(
+                            "rule `{}` extends `{base}`, but no rule has that id",
+                            def.id
+                        ),
+                    )
+                    .with_help("`extends` names the id of another rule".into()),
                 );
-                p.help = "`extends` names the id of another rule".into();
-                problems.push(p);
             }
         }
     }
@@ -255,13 +257,11 @@ fn has_one_form(def: &ConditionDef, file: &str, at: &str, problems: &mut Vec<Pro
     if forms.iter().filter(|f| **f).count() == 1 {
         return true;
     }
-    let mut p = problem(
+    problems.push(problem(
         file,
         at,
         "a condition needs exactly one of `all`, `any`, `not`, `fact` (with an operator), `present` or `missing`",
-    );
-    p.help = "split combined conditions into an `all:` list".into();
-    problems.push(p);
+    ).with_help("split combined conditions into an `all:` list".into()));
     false
 }
 
@@ -316,14 +316,17 @@ fn compile_test(
     let fact = resolve_fact(set, name, file, &format!("{at}.fact"), problems);
     let given: Vec<_> = ops.iter().filter(|(_, v, _)| v.is_some()).collect();
     if given.len() != 1 {
-        let mut p = problem(
-            file,
-            at,
-            format!("`fact: {name}` needs exactly one operator"),
+        problems.push(
+            problem(
+                file,
+                at,
+                format!("`fact: {name}` needs exactly one operator"),
+            )
+            .with_help(
+                "use one of is, in (one-valued facts) or has_any, has_all, has_none (list facts)"
+                    .into(),
+            ),
         );
-        p.help = "use one of is, in (one-valued facts) or has_any, has_all, has_none (list facts)"
-            .into();
-        problems.push(p);
         return None;
     }
     let (op_name, values, op) = given[0];
@@ -331,20 +334,21 @@ fn compile_test(
     let f = &set.facts[fact];
     let list_op = matches!(op, Op::HasAny | Op::HasAll | Op::HasNone);
     if list_op != f.list {
-        let mut p = problem(
-            file,
-            format!("{at}.{op_name}"),
-            format!(
-                "`{op_name}` does not fit `{name}`, a {} fact",
-                if f.list { "list" } else { "one-valued" }
-            ),
+        problems.push(
+            problem(
+                file,
+                format!("{at}.{op_name}"),
+                format!(
+                    "`{op_name}` does not fit `{name}`, a {} fact",
+                    if f.list { "list" } else { "one-valued" }
+                ),
+            )
+            .with_help(if f.list {
+                "list facts take has_any, has_all or has_none".into()
+            } else {
+                "one-valued facts take is or in".into()
+            }),
         );
-        p.help = if f.list {
-            "list facts take has_any, has_all or has_none".into()
-        } else {
-            "one-valued facts take is or in".into()
-        };
-        problems.push(p);
         return None;
     }
     let values = values.as_ref().expect("filtered on is_some");
@@ -410,13 +414,14 @@ fn value_mask(
                 mask |= 1u64 << vi;
             }
             None => {
-                let mut p = problem(
-                    file,
-                    vat.clone(),
-                    format!("`{v}` is not a value of `{name}`"),
+                problems.push(
+                    problem(
+                        file,
+                        vat.clone(),
+                        format!("`{v}` is not a value of `{name}`"),
+                    )
+                    .with_help(suggest_value(f, v)),
                 );
-                p.help = suggest_value(f, v);
-                problems.push(p);
             }
         }
     }
@@ -443,13 +448,11 @@ fn push_condition(
     };
     let typical = def.grade == Some(crate::rules::model::Grade::Typical);
     if typical && depth != 1 {
-        let mut p = problem(
+        problems.push(problem(
             file,
             at,
             "`grade: typical` goes on a top-level condition of a rule (an item of its `when: all:` list)",
-        );
-        p.help = "a typical condition only weighs for or against its role; inside `any`, `not` or a nested `all` it would change what the role is".into();
-        problems.push(p);
+        ).with_help("a typical condition only weighs for or against its role; inside `any`, `not` or a nested `all` it would change what the role is".into()));
     }
     push_node(
         set,
@@ -473,17 +476,18 @@ fn resolve_fact(
     match set.fact_by_name(name) {
         Some(f) => Some(f),
         None => {
-            let mut p = problem(
-                file,
-                at,
-                format!("`{name}` is not a fact of the vocabulary"),
+            problems.push(
+                problem(
+                    file,
+                    at,
+                    format!("`{name}` is not a fact of the vocabulary"),
+                )
+                .with_help(did_you_mean(
+                    name,
+                    set.fact_names(),
+                    "facts are the `one` and `list` columns",
+                )),
             );
-            p.help = did_you_mean(
-                name,
-                set.fact_names(),
-                "facts are the `one` and `list` columns",
-            );
-            problems.push(p);
             None
         }
     }

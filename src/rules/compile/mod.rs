@@ -178,9 +178,7 @@ impl<'f> Sections<'f> {
             .collect::<Vec<_>>()
             .join(", ");
         let missing = |section: &str, problems: &mut Vec<Problem>| {
-            let mut p = problem(&all_files, section, format!("no `{section}:` section"));
-            p.help = "a rule set needs `ruleset`, `vocabulary`, `taxonomy` and `rules` sections, in one file or spread over the files of one folder".into();
-            problems.push(p);
+            problems.push(problem(&all_files, section, format!("no `{section}:` section")).with_help("a rule set needs `ruleset`, `vocabulary`, `taxonomy` and `rules` sections, in one file or spread over the files of one folder".into()));
         };
         let Some((_, meta)) = self.meta.take() else {
             missing("ruleset", problems);
@@ -241,13 +239,14 @@ fn take_once<T>(
 ) {
     if let Some(value) = value {
         if let Some((first, _)) = slot {
-            let mut p = problem(
-                file,
-                section,
-                format!("`{section}:` is defined again (first in {first})"),
+            problems.push(
+                problem(
+                    file,
+                    section,
+                    format!("`{section}:` is defined again (first in {first})"),
+                )
+                .with_help("define each section once across the rule files".into()),
             );
-            p.help = "define each section once across the rule files".into();
-            problems.push(p);
         } else {
             *slot = Some((file.to_string(), value));
         }
@@ -323,13 +322,11 @@ fn compile_lint(
                 | "phrase_in_cue"
                 | "untested_phrases"
         ) {
-            let mut p = problem(
+            problems.push(problem(
                 file,
                 format!("{at}.finding"),
                 format!("unknown finding `{}`", accept.finding),
-            );
-            p.help = "use overlap, gaps, dead_vocabulary, phrase_conflict, phrase_in_cue or untested_phrases".into();
-            problems.push(p);
+            ).with_help("use overlap, gaps, dead_vocabulary, phrase_conflict, phrase_in_cue or untested_phrases".into()));
         }
         if accept.finding == "overlap" && accept.roles.len() != 2 {
             problems.push(problem(

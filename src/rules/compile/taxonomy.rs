@@ -43,13 +43,11 @@ fn compile_combinations(
             }
         }
         if def.roles.len() != 2 {
-            let mut p = problem(
+            problems.push(problem(
                 file,
                 format!("{at}.roles"),
                 format!("a combination names two roles, not {}", def.roles.len()),
-            );
-            p.help = "list each pair of roles that can be held together; a profile of three roles is allowed when each of its pairs is".into();
-            problems.push(p);
+            ).with_help("list each pair of roles that can be held together; a profile of three roles is allowed when each of its pairs is".into()));
             continue;
         }
         let [a, b] = ids[..] else { continue };
@@ -156,20 +154,21 @@ fn compile_role(
     let category = match set.categories.iter().position(|c| c.id == role.category) {
         Some(c) => c,
         None => {
-            let mut p = problem(
-                file,
-                format!("{at}.category"),
-                format!("unknown category `{}`", role.category),
+            problems.push(
+                problem(
+                    file,
+                    format!("{at}.category"),
+                    format!("unknown category `{}`", role.category),
+                )
+                .with_help(format!(
+                    "use one of: {}",
+                    set.categories
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
-            p.help = format!(
-                "use one of: {}",
-                set.categories
-                    .iter()
-                    .map(|c| c.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            problems.push(p);
             0
         }
     };
@@ -218,28 +217,31 @@ pub(super) fn unknown_role(
     message: String,
     name: &str,
 ) -> Problem {
-    let mut p = problem(file, at, message);
-    p.help = did_you_mean(name, set.role_ids(), "role ids of the taxonomy");
-    p
+    problem(file, at, message).with_help(did_you_mean(
+        name,
+        set.role_ids(),
+        "role ids of the taxonomy",
+    ))
 }
 
 /// A role with no rule: no record could ever be classified as it.
 pub(super) fn roles_without_rules(set: &RuleSet, file: &str, problems: &mut Vec<Problem>) {
     for (ri, role) in set.roles.iter().enumerate() {
         if role.rules.is_empty() {
-            let mut p = problem(
-                file,
-                format!("taxonomy.roles[{ri}]"),
-                format!(
-                    "role `{}` has no rule, so no record can ever be classified as it",
+            problems.push(
+                problem(
+                    file,
+                    format!("taxonomy.roles[{ri}]"),
+                    format!(
+                        "role `{}` has no rule, so no record can ever be classified as it",
+                        role.id
+                    ),
+                )
+                .with_help(format!(
+                    "add a rule with `role: {}` under `rules:`, or remove the role",
                     role.id
-                ),
+                )),
             );
-            p.help = format!(
-                "add a rule with `role: {}` under `rules:`, or remove the role",
-                role.id
-            );
-            problems.push(p);
         }
     }
 }

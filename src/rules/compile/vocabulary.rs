@@ -76,16 +76,17 @@ fn compile_column(
         let key = normalize_token(header);
         if let Some(&other) = set.header_index.get(&key) {
             if other != ci {
-                let mut p = problem(
-                    file,
-                    &at,
-                    format!(
-                        "header `{header}` already means column `{}`",
-                        set.columns[other].name
-                    ),
+                problems.push(
+                    problem(
+                        file,
+                        &at,
+                        format!(
+                            "header `{header}` already means column `{}`",
+                            set.columns[other].name
+                        ),
+                    )
+                    .with_help("each header or alias may name one column".into()),
                 );
-                p.help = "each header or alias may name one column".into();
-                problems.push(p);
             }
         } else {
             set.header_index.insert(key, ci);
@@ -198,16 +199,17 @@ fn compile_fact(
             let key = normalize_token(text);
             match fact.index.get(&key) {
                 Some(&other) if other as usize != vi => {
-                    let mut p = problem(
-                        file,
-                        &vat,
-                        format!(
-                            "`{text}` already means `{}` in `{}`",
-                            col.values[other as usize].id, col.name
-                        ),
+                    problems.push(
+                        problem(
+                            file,
+                            &vat,
+                            format!(
+                                "`{text}` already means `{}` in `{}`",
+                                col.values[other as usize].id, col.name
+                            ),
+                        )
+                        .with_help("a text may stand for one value of a fact".into()),
                     );
-                    p.help = "a text may stand for one value of a fact".into();
-                    problems.push(p);
                 }
                 _ => {
                     fact.index.insert(key, vi as u8);
