@@ -11,8 +11,10 @@ use crate::cache::{Gate, Generations};
 use crate::facts::{Facts, Record};
 use crate::rules::RuleSet;
 
-/// Most decisions a [`Classifier`] keeps before it starts over.
+/// Most decisions a [`Classifier`] keeps by row pattern per generation.
 const CACHE_LIMIT: usize = 4096;
+/// Most decisions the shared cache keeps per generation.
+const DECISIONS_LIMIT: usize = 4096;
 /// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
 const CACHE_BYTES: usize = 8 << 20;
 
@@ -35,7 +37,7 @@ impl<'r> Decisions<'r> {
             shards: (0..SHARDS)
                 .map(|_| {
                     std::sync::Mutex::new(Generations::new(
-                        CACHE_LIMIT / SHARDS,
+                        DECISIONS_LIMIT / SHARDS,
                         CACHE_BYTES / SHARDS,
                     ))
                 })

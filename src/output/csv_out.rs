@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use super::{Memo, RecordWriter, RowRenderer, opt_bool};
+use super::{Escaped, Memo, RecordWriter, RowRenderer, opt_bool};
 use crate::engine::Classification;
 use crate::normalize::normalize_token;
 use crate::roster::{Header, Row};
@@ -28,15 +28,19 @@ const RESULT_COLUMNS: [&str; 12] = [
     "warnings",
 ];
 
-/// The rendered columns of one decision, in one allocation: `bytes[..reasons]` is
-/// `,status,roles,role,category,channel_partner,confidence,candidates`, `bytes[reasons..tail]`
-/// is `,` and the reasons field quoted as needed (for records with no reasons of their own),
-/// `bytes[tail..]` is `,declared_role,matches_declared,finding`.
+/// The rendered columns of one decision but its reasons, in one allocation: `bytes[..tail]`
+/// is `,status,roles,role,category,channel_partner,confidence,candidates`, `bytes[tail..]` is
+/// `,declared_role,matches_declared,finding`. The reasons are written for each record from
+/// the escaped sentences (see [`super::Escaped`]), so the memo stays small.
 struct Rendered {
     bytes: Box<[u8]>,
-    reasons: usize,
     tail: usize,
 }
+
+/// Flags of an escaped sentence: its field needs quotes.
+const QUOTED: u8 = 1;
+/// Flags of an escaped sentence: a field starting with it is no formula, whatever follows.
+const SAFE_START: u8 = 2;
 
 /// Writes the enriched roster as CSV.
 pub struct CsvWriter<'w> {
@@ -51,7 +55,9 @@ struct CsvRows {
     add_id: bool,
     raw: bool,
     memo: Memo<Rendered>,
-    /// Reused while rendering a decision: its bytes, and its reasons joined.
+    /// The escaped sentences of the reasons.
+    sentences: Escaped,
+    /// Reused while rendering a decision: its bytes, and reasons joined.
     bytes: Vec<u8>,
     joined: String,
 }
@@ -66,6 +72,7 @@ impl<'w> CsvWriter<'w> {
                 add_id: false,
                 raw,
                 memo: Memo::new(),
+                sentences: Escaped::new(),
                 bytes: Vec::new(),
                 joined: String::new(),
             },
@@ -157,11 +164,6 @@ fn render(r: &Classification, raw: bool, bytes: &mut Vec<u8>, joined: &mut Strin
         bytes.push(b',');
         field(bytes, text, raw);
     }
-    let reasons = bytes.len();
-    cell.clear();
-    join_into(&mut cell, r.base_reasons.iter(), " | ");
-    bytes.push(b',');
-    field(bytes, &cell, raw);
     *joined = cell;
     let tail = bytes.len();
     for text in [
@@ -175,8 +177,77 @@ fn render(r: &Classification, raw: bool, bytes: &mut Vec<u8>, joined: &mut Strin
     // Kept in a memo bounded in bytes: exactly the bytes, so that the bound is what is held.
     Rendered {
         bytes: bytes.as_slice().into(),
-        reasons,
         tail,
+    }
+}
+
+/// Appends the quoted, escaped form of `sentence` (as [`field`] would write it inside a quoted
+/// field), and says whether a field of it needs quotes and whether a field starting with it is
+/// safe from formula guarding.
+fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
+    let shown = if raw {
+        std::borrow::Cow::Borrowed(sentence)
+    } else {
+        super::visible(sentence)
+    };
+    let bytes = shown.as_bytes();
+    let mut flags = 0;
+    if needs_quotes(bytes) {
+        flags |= QUOTED;
+    }
+    let speaks = bytes
+        .iter()
+        .any(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    if raw || (speaks && !looks_like_formula(&shown)) {
+        flags |= SAFE_START;
+    }
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'"', bytes) {
+        out.extend_from_slice(&bytes[start..=at]);
+        out.push(b'"');
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    flags
+}
+
+/// Appends the reasons field of a record with no reasons of its own: the escaped sentences
+/// joined, exactly as [`field`] writes the joined text.
+fn reasons_field(
+    sentences: &mut Escaped,
+    joined: &mut String,
+    raw: bool,
+    r: &Classification,
+    buf: &mut Vec<u8>,
+) {
+    {
+        let shared = r.base_reasons.shared();
+        let mut quoted = false;
+        for (i, sentence) in shared.iter().enumerate() {
+            let (_, flags) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
+            if i == 0 && flags & SAFE_START == 0 {
+                // A formula-like start: the slow path guards it.
+                let all = joined;
+                all.clear();
+                join_into(all, r.base_reasons.iter(), " | ");
+                field(buf, all, raw);
+                return;
+            }
+            quoted |= flags & QUOTED != 0;
+        }
+        if quoted {
+            buf.push(b'"');
+        }
+        for (i, sentence) in shared.iter().enumerate() {
+            if i > 0 {
+                buf.extend_from_slice(b" | ");
+            }
+            let (bytes, _) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
+            buf.extend_from_slice(bytes);
+        }
+        if quoted {
+            buf.push(b'"');
+        }
     }
 }
 
@@ -258,6 +329,7 @@ impl RecordWriter for CsvWriter<'_> {
             add_id: self.rows.add_id,
             raw: self.rows.raw,
             memo: Memo::new(),
+            sentences: Escaped::new(),
             bytes: Vec::new(),
             joined: String::new(),
         }))
@@ -313,15 +385,15 @@ impl RowRenderer for CsvRows {
             let size = std::mem::size_of::<Rendered>() + fresh.bytes.len();
             (fresh, size)
         });
-        buf.extend_from_slice(&rendered.bytes[..rendered.reasons]);
+        buf.extend_from_slice(&rendered.bytes[..rendered.tail]);
+        buf.push(b',');
         if r.own_reasons.is_empty() {
-            buf.extend_from_slice(&rendered.bytes[rendered.reasons..rendered.tail]);
+            reasons_field(&mut self.sentences, &mut self.joined, raw, r, buf);
         } else {
             let all = &mut self.joined;
             all.clear();
             join_into(all, r.reasons(), " | ");
-            buf.push(b',');
-            field(buf, all, self.raw);
+            field(buf, all, raw);
         }
         buf.extend_from_slice(&rendered.bytes[rendered.tail..]);
         buf.push(b',');

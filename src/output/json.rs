@@ -11,7 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::{Memo, RecordWriter, RowRenderer};
+use super::{Escaped, Memo, RecordWriter, RowRenderer};
 use crate::engine::Classification;
 use crate::roster::{Header, Row};
 
@@ -41,20 +41,21 @@ struct JsonRows {
     width: usize,
     names: Vec<String>,
     memo: Memo<Rendered>,
+    /// The escaped sentences of the reasons.
+    sentences: Escaped,
     /// Reused while rendering a decision.
     scratch: Vec<u8>,
 }
 
 /// The rendered fields of one decision, for JSON Lines, in one allocation: `bytes[..middle]`
-/// is `,"status":...,"candidates":[...],"reasons":[` and the shared reasons,
+/// is `,"status":...,"candidates":[...],"reasons":[` (the reasons are written for each record
+/// from the escaped sentences: see [`super::Escaped`]),
 /// `bytes[middle..finding]` is `],"declared_role":...,"matches_declared":...` and
 /// `bytes[finding..]` is `,"finding":"..."`.
 struct Rendered {
     bytes: Box<[u8]>,
     middle: usize,
     finding: usize,
-    /// Whether there are shared reasons (a record's own ones then need a comma).
-    has_reasons: bool,
 }
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
@@ -121,12 +122,6 @@ fn render(r: &Classification, head: &mut Vec<u8>) -> Rendered {
     head.extend_from_slice(b",\"candidates\":");
     let _ = serde_json::to_writer(&mut *head, &r.candidates);
     head.extend_from_slice(b",\"reasons\":[");
-    for (i, reason) in r.base_reasons.iter().enumerate() {
-        if i > 0 {
-            head.push(b',');
-        }
-        string(head, reason);
-    }
     let middle = head.len();
     head.extend_from_slice(b"],\"declared_role\":");
     opt_string(head, r.declared_role.as_deref());
@@ -144,7 +139,6 @@ fn render(r: &Classification, head: &mut Vec<u8>) -> Rendered {
         bytes: head.as_slice().into(),
         middle,
         finding,
-        has_reasons: !r.base_reasons.is_empty(),
     }
 }
 
@@ -162,8 +156,19 @@ impl RowRenderer for JsonRows {
         buf.extend_from_slice(b",\"partner_name\":");
         opt_string(buf, r.partner_name.as_deref());
         buf.extend_from_slice(&rendered.bytes[..rendered.middle]);
+        let shared = r.base_reasons.shared();
+        for (i, sentence) in shared.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let (escaped, _) = self.sentences.get(sentence, |s, out| {
+                string(out, s);
+                0
+            });
+            buf.extend_from_slice(escaped);
+        }
         for (i, own) in r.own_reasons.iter().enumerate() {
-            if rendered.has_reasons || i > 0 {
+            if !shared.is_empty() || i > 0 {
                 buf.push(b',');
             }
             string(buf, own);
@@ -226,6 +231,7 @@ impl<'w> JsonWriter<'w> {
                 width: 0,
                 names: Vec::new(),
                 memo: Memo::new(),
+                sentences: Escaped::new(),
                 scratch: Vec::new(),
             },
             buf: Vec::with_capacity(1 << 16),
@@ -322,6 +328,7 @@ impl RecordWriter for JsonWriter<'_> {
                 width: self.rows.width,
                 names: self.rows.names.clone(),
                 memo: Memo::new(),
+                sentences: Escaped::new(),
                 scratch: Vec::new(),
             }) as Box<dyn RowRenderer>
         })

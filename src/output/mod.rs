@@ -123,10 +123,10 @@ pub(crate) struct Memo<T> {
 
 impl<T> Memo<T> {
     /// Most decisions kept per generation (see [`crate::cache`]).
-    const ENTRIES: usize = 4096;
+    const ENTRIES: usize = 8192;
     /// Most bytes of rendered decisions kept per generation (decisions quoting long cells are
-    /// large).
-    const BYTES: usize = 2 << 20;
+    /// large; the reasons are not in them: see [`Escaped`]).
+    const BYTES: usize = 1 << 20;
 
     pub(crate) fn new() -> Self {
         Memo {
@@ -150,6 +150,59 @@ impl<T> Memo<T> {
             self.keep.count(true);
         }
         self.map.get(&id).expect("just inserted")
+    }
+}
+
+/// The escaped forms of the sentences a renderer writes, kept per renderer (so per thread):
+/// decisions share their sentences (see [`crate::engine::Sentences`]), so a record's reasons are
+/// written by copying the escaped form of each. Entries are keyed by the sentence's address and
+/// hold the sentence, so no other sentence can take that address while its entry lives. At
+/// most [`Escaped::ENTRIES`] sentences and [`Escaped::BYTES`] bytes of escaped text are kept;
+/// past either, the cache starts over.
+pub(crate) struct Escaped {
+    map: rustc_hash::FxHashMap<usize, (std::sync::Arc<str>, u32, u32, u8)>,
+    arena: Vec<u8>,
+}
+
+impl Escaped {
+    const ENTRIES: usize = 8192;
+    const BYTES: usize = 1 << 20;
+
+    pub(crate) fn new() -> Self {
+        Escaped {
+            map: rustc_hash::FxHashMap::default(),
+            arena: Vec::new(),
+        }
+    }
+
+    /// The escaped form of `sentence` and the flags `escape` returned with it, made by
+    /// `escape` (which appends the form to the buffer it is given) when it is not kept.
+    pub(crate) fn get(
+        &mut self,
+        sentence: &std::sync::Arc<str>,
+        escape: impl FnOnce(&str, &mut Vec<u8>) -> u8,
+    ) -> (&[u8], u8) {
+        let key = std::sync::Arc::as_ptr(sentence).cast::<u8>() as usize;
+        if !self.map.contains_key(&key) {
+            if self.map.len() >= Self::ENTRIES || self.arena.len() >= Self::BYTES {
+                self.map.clear();
+                self.arena.clear();
+            }
+            let start = self.arena.len();
+            let flag = escape(sentence, &mut self.arena);
+            let len = self.arena.len() - start;
+            self.map.insert(
+                key,
+                (
+                    std::sync::Arc::clone(sentence),
+                    start as u32,
+                    len as u32,
+                    flag,
+                ),
+            );
+        }
+        let &(_, start, len, flag) = &self.map[&key];
+        (&self.arena[start as usize..(start + len) as usize], flag)
     }
 }
 
