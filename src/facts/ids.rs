@@ -1,13 +1,13 @@
 //! Duplicate ids: the ids of a run seen so far, kept compactly.
 
 /// Keeps the ids seen so far, to flag duplicates: the only memory of a run that grows with the
-/// roster, a little at a time (no table doubling), about the id's length plus 5 bytes an id.
+/// roster, a little at a time (no table doubling), about the id's length plus 3 bytes an id.
 ///
-/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets. A bucket keeps
-/// the next 32 bits of each of its ids' hashes side by side (a tight scan), and the ids
-/// themselves, each behind its length (one byte, or five for ids of 255 bytes or more). An id
-/// is looked up by its hash bits, and a duplicate is confirmed by comparing the ids themselves,
-/// so two different ids with the same hash are never called duplicates.
+/// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets. A bucket is one
+/// run of bytes holding, for each of its ids, the next 16 bits of its hash, its length (one
+/// byte, or five for ids of 255 bytes or more) and the id itself. An id is looked up by walking
+/// its bucket (about 15 entries at a million ids) and comparing the ids whose hash bits match,
+/// so two different ids are never called duplicates.
 #[derive(Debug, Default)]
 pub struct SeenIds {
     buckets: Vec<Bucket>,
@@ -15,48 +15,48 @@ pub struct SeenIds {
 
 #[derive(Debug, Default, Clone)]
 struct Bucket {
-    tags: Vec<u32>,
-    ids: Vec<u8>,
+    entries: Vec<u8>,
 }
 
 impl Bucket {
-    /// The `k`th id kept (by walking the length prefixes: only on a hash match).
-    fn id(&self, k: usize) -> &[u8] {
+    /// Whether the bucket holds `id`, whose hash bits are `tag`.
+    fn holds(&self, tag: u16, id: &[u8]) -> bool {
+        let bytes = &self.entries;
         let mut at = 0;
-        for i in 0..=k {
-            let (len, head) = match self.ids[at] {
+        while at < bytes.len() {
+            let t = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+            let (len, head) = match bytes[at + 2] {
                 0xff => {
-                    let b = &self.ids[at + 1..at + 5];
-                    (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 5)
+                    let b = &bytes[at + 3..at + 7];
+                    (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 7)
                 }
-                short => (usize::from(short), 1),
+                short => (usize::from(short), 3),
             };
-            if i == k {
-                return &self.ids[at + head..at + head + len];
+            let start = at + head;
+            if t == tag && &bytes[start..start + len] == id {
+                return true;
             }
-            at += head + len;
+            at = start + len;
         }
-        &[]
+        false
     }
 
-    fn push(&mut self, tag: u32, id: &[u8]) {
-        // Grow by half (at least a few ids): some slack, few reallocations, no doubling peak.
-        if self.tags.len() == self.tags.capacity() {
-            self.tags.reserve_exact((self.tags.len() / 2).max(4));
+    fn push(&mut self, tag: u16, id: &[u8]) {
+        // Grow by a quarter (at least a few ids): little slack, few reallocations, no doubling
+        // peak.
+        let need = id.len() + 7;
+        let entries = &mut self.entries;
+        if entries.capacity() - entries.len() < need {
+            entries.reserve_exact((entries.len() / 4).max(48).max(need));
         }
-        let need = id.len() + 5;
-        if self.ids.capacity() - self.ids.len() < need {
-            self.ids
-                .reserve_exact((self.ids.len() / 2).max(64).max(need));
-        }
-        self.tags.push(tag);
+        entries.extend_from_slice(&tag.to_le_bytes());
         if id.len() < 0xff {
-            self.ids.push(id.len() as u8);
+            entries.push(id.len() as u8);
         } else {
-            self.ids.push(0xff);
-            self.ids.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            entries.push(0xff);
+            entries.extend_from_slice(&(id.len() as u32).to_le_bytes());
         }
-        self.ids.extend_from_slice(id);
+        entries.extend_from_slice(id);
     }
 }
 
@@ -88,10 +88,10 @@ impl SeenIds {
     pub fn check_many(&mut self, ids: &[Option<&str>], duplicate: &mut Vec<bool>) {
         self.ensure_buckets();
         let hashes: Vec<Option<u64>> = ids.iter().map(|id| id.map(Self::hash)).collect();
-        let mut touched = 0u32;
+        let mut touched = 0u8;
         for hash in hashes.iter().flatten() {
             touched ^= self.buckets[(hash >> 48) as usize]
-                .tags
+                .entries
                 .first()
                 .copied()
                 .unwrap_or(0);
@@ -112,17 +112,40 @@ impl SeenIds {
     pub(super) fn check_hashed(&mut self, hash: u64, id: &str) -> bool {
         self.ensure_buckets();
         let bucket = &mut self.buckets[(hash >> 48) as usize];
-        let tag = (hash >> 16) as u32;
+        let tag = (hash >> 32) as u16;
         let id = id.as_bytes();
-        let found = bucket
-            .tags
-            .iter()
-            .enumerate()
-            .filter(|&(_, &t)| t == tag)
-            .any(|(k, _)| bucket.id(k) == id);
+        let found = bucket.holds(tag, id);
         if !found {
             bucket.push(tag, id);
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeenIds;
+
+    /// Every id is a duplicate from its second sighting on, and only then: short ids, ids of
+    /// 255 bytes and more, and enough of them that buckets hold many.
+    #[test]
+    fn duplicates_exactly() {
+        let mut seen = SeenIds::default();
+        let id = |i: usize| {
+            if i.is_multiple_of(97) {
+                format!("{i:0>300}")
+            } else {
+                format!("P{i:07}")
+            }
+        };
+        for i in 0..200_000 {
+            assert!(!seen.check(&id(i)), "{i} is new");
+        }
+        for i in (0..200_000).step_by(7) {
+            assert!(seen.check(&id(i)), "{i} was seen");
+        }
+        assert!(!seen.check("P9999999x"), "a new id");
+        assert!(!seen.check(""), "the empty id is new once");
+        assert!(seen.check(""), "and seen after");
     }
 }
