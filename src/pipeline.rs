@@ -179,10 +179,12 @@ pub struct RunOptions {
 pub const MAX_WORKERS: usize = 64;
 
 /// Rows handed from the reading thread to a classifying one at a time.
-const BATCH: usize = 512;
-/// Batches that exist in a run: the reader waits for one to come back before reading more, so
-/// this bounds the memory of a run whatever the size of the roster.
-const BATCHES: usize = 8;
+const BATCH: usize = 256;
+/// Batches that exist in a run besides one per classifying thread: the reader waits for one to
+/// come back before reading more, so this bounds the memory of a run whatever the size of the
+/// roster. Four spare batches keep the reader, the checker of ids and the writer busy while
+/// every classifying thread holds one.
+const SPARE_BATCHES: usize = 4;
 /// Bytes of row text (plus 16 a header column) after which a batch is handed on before it
 /// has [`BATCH`] rows, so that batches of long rows, or of rows of a very wide roster, stay
 /// small too.
@@ -212,14 +214,20 @@ pub fn run<S: Sink + ?Sized>(
     use std::sync::{Arc, mpsc};
     let write_err = Error::Write;
     std::thread::scope(|scope| {
+        let asked_workers = options.workers;
+        let workers = match asked_workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            // However many are asked for, spawning never fails.
+            n => n.min(MAX_WORKERS),
+        };
+        let batches = workers + SPARE_BATCHES;
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<ColumnMap>, Error>>(1);
-        let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(BATCHES);
-        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(BATCHES);
+        let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(batches);
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(batches);
         let (free_tx, free_rx) = mpsc::channel::<Vec<Row>>();
-        for _ in 0..BATCHES {
+        for _ in 0..batches {
             let _ = free_tx.send(Vec::new());
         }
-        let asked_workers = options.workers;
         let strict = options.strict;
         scope.spawn(move || {
             read_batches(rules, input, source, options, header_tx, read_tx, free_rx)
@@ -243,11 +251,6 @@ pub fn run<S: Sink + ?Sized>(
         let mut summary = Summary {
             unusable,
             ..Summary::default()
-        };
-        let workers = match asked_workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-            // However many are asked for, spawning never fails.
-            n => n.min(MAX_WORKERS),
         };
         let renderers: Option<Vec<Box<dyn RowRenderer>>> =
             (0..workers).map(|_| out.renderer()).collect();
@@ -275,7 +278,7 @@ pub fn run<S: Sink + ?Sized>(
         let summary = Summary {
             unusable: summary.unusable,
             ..classify_in_parallel(
-                scope, rules, &header, batch_rx, &free_tx, renderers, &decisions, out,
+                scope, rules, &header, batch_rx, &free_tx, renderers, &decisions, batches, out,
             )?
         };
         out.finish().map_err(write_err)?;
@@ -424,15 +427,16 @@ fn classify_in_parallel<'scope, 'env, S: Sink + ?Sized>(
     free_tx: &std::sync::mpsc::Sender<Vec<Row>>,
     renderers: Vec<Box<dyn RowRenderer>>,
     decisions: &std::sync::Arc<crate::engine::Decisions<'env>>,
+    batches: usize,
     out: &mut S,
 ) -> Result<Summary, Error> {
     use std::sync::{Arc, Mutex, mpsc};
     let write_err = Error::Write;
     let mut summary = Summary::default();
     let batch_rx = Arc::new(Mutex::new(batch_rx));
-    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>, Summary)>(BATCHES);
+    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>, Summary)>(batches);
     let (buf_tx, buf_rx) = mpsc::channel::<Vec<u8>>();
-    for _ in 0..BATCHES {
+    for _ in 0..batches {
         let _ = buf_tx.send(Vec::new());
     }
     let buf_rx = Arc::new(Mutex::new(buf_rx));
