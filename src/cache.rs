@@ -79,7 +79,13 @@ impl<K: Hash + Eq, V> Generations<K, V> {
     /// Starts a new young generation when one more entry of `bytes` would not fit.
     fn make_room(&mut self, bytes: usize) {
         if self.young.len() >= self.entries || self.young_bytes + bytes > self.bytes {
-            self.old = std::mem::take(&mut self.young);
+            // The next generation will likely grow as large as this one: sized for it at once,
+            // it is not rehashed on the way.
+            let size = self.young.len();
+            self.old = std::mem::replace(
+                &mut self.young,
+                FxHashMap::with_capacity_and_hasher(size, Default::default()),
+            );
             self.young_bytes = 0;
         }
     }
