@@ -552,18 +552,22 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
     let role = classified.then(|| roles.join("+"));
     let category = match eval.status {
         Status::Classified => {
-            let mut cats: Vec<usize> = Vec::new();
-            for &r in &eval.chosen {
-                if !cats.contains(&rules.roles[r].category) {
-                    cats.push(rules.roles[r].category);
+            // Each category once, in the order of the roles (a role set is a few roles).
+            let mut joined = String::new();
+            for (i, &r) in eval.chosen.iter().enumerate() {
+                let c = rules.roles[r].category;
+                if eval.chosen[..i]
+                    .iter()
+                    .any(|&e| rules.roles[e].category == c)
+                {
+                    continue;
                 }
+                if !joined.is_empty() {
+                    joined.push('+');
+                }
+                joined.push_str(&rules.categories[c].id);
             }
-            Some(
-                cats.iter()
-                    .map(|&c| rules.categories[c].id.as_str())
-                    .collect::<Vec<_>>()
-                    .join("+"),
-            )
+            Some(joined)
         }
         Status::Ambiguous => {
             let first = rules.roles[eval.chosen[0]].category;
@@ -592,8 +596,16 @@ fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decide
         candidates: candidates(rules, eval, declared),
         base_reasons,
         key_reason,
-        declared_role: (declared != 0)
-            .then(|| rules.role_ids_of(declared).collect::<Vec<_>>().join(";")),
+        declared_role: (declared != 0).then(|| {
+            let mut joined = String::new();
+            for id in rules.role_ids_of(declared) {
+                if !joined.is_empty() {
+                    joined.push(';');
+                }
+                joined.push_str(id);
+            }
+            joined
+        }),
         declared,
         matches_declared: finding.matches_declared(),
         finding,
