@@ -362,6 +362,111 @@ fn cached_and_threaded_answers_equal_fresh_ones() {
     assert!(n >= 1000, "the fixture is a roster of some size");
 }
 
+/// The CSV a run writes, cached and threaded, is byte for byte the CSV the csv crate writes for
+/// each record classified alone by the library (no decision cache, no memo of renderings, no
+/// shared sentences), its cells laid out by hand from the classification as the contract
+/// describes them: over the diverse roster, on three classifying threads, guarded and `--raw`.
+#[test]
+fn cached_and_threaded_csv_equals_fresh_csv() {
+    use partner_roles::facts::{ColumnMap, SeenIds, read_record};
+    use partner_roles::output::{looks_like_formula, visible};
+    use partner_roles::roster::{RosterReader, Row};
+    let path = crate::support::fixture("diverse-roster.csv");
+    let rules = rules();
+    for raw in [false, true] {
+        let mut args = vec![
+            "classify",
+            path.to_str().expect("path"),
+            "--format",
+            "csv",
+            "--threads",
+            "3",
+            "-q",
+        ];
+        if raw {
+            args.push("--raw");
+        }
+        let got = crate::support::stdout_of(crate::support::bin().args(&args));
+        let shown = |cell: &str| -> String {
+            if raw {
+                return cell.to_string();
+            }
+            let v = visible(cell).into_owned();
+            if looks_like_formula(&v) {
+                format!("'{v}")
+            } else {
+                v
+            }
+        };
+        let file = std::fs::File::open(&path).expect("fixture");
+        let mut reader = RosterReader::new(file, "diverse-roster.csv", None).expect("header");
+        let columns = ColumnMap::new(reader.header().clone(), rules);
+        let width = columns.header.names.len();
+        assert!(
+            columns.header.names.iter().any(|n| n == "partner_id"),
+            "the roster has ids: no partner_id column is added"
+        );
+        let mut seen = SeenIds::default();
+        let mut row = Row::default();
+        let mut want = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut n = 0;
+        while reader.read_row(&mut row) {
+            let record = read_record(rules, &columns, &row, &mut seen);
+            let r = partner_roles::engine::classify(rules, &record);
+            let mut cells: Vec<String> = (0..width)
+                .map(|i| shown(row.cell(i).unwrap_or("")))
+                .collect();
+            let candidates: Vec<String> = r
+                .candidates
+                .iter()
+                .map(|c| format!("{} {:.2}", c.role, c.score))
+                .collect();
+            let reasons: Vec<&str> = r.reasons().collect();
+            cells.extend(
+                [
+                    r.status.as_str().to_string(),
+                    r.roles.join(";"),
+                    r.role.clone().unwrap_or_default(),
+                    r.category.clone().unwrap_or_default(),
+                    r.channel_partner.to_string(),
+                    format!("{:.2}", r.confidence),
+                    candidates.join(", "),
+                    reasons.join(" | "),
+                    r.declared_role.clone().unwrap_or_default(),
+                    r.matches_declared
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    r.finding.as_str().to_string(),
+                    r.warnings.join(" | "),
+                ]
+                .iter()
+                .map(|c| shown(c)),
+            );
+            want.write_record(&cells).expect("row");
+            n += 1;
+        }
+        assert!(n >= 1000, "the fixture is a roster of some size");
+        let want = String::from_utf8(want.into_inner().expect("flush")).expect("utf-8");
+        let body = &got[got.find('\n').expect("a header line") + 1..];
+        if body != want {
+            let (g, w): (Vec<&str>, Vec<&str>) = (body.lines().collect(), want.lines().collect());
+            let at = g
+                .iter()
+                .zip(&w)
+                .position(|(a, b)| a != b)
+                .unwrap_or(g.len().min(w.len()));
+            panic!(
+                "raw {raw}: line {} differs\nrun:   {:?}\nalone: {:?}",
+                at + 2,
+                g.get(at),
+                w.get(at)
+            );
+        }
+    }
+}
+
 /// A roster of random rows for the wire test: ids, names and notes with quotes, backslashes,
 /// control and bidirectional characters and non-ASCII text beside random fact cells, and a
 /// description in words.
