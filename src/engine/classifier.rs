@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::{
-    Classification, Decided, Tri, decide, decided, evaluate, evaluate_record, own_reasons,
+    Classification, Decided, Parts, Tri, decide, decided, evaluate, evaluate_record, own_reasons,
 };
 use crate::cache::{Gate, Generations};
 use crate::facts::Record;
@@ -14,9 +14,9 @@ use crate::rules::RuleSet;
 /// Most decisions a [`Classifier`] keeps by row pattern per generation.
 const CACHE_LIMIT: usize = 1024;
 /// Most decisions the shared cache keeps per generation.
-const DECISIONS_LIMIT: usize = 4096;
+const DECISIONS_LIMIT: usize = 16384;
 /// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
-const CACHE_BYTES: usize = 8 << 20;
+const CACHE_BYTES: usize = 4 << 20;
 
 /// The decisions of a run, by their key (see [`pattern_key`]): sharded by the key's hash so
 /// that the classifying threads seldom wait for each other, each shard a two-generation cache
@@ -133,6 +133,8 @@ pub struct Classifier<'r> {
     trace: Vec<Tri>,
     /// The key of the record being decided (see [`pattern_key`]).
     key: Vec<u8>,
+    /// The parts this thread's decisions share.
+    parts: Parts<'r>,
 }
 
 impl<'r> Classifier<'r> {
@@ -145,6 +147,7 @@ impl<'r> Classifier<'r> {
             keep: Gate::new(1, 4, true),
             trace: Vec::new(),
             key: Vec::new(),
+            parts: Parts::default(),
         }
     }
 
@@ -174,7 +177,7 @@ impl<'r> Classifier<'r> {
     pub fn decided(&mut self, record: &Record) -> Arc<Decided<'r>> {
         if record.problem.is_some() {
             let eval = evaluate_record(self.rules, record);
-            return Arc::new(decided(self.rules, record, &eval));
+            return Arc::new(decided(self.rules, record, &eval, &mut self.parts));
         }
         let Some(pattern) = record.pattern else {
             return self.decided_by_facts(record);
@@ -202,7 +205,7 @@ impl<'r> Classifier<'r> {
             roles,
             false,
         );
-        let decided = Arc::new(decided(self.rules, record, &eval));
+        let decided = Arc::new(decided(self.rules, record, &eval, &mut self.parts));
         self.trace = eval.trace;
         // A long declared cell is quoted in the reasons: such decisions are not kept, so the
         // cache stays bounded in bytes.

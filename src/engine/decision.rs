@@ -171,10 +171,48 @@ pub struct Candidate<'r> {
 /// The part of a classification that depends only on a record's facts and declared role. The
 /// engine computes it once per distinct pattern and shares it between the records that have
 /// that pattern (see [`Classifier`](super::Classifier)); `id` tells writers they have rendered it before.
+///
+/// Its parts that many patterns have in common (the [`Outcome`], the candidates, the
+/// [`Declaration`] and each sentence of the reasons) are shared between decisions, so that a
+/// decision holds about 200 bytes of its own. The fields of its outcome are reached through
+/// `Deref`.
 #[derive(Debug, Clone)]
 pub struct Decided<'r> {
     /// Unique among all decisions of a process.
     pub id: u64,
+    /// The roles held or tied, and how sure: shared by every decision with the same outcome.
+    pub outcome: Arc<Outcome<'r>>,
+    /// The roles considered, best first.
+    pub candidates: Arc<[Candidate<'r>]>,
+    /// The reasons shared by every record with this pattern (a record may add its own, about
+    /// values it ignored: see [`Classification::reasons`]).
+    pub base_reasons: Sentences,
+    /// Which of `base_reasons` says most about the decision, for a one-line view: for a
+    /// mismatch the sentence ruling out a declared role, for a less specific or incomplete
+    /// declaration the sentence saying so, else what decided it. Chosen where the reasons are
+    /// written, by what each sentence is, never by its words.
+    pub key_reason: usize,
+    /// The roles the roster claims, as a mask (bit `r` for role `r`).
+    pub declared: u64,
+    /// What the roster claims, as typed and as read.
+    pub declaration: Arc<Declaration<'r>>,
+    /// Whether the held roles agree with the declared ones (true for agree, less specific and
+    /// incomplete; null when none was declared).
+    pub matches_declared: Option<bool>,
+    /// Declared against held, the most severe: see [`Finding`].
+    pub finding: Finding,
+    /// Which of `base_reasons` trace the rules (the rule that decided and the facts it read,
+    /// the facts each tied role fits on): bit `i` for sentence `i`. The human formats leave
+    /// them out; `explain`, JSON and CSV keep them.
+    pub trace_reasons: u64,
+    /// The bytes of shared parts this decision made (the others were shared already).
+    pub(crate) parts_bytes: u32,
+}
+
+/// The roles a decision holds or ties and how sure it is: what depends only on the evaluation
+/// (status, chosen roles, confidence, fired rules). Shared by the decisions that have the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome<'r> {
     /// classified, ambiguous, unclassified or error.
     pub status: Status,
     /// The held roles when classified, in taxonomy order; empty otherwise.
@@ -188,28 +226,21 @@ pub struct Decided<'r> {
     pub channel_partner: bool,
     /// 0.0 to 1.0: how much of the evidence the decision needed was known.
     pub confidence: f64,
-    /// The roles considered, best first.
-    pub candidates: Vec<Candidate<'r>>,
-    /// The reasons shared by every record with this pattern (a record may add its own, about
-    /// values it ignored: see [`Classification::reasons`]).
-    pub base_reasons: Sentences,
-    /// Which of `base_reasons` says most about the decision, for a one-line view: for a
-    /// mismatch the sentence ruling out a declared role, for a less specific or incomplete
-    /// declaration the sentence saying so, else what decided it. Chosen where the reasons are
-    /// written, by what each sentence is, never by its words.
-    pub key_reason: usize,
-    /// The roles the roster claims, normalized to their ids and joined by `;`.
-    pub declared_role: Option<String>,
-    /// The roles the roster claims, as a mask (bit `r` for role `r`).
-    pub declared: u64,
-    /// Whether the held roles agree with the declared ones (true for agree, less specific and
-    /// incomplete; null when none was declared).
-    pub matches_declared: Option<bool>,
-    /// Declared against held, the most severe: see [`Finding`].
-    pub finding: Finding,
     /// The display names (the taxonomy's `name`) of `chosen`: the held roles when classified,
     /// the tied ones when ambiguous.
     pub names: Vec<&'r str>,
+    /// The held roles (classified) or the tied roles (ambiguous).
+    pub chosen: Vec<RoleId>,
+    /// The rules that fit, for coverage.
+    pub fired: Vec<RuleId>,
+}
+
+/// What a roster row claims: the declared-role cell as typed and as read. Shared by the
+/// decisions of rows that declare the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration<'r> {
+    /// The roles the roster claims, normalized to their ids and joined by `;`.
+    pub declared_role: Option<String>,
     /// The display names of the declared roles, in taxonomy order.
     pub declared_names: Vec<&'r str>,
     /// The declared-role cell as the roster typed it.
@@ -217,14 +248,13 @@ pub struct Decided<'r> {
     /// Whether the declared-role cell names only the umbrella term (a channel partner, no
     /// role to compare against).
     pub umbrella_only: bool,
-    /// Which of `base_reasons` trace the rules (the rule that decided and the facts it read,
-    /// the facts each tied role fits on): bit `i` for sentence `i`. The human formats leave
-    /// them out; `explain`, JSON and CSV keep them.
-    pub trace_reasons: u64,
-    /// The held roles (classified) or the tied roles (ambiguous).
-    pub chosen: Vec<RoleId>,
-    /// The rules that fit, for coverage.
-    pub fired: Vec<RuleId>,
+}
+
+impl<'r> std::ops::Deref for Decided<'r> {
+    type Target = Outcome<'r>;
+    fn deref(&self) -> &Outcome<'r> {
+        &self.outcome
+    }
 }
 
 /// The classification of one record: the wire format of `--format json|jsonl`. Its fields, in
@@ -348,17 +378,10 @@ const INTERNED_BYTES: usize = 1 << 20;
 const INTERNED_LONGEST: usize = 512;
 
 impl Decided<'_> {
-    /// About how many bytes the decision holds (its texts, lists and the structure).
+    /// About how many bytes the decision holds: its structure, its sentence pointers and the
+    /// text and shared parts it brought into memory (see [`Sentences::bytes`]).
     pub(crate) fn size(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.base_reasons.bytes()
-            + self.candidates.len() * std::mem::size_of::<Candidate>()
-            + self.role.as_ref().map_or(0, String::len)
-            + self.category.as_ref().map_or(0, String::len)
-            + self.declared_role.as_ref().map_or(0, String::len)
-            + self.declared_text.as_ref().map_or(0, String::len)
-            + (self.names.len() + self.declared_names.len()) * 16
-            + (self.roles.len() + self.chosen.len() + self.fired.len()) * 16
+        std::mem::size_of::<Self>() + self.base_reasons.bytes() + self.parts_bytes as usize
     }
 }
 
@@ -425,13 +448,14 @@ impl<'r> Classification<'r> {
     /// Reseller`, `Partner → a channel partner only, no role`, `Reseller` (read as itself);
     /// empty when nothing was declared.
     pub fn declared_words(&self) -> String {
-        let Some(text) = self.declared_text.as_deref() else {
+        let declaration = &self.declaration;
+        let Some(text) = declaration.declared_text.as_deref() else {
             return String::new();
         };
-        if self.umbrella_only {
+        if declaration.umbrella_only {
             return format!("{text} → a channel partner only, no role");
         }
-        let reading = self.declared_names.join(" + ");
+        let reading = declaration.declared_names.join(" + ");
         if reading.is_empty() || reading.eq_ignore_ascii_case(text.trim()) {
             text.to_string()
         } else {
@@ -443,7 +467,9 @@ impl<'r> Classification<'r> {
     /// for a declared cell naming only the umbrella term, and empty when nothing was declared.
     pub fn finding_words(&self) -> &'static str {
         match self.finding {
-            Finding::Undeclared if self.umbrella_only => "declared only as a channel partner",
+            Finding::Undeclared if self.declaration.umbrella_only => {
+                "declared only as a channel partner"
+            }
             Finding::Undeclared => "",
             other => other.as_str(),
         }
@@ -470,9 +496,9 @@ impl Serialize for Classification<'_> {
         out.serialize_field("category", &self.category)?;
         out.serialize_field("channel_partner", &self.channel_partner)?;
         out.serialize_field("confidence", &self.confidence)?;
-        out.serialize_field("candidates", &self.candidates)?;
+        out.serialize_field("candidates", &*self.candidates)?;
         out.serialize_field("reasons", &self.reasons().collect::<Vec<_>>())?;
-        out.serialize_field("declared_role", &self.declared_role)?;
+        out.serialize_field("declared_role", &self.declaration.declared_role)?;
         out.serialize_field("matches_declared", &self.matches_declared)?;
         out.serialize_field("warnings", &self.warnings)?;
         out.serialize_field("line", &self.line)?;

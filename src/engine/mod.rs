@@ -9,10 +9,14 @@ mod classifier;
 mod decision;
 mod explain;
 mod near_miss;
+mod parts;
 mod reasons;
 
 pub use classifier::{Classifier, Decisions};
-pub use decision::{Candidate, Classification, Decided, Finding, Fit, Sentences, Status, Tri};
+pub use decision::{
+    Candidate, Classification, Decided, Declaration, Finding, Fit, Outcome, Sentences, Status, Tri,
+};
+pub use parts::Parts;
 
 pub use explain::{Explained, RoleConfidence, explain};
 pub use near_miss::{Change, NearMiss, near_miss, near_miss_lines};
@@ -428,7 +432,7 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
     Classification {
         partner_id: record.partner_id.clone(),
         partner_name: record.partner_name.clone(),
-        decided: Arc::new(decided(rules, record, eval)),
+        decided: Arc::new(decided(rules, record, eval, &mut Parts::default())),
         own_reasons: own_reasons(record),
         warnings: record.warnings.clone(),
         line: record.line,
@@ -538,100 +542,30 @@ pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Find
     worst
 }
 
-fn decided<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> Decided<'r> {
+fn decided<'r>(
+    rules: &'r RuleSet,
+    record: &Record,
+    eval: &Evaluation,
+    parts: &mut Parts<'r>,
+) -> Decided<'r> {
     let (base_reasons, key_reason, trace_reasons) = reasons::reasons(rules, record, eval);
-    let classified = eval.status == Status::Classified;
-    let roles: Vec<&'r str> = if classified {
-        eval.chosen
-            .iter()
-            .map(|&r| rules.roles[r].id.as_str())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let role = classified.then(|| roles.join("+"));
-    let category = match eval.status {
-        Status::Classified => {
-            // Each category once, in the order of the roles (a role set is a few roles).
-            let mut joined = String::new();
-            for (i, &r) in eval.chosen.iter().enumerate() {
-                let c = rules.roles[r].category;
-                if eval.chosen[..i]
-                    .iter()
-                    .any(|&e| rules.roles[e].category == c)
-                {
-                    continue;
-                }
-                if !joined.is_empty() {
-                    joined.push('+');
-                }
-                joined.push_str(&rules.categories[c].id);
-            }
-            Some(joined)
-        }
-        Status::Ambiguous => {
-            let first = rules.roles[eval.chosen[0]].category;
-            eval.chosen
-                .iter()
-                .all(|&r| rules.roles[r].category == first)
-                .then(|| rules.categories[first].id.clone())
-        }
-        _ => None,
-    };
-    let channel_partner = match eval.status {
-        Status::Classified => eval.chosen.iter().any(|&r| rules.roles[r].umbrella),
-        Status::Ambiguous => eval.chosen.iter().all(|&r| rules.roles[r].umbrella),
-        _ => false,
-    };
     let declared = record.declared_roles;
     let finding = finding(rules, eval, declared);
+    let (outcome, a) = parts.outcome(rules, eval);
+    let (candidates, b) = parts.candidates(rules, eval, declared);
+    let (declaration, c) = parts.declaration(rules, record);
     Decided {
         id: NEXT_DECISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        status: eval.status,
-        roles,
-        role,
-        category,
-        channel_partner,
-        confidence: eval.confidence,
-        candidates: candidates(rules, eval, declared),
+        outcome,
+        candidates,
         base_reasons,
         key_reason,
-        declared_role: (declared != 0).then(|| {
-            let mut joined = String::new();
-            for id in rules.role_ids_of(declared) {
-                if !joined.is_empty() {
-                    joined.push(';');
-                }
-                joined.push_str(id);
-            }
-            joined
-        }),
         declared,
+        declaration,
         matches_declared: finding.matches_declared(),
         finding,
-        names: eval
-            .chosen
-            .iter()
-            .map(|&r| rules.roles[r].name.as_str())
-            .collect(),
-        declared_names: crate::rules::roles_in(declared)
-            .map(|r| rules.roles[r].name.as_str())
-            .collect(),
-        declared_text: record.declared_text.clone(),
-        umbrella_only: declared == 0
-            && record
-                .declared_text
-                .as_deref()
-                .is_some_and(|t| rules.declared_cell(t).umbrella.is_some()),
         trace_reasons,
-        chosen: eval.chosen.clone(),
-        fired: if eval.status == Status::Error {
-            Vec::new()
-        } else {
-            (0..rules.rules.len())
-                .filter(|&r| eval.trace[rules.rules[r].root] == Tri::True)
-                .collect()
-        },
+        parts_bytes: u32::try_from(a + b + c).unwrap_or(u32::MAX),
     }
 }
 
@@ -677,22 +611,4 @@ pub(crate) fn is_near_miss(rules: &RuleSet, eval: &Evaluation, role: RoleId) -> 
         .filter(|&&c| eval.trace[c] == Tri::False)
         .count();
     result.state == Tri::False && false_parts == 1 && result.score > 0.5
-}
-
-fn candidates<'r>(rules: &'r RuleSet, eval: &Evaluation, declared: u64) -> Vec<Candidate<'r>> {
-    let held = |r: RoleId| {
-        (eval.status == Status::Classified)
-            .then(|| eval.chosen.iter().position(|&c| c == r))
-            .flatten()
-            .map(|i| eval.role_confidence[i])
-    };
-    candidate_order(rules, eval, declared)
-        .into_iter()
-        .map(|r| Candidate {
-            role: rules.roles[r].id.as_str(),
-            score: round2(eval.roles[r].score),
-            fit: fit_of(eval.roles[r].state),
-            confidence: held(r),
-        })
-        .collect()
 }

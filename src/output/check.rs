@@ -78,13 +78,13 @@ pub fn check_text(rules: &RuleSet, explained: &Explained, colour_on: bool) -> St
             format!("  {} [glossary: {}]", role.definition, role.source),
         );
     }
-    if r.umbrella_only {
+    if r.declaration.umbrella_only {
         line(
             "declared role",
             format!("{} ({})", visible(&r.declared_words()), r.finding_words()),
         );
     }
-    if let Some(declared) = &r.declared_role {
+    if let Some(declared) = &r.declaration.declared_role {
         let style = match r.matches_declared {
             Some(true) => colour(anstyle::AnsiColor::Green),
             _ if r.finding == Finding::Mismatch => colour(anstyle::AnsiColor::Red).bold(),

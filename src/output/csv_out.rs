@@ -167,7 +167,7 @@ fn render(r: &Classification, raw: bool, bytes: &mut Vec<u8>, joined: &mut Strin
     *joined = cell;
     let tail = bytes.len();
     for text in [
-        r.declared_role.as_deref().unwrap_or(""),
+        r.declaration.declared_role.as_deref().unwrap_or(""),
         opt_bool(r.matches_declared),
         r.finding.as_str(),
     ] {

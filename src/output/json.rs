@@ -120,11 +120,11 @@ fn render(r: &Classification, head: &mut Vec<u8>) -> Rendered {
     // Serializing numbers and strings into memory cannot fail.
     let _ = serde_json::to_writer(&mut *head, &r.confidence);
     head.extend_from_slice(b",\"candidates\":");
-    let _ = serde_json::to_writer(&mut *head, &r.candidates);
+    let _ = serde_json::to_writer(&mut *head, &*r.candidates);
     head.extend_from_slice(b",\"reasons\":[");
     let middle = head.len();
     head.extend_from_slice(b"],\"declared_role\":");
-    opt_string(head, r.declared_role.as_deref());
+    opt_string(head, r.declaration.declared_role.as_deref());
     head.extend_from_slice(b",\"matches_declared\":");
     head.extend_from_slice(match r.matches_declared {
         Some(true) => b"true",

@@ -76,7 +76,7 @@ impl RecordWriter for MarkdownWriter<'_> {
             None if r.status == crate::engine::Status::Ambiguous => self.cell(&r.role_words()),
             None => String::new(),
         };
-        let declared = match r.declared_role.as_deref() {
+        let declared = match r.declaration.declared_role.as_deref() {
             Some(ids) => format!("{}<br>{}", self.cell(&r.declared_words()), code(Some(ids))),
             None => self.cell(&r.declared_words()),
         };

@@ -405,7 +405,7 @@ fn entry(item: &Item) -> Entry {
         status: r.status.as_str(),
         role: r.role.clone().unwrap_or_default(),
         category: r.category.clone().unwrap_or_default(),
-        declared: r.declared_role.clone().unwrap_or_default(),
+        declared: r.declaration.declared_role.clone().unwrap_or_default(),
         declared_text: visible(item.record.declared_text.as_deref().unwrap_or_default())
             .into_owned(),
         role_words: r.role_words(),

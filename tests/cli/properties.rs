@@ -434,7 +434,7 @@ fn cached_and_threaded_csv_equals_fresh_csv() {
                     format!("{:.2}", r.confidence),
                     candidates.join(", "),
                     reasons.join(" | "),
-                    r.declared_role.clone().unwrap_or_default(),
+                    r.declaration.declared_role.clone().unwrap_or_default(),
                     r.matches_declared
                         .map(|b| b.to_string())
                         .unwrap_or_default(),
