@@ -18,7 +18,7 @@ const DECISIONS_LIMIT: usize = 16384;
 /// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
 const CACHE_BYTES: usize = 4 << 20;
 
-/// The decisions of a run, by their key (see [`pattern_key`]): sharded by the key's hash so
+/// The decisions of a run, by their key (see `pattern_key`): sharded by the key's hash so
 /// that the classifying threads seldom wait for each other, each shard a two-generation cache
 /// bounded in entries and bytes.
 pub struct Decisions<'r> {

@@ -280,7 +280,7 @@ pub struct Classification<'r> {
 
 /// The sentences of a decision's reasons. Decisions of a roster say the same few thousand
 /// sentences in different combinations, so each thread interns the sentences it writes (see
-/// [`intern`]): a decision holds one pointer a sentence, and its reasons cost it about 16
+/// `intern`): a decision holds one pointer a sentence, and its reasons cost it about 16
 /// bytes a sentence, not the ~900 bytes of their text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sentences {
