@@ -59,6 +59,24 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         self.young.get(key)
     }
 
+    /// Like [`Generations::get`], for values cheap to clone (an `Arc`, a number): a value in
+    /// the young generation is found with one lookup (`get` needs two, to hand out a borrow).
+    pub(crate) fn get_cloned<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        if let Some(value) = self.young.get(key) {
+            return Some(value.clone());
+        }
+        let (k, v) = self.old.remove_entry(key)?;
+        let value = v.clone();
+        self.make_room(0);
+        self.young.insert(k, v);
+        Some(value)
+    }
+
     /// Like [`Generations::get`], mutable.
     pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where

@@ -55,7 +55,7 @@ impl<'r> Decisions<'r> {
     }
 
     fn find(&self, key: &[u8]) -> Option<Arc<Decided<'r>>> {
-        self.shard(key).get(key).map(Arc::clone)
+        self.shard(key).get_cloned(key)
     }
 
     fn keep(&self, key: &[u8], decided: &Arc<Decided<'r>>) {
@@ -182,8 +182,8 @@ impl<'r> Classifier<'r> {
         let Some(pattern) = record.pattern else {
             return self.decided_by_facts(record);
         };
-        if let Some(decided) = self.by_pattern.get(&pattern) {
-            return Arc::clone(decided);
+        if let Some(decided) = self.by_pattern.get_cloned(&pattern) {
+            return decided;
         }
         let decided = self.decided_by_facts(record);
         self.by_pattern.insert(pattern, Arc::clone(&decided), 0);

@@ -361,8 +361,8 @@ fn intern(sentence: &str) -> (Arc<str>, bool) {
         let Ok(mut sentences) = sentences.try_borrow_mut() else {
             return (sentence.into(), true);
         };
-        if let Some(shared) = sentences.get(sentence) {
-            return (Arc::clone(shared), false);
+        if let Some(shared) = sentences.get_cloned(sentence) {
+            return (shared, false);
         }
         let shared: Arc<str> = sentence.into();
         sentences.insert(Arc::clone(&shared), Arc::clone(&shared), sentence.len());

@@ -74,8 +74,8 @@ impl<'r> Parts<'r> {
         for r in fired.clone() {
             number(key, r as u64);
         }
-        if let Some(kept) = self.outcomes.get(key.as_slice()) {
-            return (Arc::clone(kept), 0);
+        if let Some(kept) = self.outcomes.get_cloned(key.as_slice()) {
+            return (kept, 0);
         }
         let outcome = Arc::new(build_outcome(rules, eval, fired.collect()));
         let bytes = size_of(
@@ -121,8 +121,8 @@ impl<'r> Parts<'r> {
                 }
             }
         }
-        if let Some(kept) = self.candidates.get(key.as_slice()) {
-            return (Arc::clone(kept), 0);
+        if let Some(kept) = self.candidates.get_cloned(key.as_slice()) {
+            return (kept, 0);
         }
         let list: Arc<[Candidate<'r>]> = order
             .into_iter()
@@ -156,8 +156,8 @@ impl<'r> Parts<'r> {
                 key.extend_from_slice(text.as_bytes());
             }
         }
-        if let Some(kept) = self.declarations.get(key.as_slice()) {
-            return (Arc::clone(kept), 0);
+        if let Some(kept) = self.declarations.get_cloned(key.as_slice()) {
+            return (kept, 0);
         }
         let declaration = Arc::new(Declaration {
             declared_role: (declared != 0).then(|| {

@@ -513,7 +513,7 @@ fn read_cells(
             continue;
         }
         if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut())
-            && let Some(&bits) = cache.cells[ci].get(text)
+            && let Some(bits) = cache.cells[ci].get_cloned(text)
         {
             cache.cell_gates[ci].count(true);
             record.facts.values[fact] = bits;
