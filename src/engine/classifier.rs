@@ -177,7 +177,7 @@ impl<'r> Classifier<'r> {
     pub fn decided(&mut self, record: &Record) -> Arc<Decided<'r>> {
         if record.problem.is_some() {
             let eval = evaluate_record(self.rules, record);
-            return Arc::new(decided(self.rules, record, &eval, &mut self.parts));
+            return Arc::new(decided(self.rules, record, &eval, &mut self.parts, false));
         }
         let Some(pattern) = record.pattern else {
             return self.decided_by_facts(record);
@@ -205,11 +205,13 @@ impl<'r> Classifier<'r> {
             roles,
             false,
         );
-        let decided = Arc::new(decided(self.rules, record, &eval, &mut self.parts));
-        self.trace = eval.trace;
         // A long declared cell is quoted in the reasons: such decisions are not kept, so the
-        // cache stays bounded in bytes.
-        if keep && record.declared_text.as_ref().is_none_or(|t| t.len() <= 256) {
+        // cache stays bounded in bytes. A decision not kept does not share its sentences: on a
+        // roster where patterns do not come back, interning them costs more than it saves.
+        let keep = keep && record.declared_text.as_ref().is_none_or(|t| t.len() <= 256);
+        let decided = Arc::new(decided(self.rules, record, &eval, &mut self.parts, keep));
+        self.trace = eval.trace;
+        if keep {
             self.cache.keep(&self.key, &decided);
         }
         decided

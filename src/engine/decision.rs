@@ -288,11 +288,16 @@ pub struct Sentences {
     /// The bytes of text this decision brought into memory: those of its sentences that were
     /// not interned already (what the decision cache counts for it).
     fresh: u32,
+    /// Whether the sentences went through the interner, so that equal sentences of other
+    /// decisions are the same text (writers then keep their escaped forms).
+    shared: bool,
 }
 
 impl Sentences {
-    /// The sentences of `text` ending at `ends` (ascending offsets at character boundaries).
-    pub(crate) fn new(text: &str, ends: &[u32]) -> Self {
+    /// The sentences of `text` ending at `ends` (ascending offsets at character boundaries),
+    /// interned when `share` (a decision that will not be kept, on a roster where patterns do
+    /// not come back, is not worth the lookups).
+    pub(crate) fn new(text: &str, ends: &[u32], share: bool) -> Self {
         debug_assert!(ends.last().is_none_or(|&e| e as usize == text.len()));
         let mut fresh = 0u32;
         let mut start = 0;
@@ -301,6 +306,10 @@ impl Sentences {
             .map(|&end| {
                 let sentence = &text[start..end as usize];
                 start = end as usize;
+                if !share {
+                    fresh = fresh.saturating_add(sentence.len() as u32);
+                    return Arc::from(sentence);
+                }
                 let (shared, new) = intern(sentence);
                 if new {
                     fresh = fresh.saturating_add(sentence.len() as u32);
@@ -308,7 +317,16 @@ impl Sentences {
                 shared
             })
             .collect();
-        Sentences { list, fresh }
+        Sentences {
+            list,
+            fresh,
+            shared: share,
+        }
+    }
+
+    /// Whether the sentences are shared with other decisions (see [`Sentences::new`]).
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// How many sentences there are.

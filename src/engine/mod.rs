@@ -432,7 +432,7 @@ pub fn condense<'r>(rules: &'r RuleSet, record: &Record, eval: &Evaluation) -> C
     Classification {
         partner_id: record.partner_id.clone(),
         partner_name: record.partner_name.clone(),
-        decided: Arc::new(decided(rules, record, eval, &mut Parts::default())),
+        decided: Arc::new(decided(rules, record, eval, &mut Parts::default(), false)),
         own_reasons: own_reasons(record),
         warnings: record.warnings.clone(),
         line: record.line,
@@ -542,13 +542,16 @@ pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Find
     worst
 }
 
+/// The decision of `record`, sharing its parts through `parts`, and its sentences when `share`
+/// (see [`Sentences::new`]).
 fn decided<'r>(
     rules: &'r RuleSet,
     record: &Record,
     eval: &Evaluation,
     parts: &mut Parts<'r>,
+    share: bool,
 ) -> Decided<'r> {
-    let (base_reasons, key_reason, trace_reasons) = reasons::reasons(rules, record, eval);
+    let (base_reasons, key_reason, trace_reasons) = reasons::reasons(rules, record, eval, share);
     let declared = record.declared_roles;
     let finding = finding(rules, eval, declared);
     let (outcome, a) = parts.outcome(rules, eval);

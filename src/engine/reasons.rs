@@ -80,6 +80,7 @@ pub(super) fn reasons(
     rules: &RuleSet,
     record: &Record,
     eval: &Evaluation,
+    share: bool,
 ) -> (Sentences, usize, u64) {
     SCRATCH.with(|scratch| {
         // A reason being written when a panic unwound would leave the buffer borrowed: start
@@ -110,7 +111,11 @@ pub(super) fn reasons(
             _ => None,
         }
         .unwrap_or(if out.len() > 1 { 1 } else { 0 });
-        (Sentences::new(&out.text, &out.ends), key, marks.trace)
+        (
+            Sentences::new(&out.text, &out.ends, share),
+            key,
+            marks.trace,
+        )
     })
 }
 

@@ -212,7 +212,9 @@ fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
 }
 
 /// Appends the reasons field of a record with no reasons of its own: the escaped sentences
-/// joined, exactly as [`field`] writes the joined text.
+/// joined, exactly as [`field`] writes the joined text. Sentences no other decision has (see
+/// `Sentences::is_shared`) and a first sentence a spreadsheet could read as a formula take the
+/// slow path: the text joined, then [`field`].
 fn reasons_field(
     sentences: &mut Escaped,
     joined: &mut String,
@@ -220,34 +222,35 @@ fn reasons_field(
     r: &Classification,
     buf: &mut Vec<u8>,
 ) {
-    {
-        let shared = r.base_reasons.shared();
-        let mut quoted = false;
-        for (i, sentence) in shared.iter().enumerate() {
-            let (_, flags) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
-            if i == 0 && flags & SAFE_START == 0 {
-                // A formula-like start: the slow path guards it.
-                let all = joined;
-                all.clear();
-                join_into(all, r.base_reasons.iter(), " | ");
-                field(buf, all, raw);
-                return;
-            }
-            quoted |= flags & QUOTED != 0;
+    let list = r.base_reasons.shared();
+    let mut quoted = false;
+    let mut fast = r.base_reasons.is_shared();
+    for (i, sentence) in list.iter().enumerate() {
+        if !fast {
+            break;
         }
-        if quoted {
-            buf.push(b'"');
+        let (_, flags) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
+        fast = i > 0 || flags & SAFE_START != 0;
+        quoted |= flags & QUOTED != 0;
+    }
+    if !fast || list.is_empty() {
+        joined.clear();
+        join_into(joined, r.base_reasons.iter(), " | ");
+        field(buf, joined, raw);
+        return;
+    }
+    if quoted {
+        buf.push(b'"');
+    }
+    for (i, sentence) in list.iter().enumerate() {
+        if i > 0 {
+            buf.extend_from_slice(b" | ");
         }
-        for (i, sentence) in shared.iter().enumerate() {
-            if i > 0 {
-                buf.extend_from_slice(b" | ");
-            }
-            let (bytes, _) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
-            buf.extend_from_slice(bytes);
-        }
-        if quoted {
-            buf.push(b'"');
-        }
+        let (bytes, _) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
+        buf.extend_from_slice(bytes);
+    }
+    if quoted {
+        buf.push(b'"');
     }
 }
 

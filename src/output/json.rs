@@ -161,6 +161,11 @@ impl RowRenderer for JsonRows {
             if i > 0 {
                 buf.push(b',');
             }
+            if !r.base_reasons.is_shared() {
+                // Sentences no other decision has: not worth keeping their escaped forms.
+                string(buf, sentence);
+                continue;
+            }
             let (escaped, _) = self.sentences.get(sentence, |s, out| {
                 string(out, s);
                 0
