@@ -84,12 +84,7 @@ impl<'r> Parts<'r> {
             outcome.role.as_ref().map_or(0, String::len)
                 + outcome.category.as_ref().map_or(0, String::len),
         );
-        self.outcomes.insert(
-            key.as_slice().into(),
-            Arc::clone(&outcome),
-            bytes + key.len(),
-        );
-        (outcome, bytes)
+        keep(&mut self.outcomes, key, outcome, bytes)
     }
 
     /// The candidates of `eval` for a row declaring `declared`, and the bytes they took when
@@ -134,9 +129,7 @@ impl<'r> Parts<'r> {
             })
             .collect();
         let bytes = size_of(list.len(), std::mem::size_of::<Candidate>(), 0);
-        self.candidates
-            .insert(key.as_slice().into(), Arc::clone(&list), bytes + key.len());
-        (list, bytes)
+        keep(&mut self.candidates, key, list, bytes)
     }
 
     /// What `record` declares, and the bytes it took when it was made now (0 when shared).
@@ -186,13 +179,20 @@ impl<'r> Parts<'r> {
             declaration.declared_role.as_ref().map_or(0, String::len)
                 + declaration.declared_text.as_ref().map_or(0, String::len),
         );
-        self.declarations.insert(
-            key.as_slice().into(),
-            Arc::clone(&declaration),
-            bytes + key.len(),
-        );
-        (declaration, bytes)
+        keep(&mut self.declarations, key, declaration, bytes)
     }
+}
+
+/// Keeps `part` under `key`, counting `bytes` for it (and the key), and hands it back with
+/// `bytes`, the memory it took.
+fn keep<T: ?Sized>(
+    kept: &mut Generations<Box<[u8]>, Arc<T>>,
+    key: &[u8],
+    part: Arc<T>,
+    bytes: usize,
+) -> (Arc<T>, usize) {
+    kept.insert(key.into(), Arc::clone(&part), bytes + key.len());
+    (part, bytes)
 }
 
 /// The rules that fit (none for an unreadable row).

@@ -120,7 +120,12 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
         return;
     }
     out.push(b'"');
-    // Runs between quotes copied whole; each quote doubled.
+    push_doubling_quotes(out, bytes);
+    out.push(b'"');
+}
+
+/// Appends `bytes` with each quote doubled (runs between quotes copied whole).
+fn push_doubling_quotes(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for at in memchr::memchr_iter(b'"', bytes) {
         out.extend_from_slice(&bytes[start..=at]);
@@ -128,7 +133,6 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
         start = at + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// Whether `bytes` hold a comma, a quote or a line break, so that a field of them is quoted.
@@ -201,13 +205,7 @@ fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
     if raw || (speaks && !looks_like_formula(&shown)) {
         flags |= SAFE_START;
     }
-    let mut start = 0;
-    for at in memchr::memchr_iter(b'"', bytes) {
-        out.extend_from_slice(&bytes[start..=at]);
-        out.push(b'"');
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
+    push_doubling_quotes(out, bytes);
     flags
 }
 
