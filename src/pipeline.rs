@@ -185,6 +185,9 @@ const BATCH: usize = 256;
 /// roster. Four spare batches keep the reader, the checker of ids and the writer busy while
 /// every classifying thread holds one.
 const SPARE_BATCHES: usize = 4;
+/// Most batches a run has, however many classifying threads it has: more threads than this
+/// take turns, and the rows in flight do not grow with `--threads`.
+const MAX_BATCHES: usize = 8;
 /// Bytes of row text (plus 16 a header column) after which a batch is handed on before it
 /// has [`BATCH`] rows, so that batches of long rows, or of rows of a very wide roster, stay
 /// small too.
@@ -220,7 +223,7 @@ pub fn run<S: Sink + ?Sized>(
             // However many are asked for, spawning never fails.
             n => n.min(MAX_WORKERS),
         };
-        let batches = workers + SPARE_BATCHES;
+        let batches = (workers + SPARE_BATCHES).min(MAX_BATCHES);
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<ColumnMap>, Error>>(1);
         let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(batches);
         let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(batches);

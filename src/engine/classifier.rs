@@ -13,6 +13,9 @@ use crate::rules::RuleSet;
 
 /// Most decisions a [`Classifier`] keeps by row pattern per generation.
 const CACHE_LIMIT: usize = 1024;
+/// Most bytes of decisions a [`Classifier`] keeps by row pattern per generation (decisions
+/// quoting long declared cells are large, and each classifying thread has its own).
+const PATTERN_BYTES: usize = 1 << 20;
 /// Most decisions the shared cache keeps per generation.
 const DECISIONS_LIMIT: usize = 16384;
 /// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
@@ -143,7 +146,7 @@ impl<'r> Classifier<'r> {
         Classifier {
             rules,
             cache: Arc::new(Decisions::new()),
-            by_pattern: Generations::new(CACHE_LIMIT, usize::MAX),
+            by_pattern: Generations::new(CACHE_LIMIT, PATTERN_BYTES),
             keep: Gate::new(1, 4, true),
             trace: Vec::new(),
             key: Vec::new(),
@@ -186,7 +189,8 @@ impl<'r> Classifier<'r> {
             return decided;
         }
         let decided = self.decided_by_facts(record);
-        self.by_pattern.insert(pattern, Arc::clone(&decided), 0);
+        let bytes = decided.size();
+        self.by_pattern.insert(pattern, Arc::clone(&decided), bytes);
         decided
     }
 
