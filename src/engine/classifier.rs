@@ -18,7 +18,7 @@ const CACHE_LIMIT: usize = 1024;
 const PATTERN_BYTES: usize = 1 << 20;
 /// Most decisions the shared cache keeps per generation.
 const DECISIONS_LIMIT: usize = 16384;
-/// Most bytes of decisions one generation of a classifier's cache holds (see `Decided::size`).
+/// Most bytes of decisions one generation of the shared cache holds (see `Decided::size`).
 const CACHE_BYTES: usize = 4 << 20;
 
 /// The decisions of a run, by their key (see `pattern_key`): sharded by the key's hash so
@@ -81,13 +81,7 @@ const KEY_OVERHEAD: usize = 48;
 /// when they have the same facts and declaration. About 40 bytes, against some 300 for a copy
 /// of the facts.
 fn pattern_key(record: &Record, out: &mut Vec<u8>) {
-    fn number(out: &mut Vec<u8>, mut n: u64) {
-        while n >= 0x80 {
-            out.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        out.push(n as u8);
-    }
+    use super::parts::number;
     out.clear();
     let facts = &record.facts;
     number(out, facts.from_text);

@@ -174,7 +174,7 @@ pub struct Candidate<'r> {
 ///
 /// Its parts that many patterns have in common (the [`Outcome`], the candidates, the
 /// [`Declaration`] and each sentence of the reasons) are shared between decisions, so that a
-/// decision holds about 200 bytes of its own. The fields of its outcome are reached through
+/// decision holds 112 bytes of its own (with its `Arc`) and 16 a sentence. The fields of its outcome are reached through
 /// `Deref`.
 #[derive(Debug, Clone)]
 pub struct Decided<'r> {

@@ -157,9 +157,8 @@ impl<T> Memo<T> {
 /// decisions share their sentences (see [`crate::engine::Sentences`]), so a record's reasons are
 /// written by copying the escaped form of each. Entries are keyed by the sentence's address and
 /// hold the sentence, so no other sentence can take that address while its entry lives. At
-/// most [`Escaped::ENTRIES`] sentences and [`Escaped::BYTES`] bytes of escaped text are kept
-/// (an escaped sentence is at most twice as long as the sentence, bar the rare `\u{..}`
-/// escape); past either, the cache starts over.
+/// most [`Escaped::ENTRIES`] sentences and [`Escaped::BYTES`] bytes of escaped text are kept;
+/// past either, the cache starts over.
 pub(crate) struct Escaped {
     map: rustc_hash::FxHashMap<usize, (std::sync::Arc<str>, u32, u32, u8)>,
     arena: Vec<u8>,
@@ -186,9 +185,10 @@ impl Escaped {
         let key = std::sync::Arc::as_ptr(sentence).cast::<u8>() as usize;
         if !self.map.contains_key(&key) {
             // The arena is allocated once, at its bound, and never grows past it (but for one
-            // sentence longer than the bound, written alone).
+            // sentence longer than the bound, written alone): an escaped form is at most six
+            // times its sentence (a control byte shown as `\u{1b}`).
             if self.map.len() >= Self::ENTRIES
-                || self.arena.len() + sentence.len() * 2 > self.arena.capacity()
+                || self.arena.len() + sentence.len() * 6 > self.arena.capacity()
             {
                 self.map.clear();
                 self.arena.clear();
