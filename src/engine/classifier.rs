@@ -215,3 +215,93 @@ impl<'r> Classifier<'r> {
         decided
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::pattern_key;
+    use crate::facts::{Facts, Record};
+
+    fn record(
+        values: Vec<Option<u64>>,
+        absent: Vec<u64>,
+        from_text: u64,
+        declared: u64,
+        text: Option<String>,
+    ) -> Record {
+        Record {
+            line: 0,
+            partner_id: String::new(),
+            partner_name: None,
+            declared_text: text,
+            declared_roles: declared,
+            facts: Facts {
+                values,
+                absent,
+                from_text,
+            },
+            warnings: Vec::new(),
+            ignored: Vec::new(),
+            mappings: Vec::new(),
+            evidence: Vec::new(),
+            text_hits: Vec::new(),
+            problem: None,
+            pattern: None,
+        }
+    }
+
+    fn parts() -> impl Strategy<Value = Parts> {
+        // Few distinct small values, so that equal records come up often; large ones test
+        // every byte of the variable-length integers.
+        let number = prop_oneof![3 => Just(0u64), 3 => 1u64..4, 1 => Just(u64::MAX), 1 => Just(1 << 63), 1 => Just(0x80)];
+        (1usize..4).prop_flat_map(move |n| {
+            (
+                proptest::collection::vec(proptest::option::of(number.clone()), n),
+                proptest::collection::vec(number.clone(), n),
+                number.clone(),
+                number.clone(),
+                proptest::option::of("[a\u{0}\u{1}\u{80}é]{0,3}"),
+            )
+        })
+    }
+
+    /// Facts values, absent values, text mask, declared roles, declared cell.
+    type Parts = (Vec<Option<u64>>, Vec<u64>, u64, u64, Option<String>);
+
+    /// `a` with one part changed to `other`'s (picked by `which`), or `a` itself.
+    fn near(a: &Parts, other: &Parts, which: usize, at: usize) -> Parts {
+        let mut b = a.clone();
+        let i = at % b.0.len();
+        match which {
+            0 => {}
+            1 => b.0[i] = other.0[at % other.0.len()],
+            2 => b.1[i] = other.1[at % other.1.len()],
+            3 => b.2 = other.2,
+            4 => b.3 = other.3,
+            _ => b.4 = other.4.clone(),
+        }
+        b
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Two records have the same decision key exactly when they have the same facts,
+        /// declared roles and declared cell: the key is what the shared decision cache
+        /// compares, so equal keys for different records would give one the other's decision.
+        /// Pairs are records that differ in one part at most (an unknown fact against a value
+        /// of 0, no declared cell against an empty one, ...), and unrelated ones.
+        #[test]
+        fn keys_are_equal_exactly_when_records_are(
+            a in parts(), other in parts(), which in 0usize..6, at in 0usize..4, unrelated in any::<bool>(),
+        ) {
+            let b = if unrelated { other } else { near(&a, &other, which, at) };
+            let same = a == b;
+            let (mut ka, mut kb) = (Vec::new(), Vec::new());
+            pattern_key(&record(a.0, a.1, a.2, a.3, a.4), &mut ka);
+            pattern_key(&record(b.0, b.1, b.2, b.3, b.4), &mut kb);
+            prop_assert_eq!(ka == kb, same);
+        }
+    }
+}
