@@ -231,23 +231,13 @@ mod tests {
         text: Option<String>,
     ) -> Record {
         Record {
-            line: 0,
-            partner_id: String::new(),
-            partner_name: None,
             declared_text: text,
             declared_roles: declared,
-            facts: Facts {
+            ..Record::with_facts(Facts {
                 values,
                 absent,
                 from_text,
-            },
-            warnings: Vec::new(),
-            ignored: Vec::new(),
-            mappings: Vec::new(),
-            evidence: Vec::new(),
-            text_hits: Vec::new(),
-            problem: None,
-            pattern: None,
+            })
         }
     }
 

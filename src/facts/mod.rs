@@ -158,6 +158,27 @@ pub struct Record {
     pub(crate) pattern: Option<u64>,
 }
 
+impl Record {
+    /// A record of `facts` and nothing else: no id, name, declaration, warnings or pattern.
+    pub(crate) fn with_facts(facts: Facts) -> Record {
+        Record {
+            line: 0,
+            partner_id: String::new(),
+            partner_name: None,
+            declared_text: None,
+            declared_roles: 0,
+            facts,
+            warnings: Vec::new(),
+            ignored: Vec::new(),
+            mappings: Vec::new(),
+            evidence: Vec::new(),
+            text_hits: Vec::new(),
+            problem: None,
+            pattern: None,
+        }
+    }
+}
+
 /// The key a row's id cell gives, or `None` when the cell is empty or an unknown marker (the
 /// record then takes its line number as key). `scratch` is reused for normalizing.
 pub(crate) fn id_key<'a>(rules: &RuleSet, cell: &'a str, scratch: &mut String) -> Option<&'a str> {
@@ -312,21 +333,7 @@ fn read(
     trace: bool,
     cache: Option<&mut Cache>,
 ) -> Record {
-    let mut record = Record {
-        line: 0,
-        partner_id: String::new(),
-        partner_name: None,
-        declared_text: None,
-        declared_roles: 0,
-        facts: Facts::unknown(rules),
-        warnings: Vec::new(),
-        ignored: Vec::new(),
-        mappings: Vec::new(),
-        evidence: Vec::new(),
-        text_hits: Vec::new(),
-        problem: None,
-        pattern: None,
-    };
+    let mut record = Record::with_facts(Facts::unknown(rules));
     let how = match (trace, cache) {
         (true, _) => Fill::Traced,
         (false, Some(cache)) => Fill::Cached(cache),
