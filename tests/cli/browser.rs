@@ -128,6 +128,16 @@ impl Driver {
         self.post("/execute/sync", json!({"script": code, "args": []}))
     }
 
+    /// Waits (up to a minute) until the script `condition` returns true: a click that submits
+    /// a form returns before the next page has loaded.
+    pub(crate) fn wait_for(&self, condition: &str, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.script(condition) != Value::Bool(true) {
+            assert!(std::time::Instant::now() < deadline, "{what} never came");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub(crate) fn element(&self, css: &str) -> String {
         let found = self.post("/element", json!({"using": "css selector", "value": css}));
         found

@@ -463,6 +463,10 @@ fn the_pages_in_headless_chromium() {
     assert_eq!(filled, 0, "the form has those fields: {filled}");
     let button = driver.element("form.check button[type=submit]");
     driver.post(&format!("/element/{button}/click"), json!({}));
+    driver.wait_for(
+        "return !!document.getElementById('status') || !!document.querySelector('.problem');",
+        "the check's answer",
+    );
     let answer = driver.script(
         "return {status: document.getElementById('status').textContent, role: document.getElementById('role').textContent, url: location.search};",
     );
@@ -497,17 +501,10 @@ fn the_pages_in_headless_chromium() {
     let show = driver.element("button[value=report]");
     driver.post(&format!("/element/{show}/click"), json!({}));
     // The upload's answer may still be on its way when the click returns.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while driver.script(
+    driver.wait_for(
         "return !!document.getElementById('total') || !!document.querySelector('.problem');",
-    ) != Value::Bool(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the report page never came"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        "the report page",
+    );
     let problem =
         driver.script("var p = document.querySelector('.problem'); return p ? p.textContent : '';");
     assert_eq!(problem, "", "the upload was refused");
