@@ -140,3 +140,26 @@ fn pipeline_csv_10k(bencher: divan::Bencher) {
         out.len()
     });
 }
+
+/// The duplicate-id check over a million distinct ids, then every tenth again (a duplicate), in
+/// batches of 256 as a run checks them: the time per id of a run's id set at a million rows.
+#[divan::bench(sample_count = 5)]
+fn seen_ids_1m(bencher: divan::Bencher) {
+    let ids: Vec<String> = (0..1_000_000).map(|i| format!("P{i:07}")).collect();
+    bencher.bench_local(|| {
+        let mut seen = partner_roles::facts::SeenIds::default();
+        let (mut duplicates, mut found) = (0, Vec::new());
+        let all: Vec<Option<&str>> = ids
+            .iter()
+            .chain(ids.iter().step_by(10))
+            .map(|id| Some(id.as_str()))
+            .collect();
+        // In batches, as a run checks them.
+        for batch in all.chunks(256) {
+            seen.check_many(batch, &mut found);
+            duplicates += found.iter().filter(|&&d| d).count();
+        }
+        assert_eq!(duplicates, 100_000);
+        duplicates
+    });
+}
