@@ -182,7 +182,7 @@ pub const MAX_WORKERS: usize = 64;
 const BATCH: usize = 256;
 /// Batches that exist in a run besides one per classifying thread: the reader waits for one to
 /// come back before reading more, so this bounds the memory of a run whatever the size of the
-/// roster. Four spare batches keep the reader, the checker of ids and the writer busy while
+/// roster. Four spare batches keep the reader and the writer busy while
 /// every classifying thread holds one.
 const SPARE_BATCHES: usize = 4;
 /// Most batches a run has, however many classifying threads it has: more threads than this
@@ -225,7 +225,6 @@ pub fn run<S: Sink + ?Sized>(
         };
         let batches = (workers + SPARE_BATCHES).min(MAX_BATCHES);
         let (header_tx, header_rx) = mpsc::sync_channel::<Result<Arc<ColumnMap>, Error>>(1);
-        let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(batches);
         let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(batches);
         let (free_tx, free_rx) = mpsc::channel::<Vec<Row>>();
         for _ in 0..batches {
@@ -233,15 +232,11 @@ pub fn run<S: Sink + ?Sized>(
         }
         let strict = options.strict;
         scope.spawn(move || {
-            read_batches(rules, input, source, options, header_tx, read_tx, free_rx)
+            read_batches(rules, input, source, options, header_tx, batch_tx, free_rx)
         });
         let header = header_rx
             .recv()
             .map_err(|_| Error::Output("the roster reader stopped unexpectedly".into()))??;
-        {
-            let header = Arc::clone(&header);
-            scope.spawn(move || check_ids(rules, &header, read_rx, batch_tx));
-        }
         let unusable = header.unusable(rules);
         if let (true, Some(problem)) = (strict, &unusable) {
             return Err(Error::Roster {
@@ -310,16 +305,15 @@ fn read_batches(
     if let Some(sheet) = &options.sheet {
         reader.set_sheet(std::sync::Arc::clone(sheet));
     }
-    if header_tx
-        .send(Ok(std::sync::Arc::new(ColumnMap::with_evidence(
-            reader.header().clone(),
-            rules,
-            options.evidence,
-        ))))
-        .is_err()
-    {
+    let columns = std::sync::Arc::new(ColumnMap::with_evidence(
+        reader.header().clone(),
+        rules,
+        options.evidence,
+    ));
+    if header_tx.send(Ok(std::sync::Arc::clone(&columns))).is_err() {
         return;
     }
+    let mut ids = Ids::default();
     let width = reader.header().names.len();
     for seq in 0.. {
         // A closed channel means the consumer stopped (an error): stop too.
@@ -341,41 +335,38 @@ fn read_batches(
             n += 1;
         }
         rows.truncate(n);
+        ids.mark(rules, &columns, &mut rows);
         if (n > 0 && batch_tx.send(Batch { seq, rows }).is_err()) || !more {
             return;
         }
     }
 }
 
-/// The id thread: marks each row whose id an earlier row has, in input order, and passes the
-/// batches on. Its own thread, so that the reading thread only parses.
-fn check_ids(
-    rules: &RuleSet,
-    header: &ColumnMap,
-    batches: std::sync::mpsc::Receiver<Batch>,
-    out: std::sync::mpsc::SyncSender<Batch>,
-) {
-    let mut seen = SeenIds::default();
-    let mut scratch = String::new();
-    let mut duplicate = Vec::new();
-    for mut batch in batches {
-        let ids: Vec<Option<&str>> = batch
-            .rows
+/// The ids seen so far in a run, on the reading thread: marks each row whose id an earlier row
+/// has, in input order, as the rows are read.
+#[derive(Default)]
+struct Ids {
+    seen: SeenIds,
+    scratch: String,
+    duplicate: Vec<bool>,
+}
+
+impl Ids {
+    fn mark(&mut self, rules: &RuleSet, header: &ColumnMap, rows: &mut [Row]) {
+        let scratch = &mut self.scratch;
+        let ids: Vec<Option<&str>> = rows
             .iter()
             .map(|row| {
                 header
                     .id_column
                     .and_then(|i| row.cell(i))
-                    .and_then(|cell| id_key(rules, cell, &mut scratch))
+                    .and_then(|cell| id_key(rules, cell, scratch))
             })
             .collect();
-        seen.check_many(&ids, &mut duplicate);
+        self.seen.check_many(&ids, &mut self.duplicate);
         drop(ids);
-        for (row, &duplicate) in batch.rows.iter_mut().zip(&duplicate) {
+        for (row, &duplicate) in rows.iter_mut().zip(&self.duplicate) {
             row.duplicate_id = Some(duplicate);
-        }
-        if out.send(batch).is_err() {
-            return;
         }
     }
 }
