@@ -104,8 +104,24 @@ pub(crate) const FORMULA_STARTS: &[u8] = b"=+-@\t\r \n";
 /// shows the text instead of running it, and control and bidirectional characters are written
 /// as visible escapes (`\u{1b}`).
 pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
+    let bytes = text.as_bytes();
+    // Short fields (nearly every cell) are looked at in one pass, byte by byte; long ones
+    // (reasons) with the vectorized searches.
+    let (quotes, plain) = if bytes.len() <= SHORT_FIELD {
+        let classes = bytes
+            .iter()
+            .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)]);
+        (classes & NEEDS_QUOTES != 0, classes & NOT_PLAIN == 0)
+    } else {
+        (needs_quotes(bytes), false)
+    };
     if !raw {
-        let shown = super::visible(text);
+        // Printable ASCII, tab and line feed are shown as they are.
+        let shown = if plain {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            super::visible(text)
+        };
         if looks_like_formula(&shown) {
             let guarded = format!("'{shown}");
             return field(out, &guarded, true);
@@ -114,8 +130,7 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
             return field(out, &shown, true);
         }
     }
-    let bytes = text.as_bytes();
-    if !needs_quotes(bytes) {
+    if !quotes {
         out.extend_from_slice(bytes);
         return;
     }
@@ -123,6 +138,29 @@ pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
     push_doubling_quotes(out, bytes);
     out.push(b'"');
 }
+
+/// Longest field [`field`] looks at byte by byte.
+const SHORT_FIELD: usize = 64;
+/// [`BYTE_CLASS`]: a comma, a quote or a line break (CR or LF).
+const NEEDS_QUOTES: u8 = 1;
+/// [`BYTE_CLASS`]: anything but printable ASCII, tab and line feed (which `visible` may escape).
+const NOT_PLAIN: u8 = 2;
+/// The class of each byte, for [`field`].
+const BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if matches!(byte, b',' | b'"' | b'\n' | b'\r') {
+            classes[b] |= NEEDS_QUOTES;
+        }
+        if !(matches!(byte, 0x20..=0x7e) || byte == b'\t' || byte == b'\n') {
+            classes[b] |= NOT_PLAIN;
+        }
+        b += 1;
+    }
+    classes
+};
 
 /// Appends `bytes` with each quote doubled (runs between quotes copied whole).
 fn push_doubling_quotes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -221,17 +259,28 @@ fn reasons_field(
     buf: &mut Vec<u8>,
 ) {
     let list = r.base_reasons.shared();
+    let start = buf.len();
+    // One pass: the field is written quoted, and the quotes taken off at the end when no
+    // sentence needed them (reasons nearly always do).
     let mut quoted = false;
-    let mut fast = r.base_reasons.is_shared();
-    for (i, sentence) in list.iter().enumerate() {
-        if !fast {
-            break;
+    let mut fast = r.base_reasons.is_shared() && !list.is_empty();
+    if fast {
+        buf.push(b'"');
+        for (i, sentence) in list.iter().enumerate() {
+            let (bytes, flags) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
+            if i == 0 && flags & SAFE_START == 0 {
+                fast = false;
+                break;
+            }
+            if i > 0 {
+                buf.extend_from_slice(b" | ");
+            }
+            quoted |= flags & QUOTED != 0;
+            buf.extend_from_slice(bytes);
         }
-        let (_, flags) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
-        fast = i > 0 || flags & SAFE_START != 0;
-        quoted |= flags & QUOTED != 0;
     }
-    if !fast || list.is_empty() {
+    if !fast {
+        buf.truncate(start);
         joined.clear();
         join_into(joined, r.base_reasons.iter(), " | ");
         field(buf, joined, raw);
@@ -239,16 +288,8 @@ fn reasons_field(
     }
     if quoted {
         buf.push(b'"');
-    }
-    for (i, sentence) in list.iter().enumerate() {
-        if i > 0 {
-            buf.extend_from_slice(b" | ");
-        }
-        let (bytes, _) = sentences.get(sentence, |s, out| escape_sentence(s, raw, out));
-        buf.extend_from_slice(bytes);
-    }
-    if quoted {
-        buf.push(b'"');
+    } else {
+        buf.remove(start);
     }
 }
 
@@ -417,7 +458,11 @@ mod tests {
         #[test]
         fn fields_read_back_through_the_csv_crate(
             rows in proptest::collection::vec(
-                proptest::collection::vec("[a-c ,;\"\r\n\t=+@'é\u{1b}\u{202e}-]{0,8}", 1..5), 1..8),
+                proptest::collection::vec(prop_oneof![
+                    "[a-c ,;\"\r\n\t=+@'é\u{1b}\u{202e}-]{0,8}",
+                    // Past the length `field` looks at byte by byte.
+                    "[a-c ,;\"\r\n\t=+@'é\u{1b}\u{202e}-]{60,70}",
+                ], 1..5), 1..8),
             raw in any::<bool>(),
         ) {
             let mut out = Vec::new();

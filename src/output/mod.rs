@@ -183,34 +183,33 @@ impl Escaped {
         escape: impl FnOnce(&str, &mut Vec<u8>) -> u8,
     ) -> (&[u8], u8) {
         let key = std::sync::Arc::as_ptr(sentence).cast::<u8>() as usize;
-        if !self.map.contains_key(&key) {
-            // The arena is allocated once, at its bound, and never grows past it (but for one
-            // sentence longer than the bound, written alone): an escaped form is at most six
-            // times its sentence (a control byte shown as `\u{1b}`).
-            if self.map.len() >= Self::ENTRIES
-                || self.arena.len() + sentence.len() * 6 > self.arena.capacity()
-            {
-                self.map.clear();
-                self.arena.clear();
-            }
-            if self.arena.capacity() < Self::BYTES {
-                self.arena.reserve_exact(Self::BYTES);
-            }
-            let start = self.arena.len();
-            let flag = escape(sentence, &mut self.arena);
-            let len = self.arena.len() - start;
-            self.map.insert(
-                key,
-                (
-                    std::sync::Arc::clone(sentence),
-                    start as u32,
-                    len as u32,
-                    flag,
-                ),
-            );
+        if let Some(&(_, start, len, flag)) = self.map.get(&key) {
+            return (&self.arena[start as usize..(start + len) as usize], flag);
         }
-        let &(_, start, len, flag) = &self.map[&key];
-        (&self.arena[start as usize..(start + len) as usize], flag)
+        // The arena is allocated once, at its bound, and never grows past it (but for one
+        // sentence longer than the bound, written alone): an escaped form is at most six times
+        // its sentence (a control byte shown as `\u{1b}`).
+        if self.map.len() >= Self::ENTRIES
+            || self.arena.len() + sentence.len() * 6 > self.arena.capacity()
+        {
+            self.map.clear();
+            self.arena.clear();
+        }
+        if self.arena.capacity() < Self::BYTES {
+            self.arena.reserve_exact(Self::BYTES);
+        }
+        let start = self.arena.len();
+        let flag = escape(sentence, &mut self.arena);
+        self.map.insert(
+            key,
+            (
+                std::sync::Arc::clone(sentence),
+                start as u32,
+                (self.arena.len() - start) as u32,
+                flag,
+            ),
+        );
+        (&self.arena[start..], flag)
     }
 }
 
