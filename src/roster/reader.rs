@@ -52,21 +52,17 @@ enum State {
 /// Streams the rows of a roster.
 ///
 /// Each record is first scanned to where it ends (quotes, line breaks, the limits), then a line
-/// with no quote is split at the delimiter directly and any other record is parsed by csv-core
-/// (RFC 4180 quoting; CR, LF and CRLF end a record; blank lines are skipped). Physical line
-/// numbers, lone CRs included, are counted as the bytes are consumed. A quoted cell that does
+/// with no quote is split at the delimiter directly and any other record is split in one pass as
+/// csv-core would read it (RFC 4180 quoting; CR, LF and CRLF end a record; blank lines are
+/// skipped). Physical line numbers, lone CRs included, are counted as the bytes are consumed. A quoted cell that does
 /// not close where a record should becomes an `error` record, and reading resumes on the next
 /// line, so one stray quote loses no other row.
 pub struct RosterReader<R: Read> {
     input: Input<R>,
-    core: csv_core::Reader,
     delimiter: u8,
     limits: Limits,
     /// The physical line of the next unparsed byte.
     line: u64,
-    /// Field bytes and ends of a record csv-core parses.
-    fields: Vec<u8>,
-    ends: Vec<usize>,
     /// A record buffer to read the next record into (the previous row's), when there is one.
     spare: Option<Parsed>,
     header: Header,
@@ -109,12 +105,9 @@ impl<R: Read> RosterReader<R> {
         let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(input.data()));
         let mut reader = RosterReader {
             input,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             delimiter,
             limits,
             line: 1,
-            fields: Vec::new(),
-            ends: Vec::new(),
             spare: None,
             header: Header::new(Vec::new()),
             failed: false,
@@ -457,64 +450,11 @@ impl<R: Read> RosterReader<R> {
         record.separator_free = true;
     }
 
-    /// Parses the `len` bytes of one record with csv-core.
+    /// Parses the `len` bytes of one record that holds a quote (see [`split_quoted`]).
     fn parse_quoted(&mut self, len: usize, record: &mut Parsed) {
-        use csv_core::ReadRecordResult;
-        self.core.reset();
-        if self.fields.len() < len + 1 {
-            self.fields.resize(len + 1, 0);
-        }
-        if self.ends.is_empty() {
-            self.ends.resize(64, 0);
-        }
         let data = &self.input.buf[self.input.start..self.input.start + len];
-        let (mut nin, mut nout, mut nend) = (0, 0, 0);
-        loop {
-            // The record's bytes, then an empty input that tells csv-core it ended.
-            let (result, read, out, ends) = self.core.read_record(
-                &data[nin..],
-                &mut self.fields[nout..],
-                &mut self.ends[nend..],
-            );
-            nin += read;
-            nout += out;
-            nend += ends;
-            match result {
-                ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                ReadRecordResult::OutputFull => {
-                    let n = self.fields.len() * 2;
-                    self.fields.resize(n, 0);
-                }
-                ReadRecordResult::InputEmpty if nin < data.len() => {}
-                ReadRecordResult::InputEmpty => {
-                    let (result, _, out, ends) = self.core.read_record(
-                        &[],
-                        &mut self.fields[nout..],
-                        &mut self.ends[nend..],
-                    );
-                    nout += out;
-                    nend += ends;
-                    if matches!(result, ReadRecordResult::OutputEndsFull) {
-                        let n = self.ends.len() * 2;
-                        self.ends.resize(n, 0);
-                        continue;
-                    }
-                    break;
-                }
-                ReadRecordResult::Record | ReadRecordResult::End => break,
-            }
-        }
-        let fields = &self.fields;
-        let mut from = 0;
-        let cells = self.ends[..nend].iter().map(|&end| {
-            let cell = &fields[from..end];
-            from = end;
-            cell
-        });
-        record.set(cells, self.delimiter);
+        split_quoted(data, self.delimiter, &mut record.bytes, &mut record.ends);
+        record.finish(self.delimiter);
     }
 
     fn fetch(&mut self) -> Next {
@@ -614,6 +554,50 @@ impl<R: Read> RosterReader<R> {
     }
 }
 
+/// Splits the bytes of one record that holds a quote into its cells, as csv-core reads them
+/// (RFC 4180: a cell that starts with a quote runs to the next lone quote, `""` inside it is one
+/// quote, and anything after its closing quote up to the delimiter is kept as it is; a quote
+/// inside an unquoted cell is kept): the cells joined by the delimiter into `bytes`, and where
+/// each ends into `ends`. The record is one [`RosterReader::scan_quoted`] accepted, so every line
+/// break in it lies inside a quoted cell. One pass, each run of plain bytes copied whole.
+pub(super) fn split_quoted(text: &[u8], delimiter: u8, bytes: &mut Vec<u8>, ends: &mut Vec<usize>) {
+    bytes.clear();
+    ends.clear();
+    let mut i = 0;
+    loop {
+        if text.get(i) == Some(&b'"') {
+            i += 1;
+            // Inside the quotes: up to the next quote that is not doubled.
+            loop {
+                let rest = &text[i..];
+                let Some(k) = memchr::memchr(b'"', rest) else {
+                    bytes.extend_from_slice(rest);
+                    i = text.len();
+                    break;
+                };
+                bytes.extend_from_slice(&rest[..k]);
+                i += k + 1;
+                if text.get(i) != Some(&b'"') {
+                    break;
+                }
+                bytes.push(b'"');
+                i += 1;
+            }
+        }
+        // An unquoted cell, or what follows a closing quote: up to the delimiter.
+        let rest = &text[i..];
+        let k = memchr::memchr(delimiter, rest).unwrap_or(rest.len());
+        bytes.extend_from_slice(&rest[..k]);
+        i += k;
+        ends.push(bytes.len());
+        if i >= text.len() {
+            return;
+        }
+        bytes.push(delimiter);
+        i += 1;
+    }
+}
+
 /// The header row from its parsed cells: names trimmed (a byte-order mark left by an odd
 /// export removed), invalid UTF-8 read lossily with a warning.
 fn header_of(record: &Parsed, line: u64) -> Header {
@@ -671,4 +655,60 @@ fn line_breaks(bytes: &[u8]) -> u64 {
         .filter(|&p| bytes.get(p + 1) != Some(&b'\n'))
         .count();
     (lf + lone_cr) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 4096,
+            max_global_rejects: 1 << 20,
+            ..ProptestConfig::default()
+        })]
+
+        /// `split_quoted` reads a record as the csv crate (csv-core) does: the same cells, for
+        /// any record of one line or of line breaks inside quotes (what the scan hands it), with
+        /// doubled quotes, quotes inside unquoted cells, text after a closing quote, empty and
+        /// unclosed quoted cells, and `,`, `;` or tab between cells.
+        #[test]
+        fn quoted_records_split_as_csv_core_reads_them(
+            text in proptest::collection::vec(
+                prop_oneof![12 => "[a\",;\t \u{e9}]", 1 => "[\n\r]"], 1..24,
+            ).prop_map(|chars| chars.concat()),
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+        ) {
+            let bytes = text.as_bytes();
+            // The scan hands on neither the blank lines before a record nor its line end.
+            prop_assume!(!matches!(bytes[0], b'\n' | b'\r'));
+            prop_assume!(!matches!(bytes[bytes.len() - 1], b'\n' | b'\r'));
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(bytes);
+            let mut records = reader.byte_records();
+            let Some(Ok(want)) = records.next() else {
+                return Err(TestCaseError::reject("not one record"));
+            };
+            // One record, to the end of the text (a line break outside quotes ends a record, and
+            // the scan never hands one on).
+            prop_assume!(records.next().is_none());
+            prop_assume!(want.position().is_some());
+            let (mut got, mut ends) = (Vec::new(), Vec::new());
+            super::split_quoted(bytes, delimiter, &mut got, &mut ends);
+            let mut start = 0;
+            let cells: Vec<&[u8]> = ends
+                .iter()
+                .map(|&end| {
+                    let cell = &got[start..end];
+                    start = end + 1;
+                    cell
+                })
+                .collect();
+            let want: Vec<&[u8]> = want.iter().collect();
+            prop_assert_eq!(cells, want);
+        }
+    }
 }

@@ -46,13 +46,20 @@ impl Parsed {
             self.bytes.extend_from_slice(cell);
             self.ends.push(self.bytes.len());
         }
+        self.finish(separator);
+    }
+
+    /// Sets what is learned from the cells, once `bytes` holds them separated by `separator`
+    /// and `ends` says where each ends.
+    pub(super) fn finish(&mut self, separator: u8) {
         let needs_no_quoting = self
             .cells()
             .all(|cell| memchr::memchr3(b',', b'"', b'\n', cell).is_none() && plain_bytes(cell));
         self.needs_no_quoting = needs_no_quoting;
         self.separator = separator;
-        let separator_free = self.cells().all(|cell| !cell.contains(&separator));
-        self.separator_free = separator_free;
+        // Each separator byte in the text is one between two cells, or one inside a cell.
+        self.separator_free =
+            memchr::memchr_iter(separator, &self.bytes).count() + 1 == self.ends.len().max(1);
     }
 
     pub(super) fn cells(&self) -> impl Iterator<Item = &[u8]> {
