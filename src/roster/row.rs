@@ -52,14 +52,34 @@ impl Parsed {
     /// Sets what is learned from the cells, once `bytes` holds them separated by `separator`
     /// and `ends` says where each ends.
     pub(super) fn finish(&mut self, separator: u8) {
-        let needs_no_quoting = self
-            .cells()
-            .all(|cell| memchr::memchr3(b',', b'"', b'\n', cell).is_none() && plain_bytes(cell));
+        let bytes = &self.bytes;
+        // Each separator byte in the text is one between two cells, or one inside a cell.
+        let separator_free =
+            memchr::memchr_iter(separator, bytes).count() + 1 == self.ends.len().max(1);
+        // No cell holds a comma, a quote, a line feed or a byte `plain_bytes` refuses: checked
+        // over the whole text where the separators between the cells cannot change the answer.
+        let needs_no_quoting = match separator {
+            b'"' | b'\n' => self.cells().all(|cell| {
+                memchr::memchr3(b',', b'"', b'\n', cell).is_none() && plain_bytes(cell)
+            }),
+            _ => {
+                let no_comma = match separator {
+                    b',' => separator_free,
+                    _ => memchr::memchr(b',', bytes).is_none(),
+                };
+                // A line feed is a control byte: `plain_bytes` refuses it.
+                no_comma
+                    && memchr::memchr(b'"', bytes).is_none()
+                    && if plain_bytes(&[separator]) {
+                        plain_bytes(bytes)
+                    } else {
+                        self.cells().all(plain_bytes)
+                    }
+            }
+        };
         self.needs_no_quoting = needs_no_quoting;
         self.separator = separator;
-        // Each separator byte in the text is one between two cells, or one inside a cell.
-        self.separator_free =
-            memchr::memchr_iter(separator, &self.bytes).count() + 1 == self.ends.len().max(1);
+        self.separator_free = separator_free;
     }
 
     pub(super) fn cells(&self) -> impl Iterator<Item = &[u8]> {
