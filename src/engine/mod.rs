@@ -551,7 +551,8 @@ fn decided<'r>(
     parts: &mut Parts<'r>,
     share: bool,
 ) -> Decided<'r> {
-    let (base_reasons, key_reason, trace_reasons) = reasons::reasons(rules, record, eval, share);
+    let (base_reasons, key_reason, trace_reasons) =
+        reasons::reasons(rules, record, eval, share, &mut parts.sentences);
     let declared = record.declared_roles;
     let finding = finding(rules, eval, declared);
     let (outcome, a) = parts.outcome(rules, eval);

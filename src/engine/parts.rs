@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::{Candidate, Declaration, Evaluation, Outcome, Status, Tri, candidate_order, fit_of};
-use crate::cache::Generations;
+use crate::cache::{Gate, Generations};
 use crate::facts::Record;
 use crate::rules::RuleSet;
 
@@ -24,7 +24,42 @@ pub struct Parts<'r> {
     outcomes: Generations<Box<[u8]>, Arc<Outcome<'r>>>,
     candidates: Generations<Box<[u8]>, Arc<[Candidate<'r>]>>,
     declarations: Generations<Box<[u8]>, Arc<Declaration<'r>>>,
+    /// Sentences about one role's conditions, by what they say (see
+    /// `reasons::conditions_sentence`): many patterns rule out the same role for the same facts.
+    pub(super) sentences: SentenceMemo,
     key: Vec<u8>,
+}
+
+/// Sentences by a key naming everything their words depend on, for one rule set.
+#[derive(Debug)]
+pub(super) struct SentenceMemo {
+    texts: Generations<Box<[u8]>, Box<str>>,
+    /// Whether new sentences are worth keeping: while one lookup in two finds its sentence
+    /// (on a roster of new patterns, most of these sentences are new too).
+    gate: Gate,
+    /// The key of the sentence being looked up or written.
+    pub(super) key: Vec<u8>,
+    /// Whether the sentence last looked up is to be kept once written.
+    keep: bool,
+}
+
+impl SentenceMemo {
+    /// The sentence kept under the key in [`SentenceMemo::key`].
+    pub(super) fn get(&mut self) -> Option<&str> {
+        let found = self.texts.get(self.key.as_slice());
+        self.keep = self.gate.count(found.is_some());
+        found.map(|text| &**text)
+    }
+
+    /// Keeps `text` under the key in [`SentenceMemo::key`], when keeping pays.
+    pub(super) fn keep(&mut self, text: &str) {
+        if !self.keep {
+            return;
+        }
+        let bytes = OVERHEAD + self.key.len() + text.len();
+        self.texts
+            .insert(self.key.as_slice().into(), text.into(), bytes);
+    }
 }
 
 impl Default for Parts<'_> {
@@ -33,6 +68,12 @@ impl Default for Parts<'_> {
             outcomes: Generations::new(ENTRIES, BYTES),
             candidates: Generations::new(ENTRIES, BYTES),
             declarations: Generations::new(ENTRIES, BYTES),
+            sentences: SentenceMemo {
+                texts: Generations::new(ENTRIES, BYTES),
+                gate: Gate::new(1, 1, true),
+                key: Vec::new(),
+                keep: false,
+            },
             key: Vec::new(),
         }
     }

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::fmt::Write as _;
 
+use super::parts::{SentenceMemo, number};
 use super::{
     DeclaredStanding, Evaluation, Sentences, Status, Tri, candidate_order, certain_roles,
     declared_standing, undeclared_held, unknown_reads,
@@ -81,6 +82,7 @@ pub(super) fn reasons(
     record: &Record,
     eval: &Evaluation,
     share: bool,
+    memo: &mut SentenceMemo,
 ) -> (Sentences, usize, u64) {
     SCRATCH.with(|scratch| {
         // A reason being written when a panic unwound would leave the buffer borrowed: start
@@ -94,7 +96,7 @@ pub(super) fn reasons(
         out.text.clear();
         out.ends.clear();
         let mut marks = Marks::default();
-        sentences(rules, record, eval, out, &mut marks);
+        sentences(rules, record, eval, out, &mut marks, memo);
         let declared_ruled_out = || {
             roles_in(record.declared_roles).find_map(|d| {
                 marks
@@ -125,6 +127,7 @@ fn sentences(
     eval: &Evaluation,
     out: &mut Out,
     marks: &mut Marks,
+    memo: &mut SentenceMemo,
 ) {
     if let Some(problem) = &record.problem {
         let _ = write!(out.text, "The row could not be read: {problem}");
@@ -143,7 +146,7 @@ fn sentences(
         }
         Status::Error => {}
     }
-    alternatives(rules, record, eval, out, marks);
+    alternatives(rules, record, eval, out, marks, memo);
     declared(rules, record, eval, out, marks);
 }
 
@@ -371,6 +374,7 @@ fn alternatives(
     eval: &Evaluation,
     out: &mut Out,
     marks: &mut Marks,
+    memo: &mut SentenceMemo,
 ) {
     let declared = record.declared_roles;
     let is_declared = |r: RoleId| declared & (1u64 << r) != 0;
@@ -419,7 +423,15 @@ fn alternatives(
         out.sentence(" would decide between them.");
     } else {
         for &r in &possible {
-            conditions_sentence(rules, record, eval, r, ("Could be", Tri::Unknown), out);
+            conditions_sentence(
+                rules,
+                record,
+                eval,
+                r,
+                ("Could be", Tri::Unknown),
+                out,
+                memo,
+            );
         }
         if eval.status == Status::Unclassified && !possible.is_empty() {
             out.text.push_str("Missing evidence: ");
@@ -429,7 +441,7 @@ fn alternatives(
     }
     for &r in ruled_out.iter().take(MAX_ALTERNATIVES) {
         marks.ruled_out.push((r, out.len()));
-        ruled_out_sentence(rules, record, eval, r, out);
+        conditions_sentence(rules, record, eval, r, ("Not", Tri::False), out, memo);
     }
     if let Some(more) = ruled_out.get(MAX_ALTERNATIVES..).filter(|m| !m.is_empty()) {
         out.text.push_str("Also ruled out by one condition each: ");
@@ -439,16 +451,6 @@ fn alternatives(
     if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
         out.sentence("Every role is ruled out by two or more of its conditions; no role is close.");
     }
-}
-
-fn ruled_out_sentence(
-    rules: &RuleSet,
-    record: &Record,
-    eval: &Evaluation,
-    r: RoleId,
-    out: &mut Out,
-) {
-    conditions_sentence(rules, record, eval, r, ("Not", Tri::False), out);
 }
 
 /// "`lead` a ROLE: ..." with, for each defining condition of the role's rule whose outcome is
@@ -462,11 +464,51 @@ fn conditions_sentence(
     r: RoleId,
     (lead, state): (&str, Tri),
     out: &mut Out,
+    memo: &mut SentenceMemo,
 ) {
+    let rule = eval.roles[r].rule;
+    let defining = &rules.rules[rule].defining;
+    // The sentence's words depend on the lead, the role and its rule, which of the rule's
+    // conditions are in `state`, and the facts those read (values and denied values): one kept
+    // under the same key is the same sentence.
+    let keyed = defining.len() <= 64;
+    if keyed {
+        let key = &mut memo.key;
+        key.clear();
+        key.push(state as u8);
+        key.extend_from_slice(lead.as_bytes());
+        // Never a byte of UTF-8 text: the lead ends here.
+        key.push(0xff);
+        number(key, r as u64);
+        number(key, rule as u64);
+        let (mut matched, mut reads) = (0u64, 0u64);
+        for (i, &c) in defining.iter().enumerate() {
+            if eval.trace[c] == state {
+                matched |= 1 << i;
+                reads |= rules.nodes[c].reads;
+            }
+        }
+        number(key, matched);
+        for f in (0..rules.facts.len()).filter(|&f| reads & (1u64 << f) != 0) {
+            match record.facts.get(f) {
+                None => key.push(0),
+                Some(bits) => {
+                    key.push(1);
+                    number(key, bits);
+                }
+            }
+            number(key, record.facts.absent(f));
+        }
+        if let Some(text) = memo.get() {
+            out.sentence(text);
+            return;
+        }
+    }
+    let start = out.text.len();
     let id = &rules.roles[r].id;
     let _ = write!(out.text, "{lead} {} {id}: ", article_word(id));
     let mut first = true;
-    for &c in &rules.rules[eval.roles[r].rule].defining {
+    for &c in defining {
         if eval.trace[c] != state {
             continue;
         }
@@ -487,6 +529,9 @@ fn conditions_sentence(
         );
     }
     out.sentence(".");
+    if keyed {
+        memo.keep(&out.text[start..]);
+    }
 }
 
 /// Whether the evidence speaks for `role` in part (see [`super::has_evidence`]).
