@@ -9,7 +9,6 @@ mod implies;
 pub mod model;
 pub(crate) mod phrases;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 pub use builtin::{BUILTIN_FILES, BUILTIN_TESTS, export_builtin};
@@ -39,7 +38,7 @@ pub struct RuleSet {
     pub(crate) version: Option<String>,
     pub(crate) origin: String,
     pub(crate) columns: Vec<Column>,
-    pub(crate) header_index: HashMap<String, usize>,
+    pub(crate) header_index: rustc_hash::FxHashMap<String, usize>,
     pub(crate) unknown_markers: Vec<String>,
     /// Length of the longest unknown marker, in bytes (longer cells are never markers).
     pub(crate) longest_marker: usize,
@@ -50,7 +49,7 @@ pub struct RuleSet {
     pub(crate) categories: Vec<Category>,
     pub(crate) umbrella: Option<Umbrella>,
     pub(crate) roles: Vec<Role>,
-    pub(crate) declared_index: HashMap<String, Declared>,
+    pub(crate) declared_index: rustc_hash::FxHashMap<String, Declared>,
     /// Texts that separate several roles in one `declared_role` cell.
     pub(crate) declared_separators: Vec<String>,
     /// The pairs of roles one partner can hold at once, as the taxonomy lists them.
@@ -106,8 +105,9 @@ pub(crate) struct Fact {
     pub list: bool,
     pub phrase: String,
     pub values: Vec<Value>,
-    /// Normalized id or synonym -> value index.
-    pub index: HashMap<String, u8>,
+    /// Normalized id or synonym -> value index (looked up for every list item read: FxHash,
+    /// the keys being the rule author's).
+    pub index: rustc_hash::FxHashMap<String, u8>,
     /// The value that means "nothing" in a list column.
     pub nothing: Option<u8>,
     /// Mask of every value that sets a bit.

@@ -13,8 +13,6 @@ mod locations;
 mod taxonomy;
 mod vocabulary;
 
-use std::collections::HashMap;
-
 use super::model::{RuleDef, RuleFile, TaxonomyDef, VocabularyDef};
 use super::{Fact, RuleSet, implies, problem};
 use crate::error::{Error, Problem};
@@ -208,7 +206,7 @@ fn empty_set(name: String, version: Option<String>, origin: &str) -> RuleSet {
         version,
         origin: origin.to_string(),
         columns: Vec::new(),
-        header_index: HashMap::new(),
+        header_index: rustc_hash::FxHashMap::default(),
         unknown_markers: Vec::new(),
         longest_marker: 0,
         marker_starts: [false; 256],
@@ -216,7 +214,7 @@ fn empty_set(name: String, version: Option<String>, origin: &str) -> RuleSet {
         categories: Vec::new(),
         umbrella: None,
         roles: Vec::new(),
-        declared_index: HashMap::new(),
+        declared_index: rustc_hash::FxHashMap::default(),
         declared_separators: Vec::new(),
         combinations: Vec::new(),
         compatible: Vec::new(),

@@ -1,7 +1,7 @@
 //! The vocabulary: columns and their header aliases, facts and their values (each a bit of a
 //! `u64`), synonyms, unknown markers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::{MAX_FACTS, MAX_VALUES};
 use crate::error::Problem;
@@ -151,7 +151,7 @@ fn compile_fact(
             .clone()
             .unwrap_or_else(|| format!("{} is {{}}", col.name)),
         values: Vec::new(),
-        index: HashMap::new(),
+        index: rustc_hash::FxHashMap::default(),
         nothing: None,
         all_bits: 0,
     };
