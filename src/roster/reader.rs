@@ -270,6 +270,27 @@ impl<R: Read> RosterReader<R> {
         let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
         let mut i = 0;
         loop {
+            if matches!(state, State::CellStart | State::Unquoted) {
+                // Outside quotes, up to the next quote or line break: the cells there only
+                // count (no quote opens among them), and the state after them is told by the
+                // last byte (a delimiter leaves a cell about to start).
+                let data = self.input.data();
+                let rest = data.get(i..).unwrap_or_default();
+                let run = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
+                if run > 0 {
+                    let span = &rest[..run];
+                    column += memchr::memchr_iter(delimiter, span).count();
+                    state = if span[run - 1] == delimiter {
+                        State::CellStart
+                    } else {
+                        State::Unquoted
+                    };
+                    i += run;
+                    if i > self.limits.record_bytes {
+                        return Ok(Scan::TooLong { first_line });
+                    }
+                }
+            }
             i = self.skip_plain(i, state, line_in_quote);
             if i > self.limits.record_bytes {
                 return Ok(Scan::TooLong { first_line });
