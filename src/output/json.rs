@@ -62,6 +62,18 @@ struct Rendered {
 fn string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
+    // Nearly every text has nothing to escape: told in one pass over blocks of 32 bytes (each
+    // checked whole, so the check is vectorized), then copied whole.
+    let plain = bytes.chunks(32).all(|block| {
+        block
+            .iter()
+            .fold(true, |all, &b| all & (b >= 0x20 && b != b'"' && b != b'\\'))
+    });
+    if plain {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
