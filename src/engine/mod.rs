@@ -551,12 +551,14 @@ fn decided<'r>(
     parts: &mut Parts<'r>,
     share: bool,
 ) -> Decided<'r> {
+    // The roles worth showing, in order: the candidates column and the alternatives' sentences.
+    let order = candidate_order(rules, eval, record.declared_roles);
     let (base_reasons, key_reason, trace_reasons) =
-        reasons::reasons(rules, record, eval, share, &mut parts.sentences);
+        reasons::reasons(rules, record, eval, share, &mut parts.sentences, &order);
     let declared = record.declared_roles;
     let finding = finding(rules, eval, declared);
     let (outcome, a) = parts.outcome(rules, eval);
-    let (candidates, b) = parts.candidates(rules, eval, declared);
+    let (candidates, b) = parts.candidates(rules, eval, &order);
     let (declaration, c) = parts.declaration(rules, record);
     Decided {
         id: NEXT_DECISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::{Candidate, Declaration, Evaluation, Outcome, Status, Tri, candidate_order, fit_of};
+use super::{Candidate, Declaration, Evaluation, Outcome, Status, Tri, fit_of};
 use crate::cache::{Gate, Generations};
 use crate::facts::Record;
 use crate::rules::RuleSet;
@@ -134,7 +134,7 @@ impl<'r> Parts<'r> {
         &mut self,
         rules: &'r RuleSet,
         eval: &Evaluation,
-        declared: u64,
+        order: &[usize],
     ) -> (Arc<[Candidate<'r>]>, usize) {
         let held = |r: usize| {
             (eval.status == Status::Classified)
@@ -142,10 +142,9 @@ impl<'r> Parts<'r> {
                 .flatten()
                 .map(|i| eval.role_confidence[i])
         };
-        let order = candidate_order(rules, eval, declared);
         let key = &mut self.key;
         key.clear();
-        for &r in &order {
+        for &r in order {
             number(key, r as u64);
             number(key, super::round2(eval.roles[r].score).to_bits());
             key.push(eval.roles[r].state as u8);
@@ -161,8 +160,8 @@ impl<'r> Parts<'r> {
             return (kept, 0);
         }
         let list: Arc<[Candidate<'r>]> = order
-            .into_iter()
-            .map(|r| Candidate {
+            .iter()
+            .map(|&r| Candidate {
                 role: rules.roles[r].id.as_str(),
                 score: super::round2(eval.roles[r].score),
                 fit: fit_of(eval.roles[r].state),

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 
 use super::parts::{SentenceMemo, number};
 use super::{
-    DeclaredStanding, Evaluation, Sentences, Status, Tri, candidate_order, certain_roles,
-    declared_standing, undeclared_held, unknown_reads,
+    DeclaredStanding, Evaluation, Sentences, Status, Tri, certain_roles, declared_standing,
+    undeclared_held, unknown_reads,
 };
 use crate::facts::Record;
 use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
@@ -83,6 +83,7 @@ pub(super) fn reasons(
     eval: &Evaluation,
     share: bool,
     memo: &mut SentenceMemo,
+    order: &[RoleId],
 ) -> (Sentences, usize, u64) {
     SCRATCH.with(|scratch| {
         // A reason being written when a panic unwound would leave the buffer borrowed: start
@@ -96,7 +97,7 @@ pub(super) fn reasons(
         out.text.clear();
         out.ends.clear();
         let mut marks = Marks::default();
-        sentences(rules, record, eval, out, &mut marks, memo);
+        sentences(rules, record, eval, out, &mut marks, memo, order);
         let declared_ruled_out = || {
             roles_in(record.declared_roles).find_map(|d| {
                 marks
@@ -128,6 +129,7 @@ fn sentences(
     out: &mut Out,
     marks: &mut Marks,
     memo: &mut SentenceMemo,
+    order: &[RoleId],
 ) {
     if let Some(problem) = &record.problem {
         let _ = write!(out.text, "The row could not be read: {problem}");
@@ -146,7 +148,7 @@ fn sentences(
         }
         Status::Error => {}
     }
-    alternatives(rules, record, eval, out, marks, memo);
+    alternatives(rules, record, eval, out, marks, memo, order);
     declared(rules, record, eval, out, marks);
 }
 
@@ -198,7 +200,7 @@ fn classified(
         definition(rules, role, "Classified as", out);
         let rule = &rules.rules[eval.roles[role].rule];
         marks.trace(out);
-        let _ = write!(out.text, "Decided by rule {}: ", rule.id);
+        push(&mut out.text, &["Decided by rule ", &rule.id, ": "]);
         held(rules, record, eval, role, &mut out.text);
         out.sentence(".");
         atypical(rules, record, eval, role, out);
@@ -375,12 +377,13 @@ fn alternatives(
     out: &mut Out,
     marks: &mut Marks,
     memo: &mut SentenceMemo,
+    order: &[RoleId],
 ) {
     let declared = record.declared_roles;
     let is_declared = |r: RoleId| declared & (1u64 << r) != 0;
-    let order = candidate_order(rules, eval, declared);
     let others: Vec<RoleId> = order
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|r| !eval.chosen.contains(r) && !eval.refined.contains(r))
         .collect();
     let possible: Vec<RoleId> = others
@@ -506,7 +509,7 @@ fn conditions_sentence(
     }
     let start = out.text.len();
     let id = &rules.roles[r].id;
-    let _ = write!(out.text, "{lead} {} {id}: ", article_word(id));
+    push(&mut out.text, &[lead, " ", article_word(id), " ", id, ": "]);
     let mut first = true;
     for &c in defining {
         if eval.trace[c] != state {
@@ -521,11 +524,9 @@ fn conditions_sentence(
         } else {
             facts_of(rules, record, c, &mut out.text);
         }
-        let _ = write!(
-            out.text,
-            ", and {} {id} {}",
-            article_word(id),
-            rules.says(c)
+        push(
+            &mut out.text,
+            &[", and ", article_word(id), " ", id, " ", rules.says(c)],
         );
     }
     out.sentence(".");
@@ -582,13 +583,19 @@ fn atypical(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId, o
     let id = &rules.roles[role].id;
     for &c in &rules.rules[eval.roles[role].rule].conjuncts {
         if rules.nodes[c].typical && eval.trace[c] == Tri::False {
-            let _ = write!(out.text, "An atypical {id}: ");
+            push(&mut out.text, &["An atypical ", id, ": "]);
             fault_of(rules, record, c, &mut out.text);
-            let _ = write!(
-                out.text,
-                ", though {} {id} typically {}.",
-                article_word(id),
-                rules.says(c)
+            push(
+                &mut out.text,
+                &[
+                    ", though ",
+                    article_word(id),
+                    " ",
+                    id,
+                    " typically ",
+                    rules.says(c),
+                    ".",
+                ],
             );
             out.end();
         }
@@ -634,10 +641,9 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, 
                     id(d)
                 );
                 if eval.status == Status::Classified {
-                    let _ = write!(
-                        out.text,
-                        " and makes it {} ",
-                        article_word(id(eval.chosen[0]))
+                    push(
+                        &mut out.text,
+                        &[" and makes it ", article_word(id(eval.chosen[0])), " "],
                     );
                     role_list(rules, &eval.chosen, "and", &mut out.text);
                 }
@@ -772,6 +778,14 @@ fn list(text: &mut String, count: usize, word: &str, mut item: impl FnMut(&mut S
             }
         }
         item(text, i);
+    }
+}
+
+/// Appends `parts` one after the other (what `write!` would, without its formatting machinery,
+/// on the path of every fresh decision).
+fn push(text: &mut String, parts: &[&str]) {
+    for part in parts {
+        text.push_str(part);
     }
 }
 
