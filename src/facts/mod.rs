@@ -13,7 +13,7 @@ pub use ids::SeenIds;
 pub use reader::RecordReader;
 use reader::{CACHED_CELL_BYTES, Cache, Pattern, remember};
 
-use crate::normalize::{normalize_into, split_list};
+use crate::normalize::{is_normalized, normalize_into, split_list};
 use crate::roster::{Header, Row};
 use crate::rules::{ColumnKind, DeclaredCell, FactId, RuleSet};
 
@@ -672,8 +672,13 @@ fn read_fact(
     let mut said_nothing = false;
     let mut recognized = 0usize;
     for item in split_list(text) {
-        normalize_into(item, key);
-        match f.index.get(key.as_str()) {
+        let lookup = if is_normalized(item) {
+            item
+        } else {
+            normalize_into(item, key);
+            key.as_str()
+        };
+        match f.index.get(lookup) {
             Some(&v) => {
                 recognized += 1;
                 if trace {
@@ -690,7 +695,7 @@ fn read_fact(
                 }
             }
             None => {
-                if rules.unknown_markers.contains(key) {
+                if rules.unknown_markers.iter().any(|m| m == lookup) {
                     continue;
                 }
                 if trace {
