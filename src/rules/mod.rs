@@ -104,6 +104,8 @@ pub(crate) struct Fact {
     pub name: String,
     pub list: bool,
     pub phrase: String,
+    /// The phrase cut at each `{}` (where the values go), once, for the reasons.
+    pub phrase_pieces: Vec<String>,
     pub values: Vec<Value>,
     /// Normalized id or synonym -> value index (looked up for every list item read: FxHash,
     /// the keys being the rule author's).
@@ -690,8 +692,8 @@ impl RuleSet {
             out.push_str(" is not given");
             return;
         };
-        let mut pieces = f.phrase.split("{}");
-        out.push_str(pieces.next().unwrap_or(""));
+        let mut pieces = f.phrase_pieces.iter();
+        out.push_str(pieces.next().map_or("", String::as_str));
         for piece in pieces {
             self.render_values_into(out, fact, bits);
             out.push_str(piece);

@@ -150,11 +150,13 @@ fn compile_fact(
             .phrase
             .clone()
             .unwrap_or_else(|| format!("{} is {{}}", col.name)),
+        phrase_pieces: Vec::new(),
         values: Vec::new(),
         index: rustc_hash::FxHashMap::default(),
         nothing: None,
         all_bits: 0,
     };
+    fact.phrase_pieces = fact.phrase.split("{}").map(String::from).collect();
     if !fact.phrase.contains("{}") {
         problems.push(problem(
             file,
