@@ -1,14 +1,17 @@
 //! Duplicate ids: the ids of a run seen so far, kept compactly.
 
 /// Keeps the ids seen so far, to flag duplicates: the only memory of a run that grows with the
-/// roster, a little at a time (no table doubling), about the id's length plus 3 bytes an id.
+/// roster, a little at a time (no table doubling), about the id's length plus 4 bytes an id.
 ///
 /// Each id is hashed; the top 16 bits of the hash pick one of 65,536 buckets. A bucket is one
-/// run of bytes: the number of its ids, then for each id the next 16 bits of its hash and its
-/// length (one byte; 255 for an id of 255 bytes or more, whose length then comes first in its
-/// bytes), then the ids themselves. An id is looked up by walking the short fixed-size entries
-/// (about 15 at a million ids, in one or two cache lines) and comparing only the ids whose hash
-/// bits and length match, so two different ids are never called duplicates.
+/// run of bytes: the number of its ids; its entry slots, as many as that number calls for, each
+/// holding the next 16 bits of an id's hash and its length (one byte; 255 for an id of 255 bytes
+/// or more, whose length then comes first in its bytes); then the ids themselves. An id is
+/// looked up by walking the short fixed-size entries (about 15 at a million ids, in one or two
+/// cache lines) and comparing only the ids whose hash bits and length match, so two different
+/// ids are never called duplicates. Full slots grow by half, so the ids after them move a few
+/// times in a bucket's life, not at every id (a bucket that many long ids fall into costs time
+/// in proportion to its bytes, not to their square).
 #[derive(Debug, Default)]
 pub struct SeenIds {
     buckets: Vec<Bucket>,
@@ -19,16 +22,29 @@ struct Bucket {
     bytes: Vec<u8>,
 }
 
-/// Bytes of a bucket's count of ids.
-const COUNT: usize = 4;
+/// Bytes of a bucket's head: the count of its ids.
+const HEAD: usize = 4;
 /// Bytes of an entry: 16 bits of hash and a length byte.
 const ENTRY: usize = 3;
+/// Entry slots of a new bucket.
+const FIRST_SLOTS: usize = 4;
 /// The length byte of an id of this many bytes or more.
 const LONG: u8 = 0xff;
 
+/// The entry slots of a bucket of `n` ids: none for none, then [`FIRST_SLOTS`], growing by half
+/// (at least [`FIRST_SLOTS`]) each time they are full, so a bucket's slots follow from its count.
+fn slots(n: usize) -> usize {
+    let mut slots = 0;
+    while slots < n {
+        slots += (slots / 2).max(FIRST_SLOTS);
+    }
+    slots
+}
+
 impl Bucket {
+    /// The number of ids in the bucket.
     fn count(&self) -> usize {
-        match self.bytes.get(..COUNT) {
+        match self.bytes.get(..HEAD) {
             Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
             None => 0,
         }
@@ -41,10 +57,10 @@ impl Bucket {
             return false;
         }
         let bytes = &self.bytes;
-        let entries = &bytes[COUNT..COUNT + n * ENTRY];
+        let entries = &bytes[HEAD..HEAD + n * ENTRY];
         let tag = tag.to_le_bytes();
         // Where the id of the entry being looked at starts.
-        let mut at = COUNT + n * ENTRY;
+        let mut at = HEAD + slots(n) * ENTRY;
         for entry in entries.chunks_exact(ENTRY) {
             let (len, head) = match entry[2] {
                 LONG => {
@@ -63,8 +79,10 @@ impl Bucket {
 
     fn push(&mut self, tag: u16, id: &[u8]) {
         let n = self.count();
+        let (had, more) = (slots(n), slots(n + 1) - slots(n));
         let long = id.len() >= usize::from(LONG);
-        let need = ENTRY + id.len() + if long { 4 } else { 0 } + if n == 0 { COUNT } else { 0 };
+        let need =
+            more * ENTRY + id.len() + if long { 4 } else { 0 } + if n == 0 { HEAD } else { 0 };
         let bytes = &mut self.bytes;
         // Grow by a quarter (at least a few ids): little slack, few reallocations, no doubling
         // peak.
@@ -72,20 +90,23 @@ impl Bucket {
             bytes.reserve_exact((bytes.len() / 4).max(48).max(need));
         }
         if n == 0 {
-            bytes.extend_from_slice(&0u32.to_le_bytes());
+            bytes.extend_from_slice(&[0; HEAD]);
         }
-        // The new entry goes after the others, before the ids: move the ids up by one entry.
-        let at = COUNT + n * ENTRY;
-        let end = bytes.len();
-        bytes.extend_from_slice(&[0; ENTRY]);
-        bytes.copy_within(at..end, at + ENTRY);
+        if more > 0 {
+            // The slots are full: the ids move up past the new ones.
+            let at = HEAD + had * ENTRY;
+            let end = bytes.len();
+            bytes.resize(end + more * ENTRY, 0);
+            bytes.copy_within(at..end, at + more * ENTRY);
+        }
+        let at = HEAD + n * ENTRY;
         bytes[at..at + 2].copy_from_slice(&tag.to_le_bytes());
         bytes[at + 2] = if long { LONG } else { id.len() as u8 };
         if long {
             bytes.extend_from_slice(&(id.len() as u32).to_le_bytes());
         }
         bytes.extend_from_slice(id);
-        bytes[..COUNT].copy_from_slice(&(n as u32 + 1).to_le_bytes());
+        bytes[..HEAD].copy_from_slice(&(n as u32 + 1).to_le_bytes());
     }
 }
 
@@ -154,6 +175,27 @@ impl SeenIds {
 #[cfg(test)]
 mod tests {
     use super::SeenIds;
+
+    /// Many ids in one bucket, short and long, with equal and different hash bits: each is
+    /// found once added and not before, across the growths of the bucket's slots.
+    #[test]
+    fn one_crowded_bucket() {
+        let mut seen = SeenIds::default();
+        let id = |i: usize| "x".repeat(i % 300 + 1) + &i.to_string();
+        // The same top 16 bits (one bucket); the next 16 bits from a few values.
+        let hash = |i: usize| (0xabcd_u64 << 48) | (((i % 3) as u64) << 32);
+        for i in 0..2_000 {
+            assert!(!seen.check_hashed(hash(i), &id(i)), "{i} is new");
+            assert!(seen.check_hashed(hash(i), &id(i)), "{i} was just added");
+        }
+        for i in 0..2_000 {
+            assert!(seen.check_hashed(hash(i), &id(i)), "{i} is still there");
+            assert!(
+                !seen.check_hashed(hash(i), &format!("{}y", id(i))),
+                "{i}y is new"
+            );
+        }
+    }
 
     /// Every id is a duplicate from its second sighting on, and only then: short ids, ids of
     /// 255 bytes and more, and enough of them that buckets hold many.
