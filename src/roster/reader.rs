@@ -54,9 +54,9 @@ enum State {
 /// Each record is first scanned to where it ends (quotes, line breaks, the limits), then a line
 /// with no quote is split at the delimiter directly and any other record is split in one pass as
 /// csv-core would read it (RFC 4180 quoting; CR, LF and CRLF end a record; blank lines are
-/// skipped). Physical line numbers, lone CRs included, are counted as the bytes are consumed. A quoted cell that does
-/// not close where a record should becomes an `error` record, and reading resumes on the next
-/// line, so one stray quote loses no other row.
+/// skipped). Physical line numbers, lone CRs included, are counted as the bytes are consumed. A
+/// quoted cell that does not close where a record should becomes an `error` record, and reading
+/// resumes on the next line, so one stray quote loses no other row.
 pub struct RosterReader<R: Read> {
     input: Input<R>,
     delimiter: u8,
@@ -286,9 +286,6 @@ impl<R: Read> RosterReader<R> {
                         State::Unquoted
                     };
                     i += run;
-                    if i > self.limits.record_bytes {
-                        return Ok(Scan::TooLong { first_line });
-                    }
                 }
             }
             i = self.skip_plain(i, state, line_in_quote);
@@ -474,7 +471,8 @@ impl<R: Read> RosterReader<R> {
     /// Parses the `len` bytes of one record that holds a quote (see [`split_quoted`]).
     fn parse_quoted(&mut self, len: usize, record: &mut Parsed) {
         let data = &self.input.buf[self.input.start..self.input.start + len];
-        parse_quoted_into(data, self.delimiter, record);
+        split_quoted(data, self.delimiter, &mut record.bytes, &mut record.ends);
+        record.finish(self.delimiter);
     }
 
     fn fetch(&mut self) -> Next {
@@ -572,12 +570,6 @@ impl<R: Read> RosterReader<R> {
         }
         true
     }
-}
-
-/// The record of `text`, one that holds a quote, in `record` (see [`split_quoted`]).
-fn parse_quoted_into(text: &[u8], delimiter: u8, record: &mut Parsed) {
-    split_quoted(text, delimiter, &mut record.bytes, &mut record.ends);
-    record.finish(delimiter);
 }
 
 /// Splits the bytes of one record that holds a quote into its cells, as csv-core reads them
@@ -724,7 +716,8 @@ mod tests {
             prop_assume!(records.next().is_none());
             prop_assume!(want.position().is_some());
             let mut got = super::Parsed::default();
-            super::parse_quoted_into(bytes, delimiter, &mut got);
+            super::split_quoted(bytes, delimiter, &mut got.bytes, &mut got.ends);
+            got.finish(delimiter);
             let cells: Vec<&[u8]> = got.cells().collect();
             let want: Vec<&[u8]> = want.iter().collect();
             // What is learned of the cells, as the definitions say, cell by cell.
