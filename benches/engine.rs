@@ -99,6 +99,33 @@ fn classify_new_patterns(bencher: divan::Bencher) {
         });
 }
 
+/// Reading one row whose only prose cell is its note: the fold, the search for phrases and the
+/// reading of any found. The notes of the benchmark rosters, and a description that states
+/// facts; the empty note is the cost of the rest of the row.
+#[divan::bench(sample_count = 200, sample_size = 64, args = [
+    "",
+    "note 90",
+    "Onboarded 2022, reviewed by ops",
+    "Renewal due Q2\nOwner: 7, EMEA",
+    "We resell the vendor's licences and run managed services, but we do not ship hardware.",
+])]
+fn read_note(bencher: divan::Bencher, note: &str) {
+    use partner_roles::facts::{ColumnMap, SeenIds, read_record};
+    use partner_roles::roster::{RosterReader, Row};
+    let rules = rules();
+    let header = "partner_id,partner_name,notes\n".as_bytes();
+    let reader = RosterReader::new(header, "notes", None).expect("header");
+    let columns = ColumnMap::new(reader.header().clone(), &rules);
+    let mut seen = SeenIds::default();
+    let mut n = 0u64;
+    bencher
+        .with_inputs(|| {
+            n += 1;
+            Row::new(n + 1, &[format!("P{n}").as_str(), "Partner 1 Ltd", note])
+        })
+        .bench_local_refs(|row| read_record(&rules, &columns, row, &mut seen));
+}
+
 /// Loading and compiling the built-in rule set (paid at every start).
 #[divan::bench]
 fn load_builtin_rules() -> RuleSet {

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::MatchKind;
+use aho_corasick::nfa::contiguous::NFA;
 
 use super::model::TextDef;
 use super::{Fact, FactId, problem};
@@ -17,12 +18,14 @@ pub(crate) const DEFAULT_CONFIDENCE_FACTOR: f64 = 0.8;
 /// The compiled `text:` section.
 #[derive(Debug)]
 pub(crate) struct Phrases {
-    /// Every pattern (phrase forms and cues), folded, searched leftmost-longest; `None` when the
-    /// rule set has no phrases.
-    pub automaton: Option<AhoCorasick>,
+    /// Every pattern (phrase forms and cues), folded, in one trie walked from the places where
+    /// a phrase may start (leftmost-longest); `None` when the rule set has no phrases.
+    pub automaton: Option<NFA>,
 
     /// What each automaton pattern is, by pattern index.
     pub patterns: Vec<Pattern>,
+    /// The positions where a pattern may start, told from their first bytes.
+    pub starts: StartFilter,
     /// The phrases as the rule author wrote them (folded), with the values each states.
     pub phrases: Vec<Phrase>,
     pub confidence_factor: f64,
@@ -38,6 +41,7 @@ impl Default for Phrases {
         Phrases {
             automaton: None,
             patterns: Vec::new(),
+            starts: StartFilter::default(),
             phrases: Vec::new(),
             confidence_factor: DEFAULT_CONFIDENCE_FACTOR,
             objects: 0,
@@ -74,6 +78,74 @@ pub(crate) enum PatternKind {
     ListContinues,
 }
 
+/// A test of the first bytes at a place of a folded text that every place where a pattern
+/// starts passes (and few others do), so the automaton is asked only there: the first byte of a
+/// one-byte pattern, the two bytes of a two-byte one, and a hash of the first three bytes of
+/// the longer ones.
+#[derive(Debug, Default)]
+pub(crate) struct StartFilter {
+    one: [u64; 4],
+    two: Vec<u64>,
+    three: Vec<u64>,
+}
+
+impl StartFilter {
+    const WORDS: usize = (1 << 16) / 64;
+
+    fn new(patterns: &[String]) -> StartFilter {
+        let mut filter = StartFilter {
+            one: [0; 4],
+            two: vec![0; Self::WORDS],
+            three: vec![0; Self::WORDS],
+        };
+        for p in patterns {
+            match *p.as_bytes() {
+                [] => {}
+                [a] => filter.one[usize::from(a) / 64] |= 1 << (a % 64),
+                [a, b] => set(&mut filter.two, pair(a, b)),
+                [a, b, c, ..] => set(&mut filter.three, triple(a, b, c)),
+            }
+        }
+        filter
+    }
+
+    /// Whether a pattern may start at `text[at]` (false only where none does).
+    #[inline]
+    pub fn may_start(&self, text: &[u8], at: usize) -> bool {
+        let a = text[at];
+        if self.one[usize::from(a) / 64] & (1 << (a % 64)) != 0 {
+            return true;
+        }
+        let Some(&b) = text.get(at + 1) else {
+            return false;
+        };
+        if !self.two.is_empty() && get(&self.two, pair(a, b)) {
+            return true;
+        }
+        match text.get(at + 2) {
+            Some(&c) if !self.three.is_empty() => get(&self.three, triple(a, b, c)),
+            _ => false,
+        }
+    }
+}
+
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(a) << 8 | usize::from(b)
+}
+
+fn triple(a: u8, b: u8, c: u8) -> usize {
+    let x = u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16;
+    (x.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+fn set(bits: &mut [u64], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+fn get(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] & (1 << (i % 64)) != 0
+}
+
 /// A phrase of the rule set and the values it states.
 #[derive(Debug, Clone)]
 pub(crate) struct Phrase {
@@ -105,19 +177,17 @@ pub(crate) fn fold(text: &str, out: &mut Vec<u8>, map: &mut Vec<u32>) {
 /// Returns false (`out` is then rewritten by the full fold) when the text needs more.
 fn fold_ascii(bytes: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
-    out.reserve(bytes.len());
-    // Whether the last byte was a separator, or the text's start.
-    let mut after_separator = true;
-    for &b in bytes {
-        let folded = FOLD[b as usize];
-        let separator = folded == b' ' || folded == b'\n';
-        if separator && after_separator {
-            return false;
-        }
-        after_separator = separator;
-        out.push(folded);
-    }
-    !after_separator || out.is_empty()
+    out.extend(bytes.iter().map(|&b| FOLD[usize::from(b)]));
+    let separator = |b: u8| b == b' ' || b == b'\n';
+    let (Some(&first), Some(&last)) = (out.first(), out.last()) else {
+        return true;
+    };
+    // Every pair looked at (no early exit), so the loop runs many bytes at once.
+    !separator(first)
+        && !separator(last)
+        && !out
+            .windows(2)
+            .fold(false, |two, w| two | (separator(w[0]) & separator(w[1])))
 }
 
 /// ASCII folding table: lower case; space, tab, hyphen, underscore and slash as a space; a
@@ -220,8 +290,18 @@ pub(crate) fn fold_phrase(text: &str) -> String {
 /// A byte that belongs to a word: ASCII letters and digits, and any byte of a non-ASCII
 /// character (letters of other scripts).
 pub(crate) fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80
+    WORD_BYTE[usize::from(b)]
 }
+
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_alphanumeric() || i >= 0x80;
+        i += 1;
+    }
+    t
+};
 
 /// The forms a phrase's last word takes: as written, with -s, -es, -ed, -ing, and the spelling
 /// changes of English (store: stored, storing; supply: supplies, supplied; ship: shipped,
@@ -579,14 +659,14 @@ impl Builder<'_> {
         if self.out.phrases.is_empty() {
             return self.out;
         }
-        // A contiguous NFA: as fast as a DFA on descriptions (measured), in a fraction of the
-        // memory and build time. Unanchored searches, and anchored ones for the shorter matches
-        // at one place.
-        let built = AhoCorasickBuilder::new()
+        // A contiguous NFA, walked anchored from each place that may start a phrase (see
+        // `crate::text`): no failure transitions are followed, so a DFA would not be faster, and
+        // it takes a fraction of a DFA's memory and build time.
+        let built = aho_corasick::nfa::contiguous::Builder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .start_kind(aho_corasick::StartKind::Both)
+            .prefilter(false)
             .build(&self.texts);
+        self.out.starts = StartFilter::new(&self.texts);
         match built {
             Ok(ac) => self.out.automaton = Some(ac),
             Err(e) => problems.push(problem(
@@ -620,6 +700,49 @@ mod tests {
         let forms = inflections("pick and pack");
         assert!(forms.contains(&"pick and packs".to_string()));
         assert!(forms.contains(&"pick and packing".to_string()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_fold_takes_the_texts_it_took_byte_by_byte(
+            text in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(b" -_/\t\r\nAz9,.'`".to_vec()),
+                0u8..0x80,
+            ], 0..40),
+        ) {
+            // The loop this replaced: one byte at a time, false at the first separator after a
+            // separator (or at the start), and at a separator at the end.
+            let mut expected = Vec::new();
+            let mut after_separator = true;
+            let mut takes = true;
+            for &b in &text {
+                let folded = FOLD[b as usize];
+                let separator = folded == b' ' || folded == b'\n';
+                if separator && after_separator {
+                    takes = false;
+                    break;
+                }
+                after_separator = separator;
+                expected.push(folded);
+            }
+            takes &= !after_separator || expected.is_empty();
+            let mut out = Vec::new();
+            proptest::prop_assert_eq!(fold_ascii(&text, &mut out), takes);
+            if takes {
+                proptest::prop_assert_eq!(out, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn word_bytes_are_letters_digits_and_non_ascii() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                is_word_byte(b),
+                b.is_ascii_alphanumeric() || b >= 0x80,
+                "{b}"
+            );
+        }
     }
 
     #[test]

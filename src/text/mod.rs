@@ -68,6 +68,8 @@ pub struct Scratch {
     folded: Vec<u8>,
     map: Vec<u32>,
     candidates: Vec<(u32, u32, u32)>,
+    /// The (pattern, end) of the patterns that start at one place.
+    ends: Vec<(u32, u32)>,
     tokens: Vec<(u32, u32, PatternKind)>,
     keys: Vec<(u32, u32, u32)>,
     hits: Vec<Hit>,

@@ -1,6 +1,10 @@
 //! Scanning one prose cell: the automaton's matches at word starts, then a walk through them
 //! and the punctuation, clause by clause, that reads each phrase as stated, negated or hedged.
 
+use aho_corasick::Anchored;
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::contiguous::NFA;
+
 use super::{Hit, Reading, Scratch};
 use crate::rules::RuleSet;
 use crate::rules::phrases::{PatternKind, fold, is_word_byte};
@@ -8,11 +12,17 @@ use crate::rules::phrases::{PatternKind, fold, is_word_byte};
 /// Finds the phrases of `text` and how each is read, appending to `scratch.hits`.
 pub(super) fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
     let phrases = &rules.phrases;
-    let Some(ac) = &phrases.automaton else {
+    let Some(nfa) = &phrases.automaton else {
         return;
     };
     fold(text, &mut scratch.folded, &mut scratch.map);
-    find_candidates(phrases, ac, &scratch.folded, &mut scratch.candidates);
+    find_candidates(
+        phrases,
+        nfa,
+        &scratch.folded,
+        &mut scratch.ends,
+        &mut scratch.candidates,
+    );
     if scratch.candidates.is_empty() {
         return;
     }
@@ -47,15 +57,17 @@ pub(super) fn scan(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch
     );
 }
 
-/// Leftmost-longest matches of the automaton in `folded`, in one pass, as (start, end,
-/// pattern). A match that starts inside a word ("or" in "network") is skipped; where one runs
-/// on into the next word, the search starts again at that word. Where the longest match at a
-/// word's start does not end a word ("monthly fee" in "monthly feedback"), the shorter ones
-/// there are tried ("monthly").
+/// Leftmost-longest matches of the automaton in `folded`, as (start, end, pattern), left to
+/// right. At each place that starts a word (or is not in one) and whose first bytes could start
+/// a pattern, the trie is walked from there, noting every pattern that ends on the way. The
+/// longest is taken where it ends a word; otherwise the next shorter one that does ("monthly"
+/// where "monthly fee" runs into "monthly feedback"). After a match the search goes on at its
+/// end; a prefix phrase (`warehous*`) covers the rest of its word.
 fn find_candidates(
     phrases: &crate::rules::phrases::Phrases,
-    ac: &aho_corasick::AhoCorasick,
+    nfa: &NFA,
     folded: &[u8],
+    ends: &mut Vec<(u32, u32)>,
     candidates: &mut Vec<(u32, u32, u32)>,
 ) {
     candidates.clear();
@@ -65,52 +77,68 @@ fn find_candidates(
             || !is_word_byte(folded[e])
             || !is_word_byte(folded[e - 1])
     };
-    let starts_word = |s: usize| s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
-    let mut pos = 0;
-    'search: while pos < folded.len() {
-        let matches = ac.find_iter(aho_corasick::Input::new(folded).span(pos..folded.len()));
-        for m in matches {
-            let s = m.start();
-            if !starts_word(s) {
-                if let Some(k) = folded[s..m.end()].iter().position(|&b| !is_word_byte(b)) {
-                    pos = s + k;
-                    continue 'search;
-                }
-                continue;
-            }
-            if valid_end(m.end(), m.pattern().as_usize()) {
-                // A prefix phrase (`warehous*`) covers the rest of its word.
-                let mut e = m.end();
-                if phrases.patterns[m.pattern().as_usize()].prefix {
-                    while e < folded.len() && is_word_byte(folded[e]) {
-                        e += 1;
-                    }
-                }
-                candidates.push((s as u32, e as u32, m.pattern().as_u32()));
-                continue;
-            }
-            // The longest match at `s` that ends before the last one tried, until one ends on
-            // a word boundary.
-            let mut limit = m.end() - 1;
-            pos = s + 1;
-            while limit > s {
-                let Some(o) = ac.find(
-                    aho_corasick::Input::new(folded)
-                        .span(s..limit)
-                        .anchored(aho_corasick::Anchored::Yes),
-                ) else {
-                    break;
-                };
-                if valid_end(o.end(), o.pattern().as_usize()) {
-                    candidates.push((s as u32, o.end() as u32, o.pattern().as_u32()));
-                    pos = o.end();
-                    break;
-                }
-                limit = o.end() - 1;
-            }
-            continue 'search;
+    let Ok(start) = nfa.start_state(Anchored::Yes) else {
+        return;
+    };
+    let mut at = 0;
+    while at < folded.len() {
+        let starts_word = at == 0 || !is_word_byte(folded[at - 1]) || !is_word_byte(folded[at]);
+        if !starts_word || !phrases.starts.may_start(folded, at) {
+            at += 1;
+            continue;
         }
-        break;
+        patterns_at(nfa, start, folded, at, ends);
+        // The longest first, then the shorter ones.
+        let Some(&(p, e)) = ends.last() else {
+            at += 1;
+            continue;
+        };
+        let (p, e) = (p as usize, e as usize);
+        if valid_end(e, p) {
+            let mut end = e;
+            if phrases.patterns[p].prefix {
+                while end < folded.len() && is_word_byte(folded[end]) {
+                    end += 1;
+                }
+            }
+            candidates.push((at as u32, end as u32, p as u32));
+            at = e;
+            continue;
+        }
+        let shorter = ends[..ends.len() - 1]
+            .iter()
+            .rev()
+            .find(|&&(q, e)| valid_end(e as usize, q as usize));
+        match shorter {
+            Some(&(q, e)) => {
+                candidates.push((at as u32, e, q));
+                at = e as usize;
+            }
+            None => at += 1,
+        }
+    }
+}
+
+/// Every (pattern, end) of the patterns that start at `text[at]`, shortest first: the trie
+/// walked from its anchored start (no failure transitions) until it has nowhere to go. A match
+/// state's first pattern is the one that ends there; it counts when it starts at `at` (a state
+/// also carries patterns that start later, for unanchored searches).
+fn patterns_at(nfa: &NFA, start: StateID, text: &[u8], at: usize, ends: &mut Vec<(u32, u32)>) {
+    ends.clear();
+    let mut state = start;
+    for (i, &b) in text[at..].iter().enumerate() {
+        state = nfa.next_state(Anchored::Yes, state, b);
+        if nfa.is_special(state) {
+            if nfa.is_dead(state) {
+                return;
+            }
+            if nfa.is_match(state) {
+                let p = nfa.match_pattern(state, 0);
+                if nfa.pattern_len(p) == i + 1 {
+                    ends.push((p.as_u32(), (at + i + 1) as u32));
+                }
+            }
+        }
     }
 }
 
@@ -419,4 +447,130 @@ fn clause_end(folded: &[u8], from: usize) -> usize {
             _ => false,
         })
         .unwrap_or(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The matches as found before the start filter: one unanchored leftmost-longest search,
+    /// skipping matches inside words and asking again for the shorter ones.
+    fn by_search(
+        phrases: &crate::rules::phrases::Phrases,
+        ac: &NFA,
+        folded: &[u8],
+    ) -> Vec<(u32, u32, u32)> {
+        let mut candidates = Vec::new();
+        let valid_end = |e: usize, p: usize| {
+            phrases.patterns[p].prefix
+                || e == folded.len()
+                || !is_word_byte(folded[e])
+                || !is_word_byte(folded[e - 1])
+        };
+        let starts_word =
+            |s: usize| s == 0 || !is_word_byte(folded[s - 1]) || !is_word_byte(folded[s]);
+        let mut pos = 0;
+        'search: while pos < folded.len() {
+            let matches = ac
+                .try_find_iter(aho_corasick::Input::new(folded).span(pos..folded.len()))
+                .expect("an unanchored search");
+            for m in matches {
+                let s = m.start();
+                if !starts_word(s) {
+                    if let Some(k) = folded[s..m.end()].iter().position(|&b| !is_word_byte(b)) {
+                        pos = s + k;
+                        continue 'search;
+                    }
+                    continue;
+                }
+                if valid_end(m.end(), m.pattern().as_usize()) {
+                    let mut e = m.end();
+                    if phrases.patterns[m.pattern().as_usize()].prefix {
+                        while e < folded.len() && is_word_byte(folded[e]) {
+                            e += 1;
+                        }
+                    }
+                    candidates.push((s as u32, e as u32, m.pattern().as_u32()));
+                    continue;
+                }
+                let mut limit = m.end() - 1;
+                pos = s + 1;
+                while limit > s {
+                    let input = aho_corasick::Input::new(folded)
+                        .span(s..limit)
+                        .anchored(Anchored::Yes);
+                    let Some(o) = ac.try_find(&input).expect("an anchored search") else {
+                        break;
+                    };
+                    if valid_end(o.end(), o.pattern().as_usize()) {
+                        candidates.push((s as u32, o.end() as u32, o.pattern().as_u32()));
+                        pos = o.end();
+                        break;
+                    }
+                    limit = o.end() - 1;
+                }
+                continue 'search;
+            }
+            break;
+        }
+        candidates
+    }
+
+    /// Words and pieces of words the built-in phrases and cues are made of, cut and run on.
+    fn pieces() -> Vec<String> {
+        let rules = RuleSet::builtin().expect("built-in rules");
+        let phrases = &rules.phrases;
+        let mut out: Vec<String> = Vec::new();
+        let cues = phrases.negation.iter().chain(&phrases.hedges);
+        for text in phrases
+            .phrases
+            .iter()
+            .flat_map(|p| p.forms.iter())
+            .chain(cues)
+        {
+            out.push(text.clone());
+            for word in text.split(' ') {
+                out.push(word.to_string());
+                if word.len() > 2 {
+                    out.push(word[..word.len() - 1].to_string());
+                    out.push(word[1..].to_string());
+                }
+            }
+        }
+        out.extend(["note", "back", "s", "ing", "x", "42", "é", "réseller"].map(String::from));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn the_start_filter_finds_what_one_search_finds(
+            words in proptest::collection::vec((0usize..100_000, 0usize..9), 0..14),
+        ) {
+            thread_local! {
+                static RULES: RuleSet = RuleSet::builtin().expect("built-in rules");
+                static PIECES: Vec<String> = pieces();
+            }
+            const JOINS: [&str; 9] = [" ", "", " ", ", ", ". ", "-", "\n", "; ", "'"];
+            let text = PIECES.with(|pieces| {
+                words
+                    .iter()
+                    .map(|&(w, j)| format!("{}{}", pieces[w % pieces.len()], JOINS[j]))
+                    .collect::<String>()
+            });
+            RULES.with(|rules| {
+                let phrases = &rules.phrases;
+                let ac = phrases.automaton.as_ref().expect("the built-in rules have phrases");
+                let (mut folded, mut map) = (Vec::new(), Vec::new());
+                fold(&text, &mut folded, &mut map);
+                let (mut fast, mut ends) = (Vec::new(), Vec::new());
+                find_candidates(phrases, ac, &folded, &mut ends, &mut fast);
+                prop_assert_eq!(fast, by_search(phrases, ac, &folded), "text {:?}", text);
+                Ok(())
+            })?;
+        }
+    }
 }
