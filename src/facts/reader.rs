@@ -185,3 +185,50 @@ pub(super) fn remember(cache: &mut Cache, column: usize, text: &str, bits: Optio
     }
     cache.cells[column].insert(text.into(), bits, 0);
 }
+
+#[cfg(test)]
+mod tests {
+    /// A prose text read again (in another column, with other texts beside it) through the
+    /// remembered hits reads as it did fresh: same facts, evidence and warnings.
+    #[test]
+    fn remembered_texts_read_as_fresh_ones() {
+        use crate::facts::{ColumnMap, Record, RecordReader, SeenIds, read_record};
+        use crate::roster::{RosterReader, Row};
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+        let header = "partner_id,notes,description\n".as_bytes();
+        let reader = RosterReader::new(header, "prose", None).expect("header");
+        let columns = ColumnMap::new(reader.header().clone(), &rules);
+        let texts = [
+            "We resell the vendor's licences and run managed services, but we do not ship hardware.",
+            "Onboarded 2022, reviewed by ops",
+            "Does not resell; may offer implementation later.",
+            "",
+            "note 90",
+            "Resells licences. Fulfils orders from its own warehouse.",
+        ];
+        let shown = |r: &Record| {
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                r.facts, r.evidence, r.warnings, r.ignored
+            )
+        };
+        let mut reader = RecordReader::new(&rules);
+        let mut record: Record = reader.read(&columns, &Row::new(1, &["P0", "", ""]));
+        let mut n = 0;
+        for _round in 0..3 {
+            for a in texts {
+                for b in texts {
+                    n += 1;
+                    let row = Row::new(n + 1, &[format!("P{n}").as_str(), a, b]);
+                    reader.read_into(&columns, &row, &mut record);
+                    let fresh = read_record(&rules, &columns, &row, &mut SeenIds::default());
+                    assert_eq!(
+                        shown(&record),
+                        shown(&fresh),
+                        "notes {a:?}, description {b:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod scan;
 
 use scan::scan;
 
+use crate::cache::{Gate, Generations};
 use crate::facts::Record;
 use crate::rules::phrases::PatternKind;
 use crate::rules::{FactId, RuleSet};
@@ -62,9 +63,10 @@ pub struct TextHit {
     pub(crate) phrase_id: u32,
 }
 
-/// Buffers reused from cell to cell.
+/// Buffers reused from cell to cell, and the phrases found in the prose cells seen lately.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    found: Found,
     folded: Vec<u8>,
     map: Vec<u32>,
     candidates: Vec<(u32, u32, u32)>,
@@ -75,6 +77,56 @@ pub struct Scratch {
     hits: Vec<Hit>,
     parts: Vec<(usize, FactId, bool)>,
     said: Vec<Said>,
+}
+
+/// The phrases found in each prose cell text seen lately (notes such as "Onboarded 2022,
+/// reviewed by ops" repeat from row to row), so a repeated cell is not scanned again. What a
+/// scan finds depends on the text and the rule set alone, and a scratch serves one rule set.
+/// Texts up to [`Found::TEXT_BYTES`] bytes; at most [`Found::ENTRIES`] texts and
+/// [`Found::BYTES`] bytes per generation (see [`crate::cache`]), kept while one lookup in five
+/// finds its text.
+#[derive(Debug)]
+struct Found {
+    texts: Generations<Box<str>, Box<[Hit]>>,
+    keep: Gate,
+}
+
+impl Found {
+    const TEXT_BYTES: usize = 256;
+    const ENTRIES: usize = 2048;
+    const BYTES: usize = 256 << 10;
+}
+
+impl Default for Found {
+    fn default() -> Self {
+        Found {
+            texts: Generations::new(Self::ENTRIES, Self::BYTES),
+            keep: Gate::new(1, 4, true),
+        }
+    }
+}
+
+/// Appends the hits of prose cell `text` (cell `cell`) to `scratch.hits`: those found in the
+/// same text before, or a scan's.
+fn scan_cell(rules: &RuleSet, text: &str, cell: u32, scratch: &mut Scratch) {
+    if text.len() > Found::TEXT_BYTES {
+        scan(rules, text, cell, scratch);
+        return;
+    }
+    if let Some(hits) = scratch.found.texts.get(text) {
+        scratch.found.keep.count(true);
+        scratch
+            .hits
+            .extend(hits.iter().map(|&hit| Hit { cell, ..hit }));
+        return;
+    }
+    let from = scratch.hits.len();
+    scan(rules, text, cell, scratch);
+    if scratch.found.keep.count(false) {
+        let hits: Box<[Hit]> = scratch.hits[from..].into();
+        let bytes = text.len() + std::mem::size_of_val(&*hits);
+        scratch.found.texts.insert(text.into(), hits, bytes);
+    }
 }
 
 /// A phrase found: pattern span in the cell (bytes of the original text) and how it is read.
@@ -186,7 +238,7 @@ pub(crate) fn read(
 ) {
     scratch.hits.clear();
     for (k, (_, text)) in cells.iter().enumerate() {
-        scan(rules, text, k as u32, scratch);
+        scan_cell(rules, text, k as u32, scratch);
     }
     if scratch.hits.is_empty() {
         return;
