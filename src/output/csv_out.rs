@@ -413,7 +413,20 @@ impl RowRenderer for CsvRows {
                 if i > 0 {
                     buf.push(b',');
                 }
-                field(buf, row.cell(i).unwrap_or(""), self.raw);
+                let cell = row.cell(i).unwrap_or("");
+                // Most cells of such a row are short and plain: copied as `field` would.
+                let bytes = cell.as_bytes();
+                let copied = bytes.len() <= SHORT_FIELD
+                    && bytes
+                        .iter()
+                        .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)])
+                        == 0
+                    && (self.raw || bytes.first().is_none_or(|b| !FORMULA_STARTS.contains(b)));
+                if copied {
+                    buf.extend_from_slice(bytes);
+                } else {
+                    field(buf, cell, self.raw);
+                }
             }
         }
         if self.add_id {
