@@ -79,11 +79,13 @@ pub(crate) enum PatternKind {
 }
 
 /// A test of the first bytes at a place of a folded text that every place where a pattern
-/// starts passes (and few others do), so the automaton is asked only there: the first byte of a
-/// one-byte pattern, the two bytes of a two-byte one, and a hash of the first three bytes of
-/// the longer ones.
+/// starts passes (and few others do), so the automaton is asked only there: a byte some
+/// pattern starts with, then the byte of a one-byte pattern, the two bytes of a two-byte one,
+/// or a hash of the first three bytes of the longer ones.
 #[derive(Debug, Default)]
 pub(crate) struct StartFilter {
+    /// The first bytes of all patterns.
+    first: [u64; 4],
     one: [u64; 4],
     two: Vec<u64>,
     three: Vec<u64>,
@@ -94,11 +96,15 @@ impl StartFilter {
 
     fn new(patterns: &[String]) -> StartFilter {
         let mut filter = StartFilter {
+            first: [0; 4],
             one: [0; 4],
             two: vec![0; Self::WORDS],
             three: vec![0; Self::WORDS],
         };
         for p in patterns {
+            if let Some(&a) = p.as_bytes().first() {
+                filter.first[usize::from(a) / 64] |= 1 << (a % 64);
+            }
             match *p.as_bytes() {
                 [] => {}
                 [a] => filter.one[usize::from(a) / 64] |= 1 << (a % 64),
@@ -110,9 +116,12 @@ impl StartFilter {
     }
 
     /// Whether a pattern may start at `text[at]` (false only where none does).
-    #[inline]
+    #[inline(always)]
     pub fn may_start(&self, text: &[u8], at: usize) -> bool {
         let a = text[at];
+        if self.first[usize::from(a) / 64] & (1 << (a % 64)) == 0 {
+            return false;
+        }
         if self.one[usize::from(a) / 64] & (1 << (a % 64)) != 0 {
             return true;
         }

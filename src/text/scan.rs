@@ -82,8 +82,15 @@ fn find_candidates(
     };
     let mut at = 0;
     while at < folded.len() {
-        let starts_word = at == 0 || !is_word_byte(folded[at - 1]) || !is_word_byte(folded[at]);
-        if !starts_word || !phrases.starts.may_start(folded, at) {
+        if at > 0 && is_word_byte(folded[at - 1]) && is_word_byte(folded[at]) {
+            // Inside a word: no pattern starts before its end.
+            at += folded[at..]
+                .iter()
+                .position(|&b| !is_word_byte(b))
+                .unwrap_or(folded.len() - at);
+            continue;
+        }
+        if !phrases.starts.may_start(folded, at) {
             at += 1;
             continue;
         }
