@@ -128,13 +128,12 @@ impl StartFilter {
         let Some(&b) = text.get(at + 1) else {
             return false;
         };
-        if !self.two.is_empty() && get(&self.two, pair(a, b)) {
+        // (A filter of no patterns has no first byte: its empty tables are never read.)
+        if get(&self.two, pair(a, b)) {
             return true;
         }
-        match text.get(at + 2) {
-            Some(&c) if !self.three.is_empty() => get(&self.three, triple(a, b, c)),
-            _ => false,
-        }
+        text.get(at + 2)
+            .is_some_and(|&c| get(&self.three, triple(a, b, c)))
     }
 }
 
@@ -669,8 +668,8 @@ impl Builder<'_> {
             return self.out;
         }
         // A contiguous NFA, walked anchored from each place that may start a phrase (see
-        // `crate::text`): no failure transitions are followed, so a DFA would not be faster, and
-        // it takes a fraction of a DFA's memory and build time.
+        // `crate::text`): a fraction of a DFA's memory and build time (a DFA of these patterns
+        // cost 165M instructions to build, at every start).
         let built = aho_corasick::nfa::contiguous::Builder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .prefilter(false)

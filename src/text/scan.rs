@@ -95,7 +95,7 @@ fn find_candidates(
             continue;
         }
         patterns_at(nfa, start, folded, at, ends);
-        // The longest first, then the shorter ones.
+        // The longest (noted last) first, then the shorter ones.
         let Some(&(p, e)) = ends.last() else {
             at += 1;
             continue;
