@@ -103,18 +103,35 @@ pub(crate) const FORMULA_STARTS: &[u8] = b"=+-@\t\r \n";
 /// `raw`, a field a spreadsheet would run as a formula gets a leading `'`, so opening the file
 /// shows the text instead of running it, and control and bidirectional characters are written
 /// as visible escapes (`\u{1b}`).
+#[inline]
 pub(crate) fn field(out: &mut Vec<u8>, text: &str, raw: bool) {
     let bytes = text.as_bytes();
     // Short fields (nearly every cell) are looked at in one pass, byte by byte; long ones
     // (reasons) with the vectorized searches.
-    let (quotes, plain) = if bytes.len() <= SHORT_FIELD {
-        let classes = bytes
-            .iter()
-            .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)]);
-        (classes & NEEDS_QUOTES != 0, classes & NOT_PLAIN == 0)
-    } else {
-        (needs_quotes(bytes), false)
-    };
+    if bytes.len() > SHORT_FIELD {
+        return field_classed(out, text, raw, needs_quotes(bytes), false);
+    }
+    let classes = bytes
+        .iter()
+        .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)]);
+    // Plain, and no formula can start with its first byte: as it is (what the rest would do).
+    if classes == 0 && (raw || bytes.first().is_none_or(|b| !FORMULA_STARTS.contains(b))) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    field_classed(
+        out,
+        text,
+        raw,
+        classes & NEEDS_QUOTES != 0,
+        classes & NOT_PLAIN == 0,
+    );
+}
+
+/// [`field`] of a text known to need quotes (`quotes`) or not, and to be printable ASCII, tab
+/// and line feed (`plain`) or maybe not.
+fn field_classed(out: &mut Vec<u8>, text: &str, raw: bool, quotes: bool, plain: bool) {
+    let bytes = text.as_bytes();
     if !raw {
         // Printable ASCII, tab and line feed are shown as they are.
         let shown = if plain {
@@ -413,20 +430,7 @@ impl RowRenderer for CsvRows {
                 if i > 0 {
                     buf.push(b',');
                 }
-                let cell = row.cell(i).unwrap_or("");
-                // Most cells of such a row are short and plain: copied as `field` would.
-                let bytes = cell.as_bytes();
-                let copied = bytes.len() <= SHORT_FIELD
-                    && bytes
-                        .iter()
-                        .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)])
-                        == 0
-                    && (self.raw || bytes.first().is_none_or(|b| !FORMULA_STARTS.contains(b)));
-                if copied {
-                    buf.extend_from_slice(bytes);
-                } else {
-                    field(buf, cell, self.raw);
-                }
+                field(buf, row.cell(i).unwrap_or(""), self.raw);
             }
         }
         if self.add_id {
