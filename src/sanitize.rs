@@ -23,7 +23,22 @@ pub fn visible(text: &str) -> Cow<'_, str> {
         .as_bytes()
         .chunks(32)
         .all(|block| block.iter().fold(true, |all, &b| all & plain(b)));
-    if plain_ascii || !text.chars().any(is_hostile) {
+    // Other text (accented names) is checked the same way for the bytes that can start a
+    // hostile character: C0 controls, DEL, and the lead bytes of C1 (`c2`), U+061C (`d8`) and
+    // the bidirectional marks (`e2`); only text with one of them is read character by character.
+    let calm = |b: u8| {
+        (b >= 0x20 || b == b'\t' || b == b'\n')
+            & (b != 0x7f)
+            & (b != 0xc2)
+            & (b != 0xd8)
+            & (b != 0xe2)
+    };
+    let calm_bytes = || {
+        text.as_bytes()
+            .chunks(32)
+            .all(|block| block.iter().fold(true, |all, &b| all & calm(b)))
+    };
+    if plain_ascii || calm_bytes() || !text.chars().any(is_hostile) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -39,7 +54,30 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::visible;
+    use super::{is_hostile, visible};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte passes decide as the character-by-character reading would: text of
+        /// printable ASCII, accented letters, characters whose UTF-8 starts with a flagged lead
+        /// byte (`c2`, `d8`, `e2`) and hostile ones, at every place.
+        #[test]
+        fn visible_escapes_as_a_plain_reading_does(
+            chars in proptest::collection::vec(prop_oneof![
+                proptest::char::range(' ', '~'),
+                proptest::sample::select(vec!['é', 'ü', 'ł', 'ß', '€', '“', '—', '\u{a0}', 'س', '\t', '\n']),
+                proptest::sample::select(vec!['\u{1b}', '\r', '\u{7f}', '\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{202e}', '\u{2066}']),
+                any::<char>(),
+            ], 0..80),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let plain: String = text
+                .chars()
+                .map(|c| if is_hostile(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() })
+                .collect();
+            prop_assert_eq!(visible(&text), plain);
+        }
+    }
 
     #[test]
     fn escapes_what_a_terminal_would_run_and_keeps_the_rest() {

@@ -200,17 +200,23 @@ impl<R: Read> RosterReader<R> {
     }
 
     /// Finds where the record at the start of the input ends, reading as needed, without
-    /// consuming it. Most records are one line with no quote and no CR: found with one memchr.
+    /// consuming it. Most records are one line with no quote: found with one memchr.
     fn scan(&mut self) -> std::io::Result<Scan> {
         let mut searched = 0;
         loop {
             let data = self.input.data();
             if let Some(p) = memchr::memchr3(b'\n', b'"', b'\r', &data[searched..]) {
                 let at = searched + p;
-                if data[at] == b'\n' && at <= self.limits.record_bytes {
+                // A line end (LF, or the CRLF of a Windows export) before any quote.
+                let term = match data[at] {
+                    b'\n' => 1,
+                    b'\r' if data.get(at + 1) == Some(&b'\n') => 2,
+                    _ => 0,
+                };
+                if term > 0 && at <= self.limits.record_bytes {
                     return Ok(Scan::Record {
                         len: at,
-                        term: 1,
+                        term,
                         breaks: 0,
                         quoted: false,
                     });
@@ -245,7 +251,7 @@ impl<R: Read> RosterReader<R> {
         }
         let rest = &data[i..];
         let run = match state {
-            State::Quoted if !line_in_quote => memchr::memchr3(b'"', b'\n', b'\r', rest),
+            State::Quoted if !line_in_quote => find_any(rest, [b'"', b'\n', b'\r']),
             State::Unquoted => memchr::memchr3(self.delimiter, b'\n', b'\r', rest),
             _ => Some(0),
         };
@@ -270,13 +276,30 @@ impl<R: Read> RosterReader<R> {
         let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
         let mut i = 0;
         loop {
+            if state == State::CellStart {
+                // Quoted cells closed on their line right before a delimiter (every cell of a
+                // roster exported with all its cells quoted), each skipped whole.
+                while let Some(len) = closed_quoted_cell(&self.input.data()[i..], delimiter) {
+                    if i + len > self.limits.record_bytes {
+                        break;
+                    }
+                    i += len;
+                    column += 1;
+                    quoted = true;
+                    line_in_quote = false;
+                }
+            }
             if matches!(state, State::CellStart | State::Unquoted) {
                 // Outside quotes, up to the next quote or line break: the cells there only
                 // count (no quote opens among them), and the state after them is told by the
                 // last byte (a delimiter leaves a cell about to start).
                 let data = self.input.data();
                 let rest = data.get(i..).unwrap_or_default();
-                let run = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
+                let run = if rest.first() == Some(&b'"') {
+                    0
+                } else {
+                    memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len())
+                };
                 if run > 0 {
                     let span = &rest[..run];
                     column += memchr::memchr_iter(delimiter, span).count();
@@ -602,10 +625,17 @@ pub(super) fn split_quoted(text: &[u8], delimiter: u8, bytes: &mut Vec<u8>, ends
                 i += 1;
             }
         }
-        // An unquoted cell, or what follows a closing quote: up to the delimiter.
+        // An unquoted cell, or what follows a closing quote: up to the delimiter (found at
+        // once after the closing quote of most quoted cells, and ending empty cells).
         let rest = &text[i..];
-        let k = find_byte(rest, delimiter).unwrap_or(rest.len());
-        bytes.extend_from_slice(&rest[..k]);
+        let k = match rest.first() {
+            Some(&b) if b != delimiter => {
+                let k = find_byte(rest, delimiter).unwrap_or(rest.len());
+                bytes.extend_from_slice(&rest[..k]);
+                k
+            }
+            _ => 0,
+        };
         i += k;
         ends.push(bytes.len());
         if i >= text.len() {
@@ -614,6 +644,19 @@ pub(super) fn split_quoted(text: &[u8], delimiter: u8, bytes: &mut Vec<u8>, ends
         bytes.push(delimiter);
         i += 1;
     }
+}
+
+/// The length of the quoted cell at the start of `rest` and the delimiter after it, when the
+/// cell holds no quote and no line break (so it closes at its second quote) and the delimiter
+/// follows its closing quote: what [`RosterReader::scan_quoted`] would go through byte by byte
+/// to the same state, a cell about to start, one more delimiter counted.
+#[inline(always)]
+fn closed_quoted_cell(rest: &[u8], delimiter: u8) -> Option<usize> {
+    if rest.first() != Some(&b'"') {
+        return None;
+    }
+    let k = 1 + find_any(&rest[1..], [b'"', b'\n', b'\r'])?;
+    (rest[k] == b'"' && rest.get(k + 1) == Some(&delimiter)).then_some(k + 2)
 }
 
 /// The first `byte` in `hay`. Cells are short: their first 32 bytes are searched eight at a
@@ -636,6 +679,34 @@ fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
         at += 8;
     }
     memchr::memchr(byte, &hay[at..]).map(|k| at + k)
+}
+
+/// The first of the three `bytes` in `hay`, searched as [`find_byte`] searches one.
+#[inline(always)]
+fn find_any(hay: &[u8], bytes: [u8; 3]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let [a, b, c] = bytes.map(|byte| ONES * u64::from(byte));
+    // The zero bytes of `word`, flagged in their high bits; the lowest flag is exact (a borrow
+    // only runs upwards).
+    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut at = 0;
+    while at < 32 {
+        let Some(chunk) = hay.get(at..at + 8) else {
+            return hay[at..]
+                .iter()
+                .position(|b| bytes.contains(b))
+                .map(|k| at + k);
+        };
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let found = zeros(word ^ a) | zeros(word ^ b) | zeros(word ^ c);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let [a, b, c] = bytes;
+    memchr::memchr3(a, b, c, &hay[at..]).map(|k| at + k)
 }
 
 /// The header row from its parsed cells: names trimmed (a byte-order mark left by an odd
@@ -716,6 +787,15 @@ mod tests {
             byte in prop_oneof![Just(b','), Just(b'"'), any::<u8>()],
         ) {
             prop_assert_eq!(super::find_byte(&hay, byte), hay.iter().position(|&b| b == byte));
+        }
+
+        /// `find_any` finds the first of three bytes as a plain search does, wherever it lies.
+        #[test]
+        fn find_any_finds_the_first_of_three(
+            hay in proptest::collection::vec(prop_oneof![Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'"' ^ 0x80), any::<u8>()], 0..100),
+            bytes in proptest::array::uniform3(prop_oneof![Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b';'), any::<u8>()]),
+        ) {
+            prop_assert_eq!(super::find_any(&hay, bytes), hay.iter().position(|b| bytes.contains(b)));
         }
 
         /// `split_quoted` reads a record as the csv crate (csv-core) does: the same cells, for

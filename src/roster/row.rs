@@ -222,12 +222,15 @@ pub(super) fn plain_bytes(bytes: &[u8]) -> bool {
             .iter()
             .fold(true, |all, &b| all & (b.wrapping_sub(0x20) < 0x5f))
     };
+    // Other text (accented names) the same way, with every byte compared to the flagged ones.
+    let plain = |chunk: &[u8]| {
+        chunk.iter().fold(true, |all, &b| {
+            all & (b >= 0x20) & (b != 0x7f) & (b != 0xc2) & (b != 0xd8) & (b != 0xe2)
+        })
+    };
     let chunks = bytes.chunks_exact(32);
     let rest = chunks.remainder();
-    (chunks.into_iter().all(printable) && printable(rest))
-        || bytes
-            .iter()
-            .all(|&b| b >= 0x20 && b != 0x7f && b != 0xc2 && b != 0xd8 && b != 0xe2)
+    (chunks.into_iter().all(printable) && printable(rest)) || bytes.chunks(32).all(plain)
 }
 
 #[cfg(test)]
