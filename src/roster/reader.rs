@@ -41,12 +41,63 @@ enum Scan {
 
 /// The states of the record scanner, as csv-core's: RFC 4180 quoting, a quote inside an
 /// unquoted cell is a character, and anything after a closing quote joins the cell.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 enum State {
+    #[default]
     CellStart,
     Unquoted,
     Quoted,
     QuoteInQuoted,
+}
+
+/// Where the careful scan of one record is ([`RosterReader::scan_quoted`]).
+#[derive(Default)]
+struct Careful {
+    /// The next byte to look at, from the start of the record.
+    i: usize,
+    state: State,
+    /// Delimiters passed (the column the scan is in), and the column of the open quote.
+    column: usize,
+    quote_column: usize,
+    /// Line breaks inside quoted cells so far, and inside the quoted cell being read.
+    breaks: u64,
+    cell_breaks: u64,
+    /// Whether some cell is quoted.
+    quoted: bool,
+    /// Where the line after the first line break inside a quote starts.
+    first_line: Option<usize>,
+    /// Inside a quoted cell: whether the current physical line started inside it, and the
+    /// delimiters on that line (a whole line inside a quote that has as many delimiters as a
+    /// row reads like a row: the quote is probably missing its end).
+    line_in_quote: bool,
+    line_delimiters: usize,
+}
+
+impl Careful {
+    /// What the scan says when the input ends at `i`.
+    fn at_end(&self) -> Scan {
+        match self.state {
+            State::Quoted => self.open_quote(
+                self.first_line.unwrap_or(self.i),
+                "is never closed: the file ends inside it".into(),
+            ),
+            _ => Scan::Record {
+                len: self.i,
+                term: 0,
+                breaks: self.breaks,
+                quoted: self.quoted,
+            },
+        }
+    }
+
+    /// The open quote's report: reading resumes at `first_line`.
+    fn open_quote(&self, first_line: usize, why: String) -> Scan {
+        Scan::OpenQuote {
+            column: self.quote_column,
+            first_line,
+            why,
+        }
+    }
 }
 
 /// Streams the rows of a roster.
@@ -259,157 +310,155 @@ impl<R: Read> RosterReader<R> {
     }
 
     /// The careful scan of a record that holds a quote or a CR, byte by byte through the
-    /// states of csv-core.
+    /// states of csv-core (runs that cannot change the state skipped whole): plain runs and
+    /// closed quoted cells outside quotes, runs inside quotes, then one byte's step.
     fn scan_quoted(&mut self) -> std::io::Result<Scan> {
-        let delimiter = self.delimiter;
-        let width = self.header.names.len();
-        let mut state = State::CellStart;
-        let (mut column, mut quote_column) = (0usize, 0usize);
-        let mut breaks = 0u64;
-        // Line breaks inside the quoted cell being read.
-        let mut cell_breaks = 0u64;
-        let mut quoted = false;
-        let mut first_line: Option<usize> = None;
-        // Inside a quoted cell: whether the current physical line started inside it, and the
-        // delimiters on that line (a whole line inside a quote that has as many delimiters as
-        // a row reads like a row: the quote is probably missing its end).
-        let (mut line_in_quote, mut line_delimiters) = (false, 0usize);
-        let mut i = 0;
+        let mut scan = Careful::default();
         loop {
-            if state == State::CellStart {
-                // Quoted cells closed on their line right before a delimiter (every cell of a
-                // roster exported with all its cells quoted), each skipped whole.
-                while let Some(len) = closed_quoted_cell(&self.input.data()[i..], delimiter) {
-                    if i + len > self.limits.record_bytes {
-                        break;
-                    }
-                    i += len;
-                    column += 1;
-                    quoted = true;
-                    line_in_quote = false;
-                }
-            }
-            if matches!(state, State::CellStart | State::Unquoted) {
-                // Outside quotes, up to the next quote or line break: the cells there only
-                // count (no quote opens among them), and the state after them is told by the
-                // last byte (a delimiter leaves a cell about to start).
-                let data = self.input.data();
-                let rest = data.get(i..).unwrap_or_default();
-                let run = if rest.first() == Some(&b'"') {
-                    0
-                } else {
-                    memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len())
-                };
-                if run > 0 {
-                    let span = &rest[..run];
-                    column += memchr::memchr_iter(delimiter, span).count();
-                    state = if span[run - 1] == delimiter {
-                        State::CellStart
-                    } else {
-                        State::Unquoted
-                    };
-                    i += run;
-                }
-            }
-            i = self.skip_plain(i, state, line_in_quote);
-            if i > self.limits.record_bytes {
-                return Ok(Scan::TooLong { first_line });
-            }
-            let Some(b) = self.input.byte_at(i)? else {
-                return Ok(match state {
-                    State::Quoted => Scan::OpenQuote {
-                        column: quote_column,
-                        first_line: first_line.unwrap_or(i),
-                        why: "is never closed: the file ends inside it".into(),
-                    },
-                    _ => Scan::Record {
-                        len: i,
-                        term: 0,
-                        breaks,
-                        quoted,
-                    },
+            self.skip_outside_quotes(&mut scan);
+            scan.i = self.skip_plain(scan.i, scan.state, scan.line_in_quote);
+            if scan.i > self.limits.record_bytes {
+                return Ok(Scan::TooLong {
+                    first_line: scan.first_line,
                 });
+            }
+            let Some(b) = self.input.byte_at(scan.i)? else {
+                return Ok(scan.at_end());
             };
-            let is_break = b == b'\n' || b == b'\r';
-            match state {
-                State::CellStart | State::Unquoted | State::QuoteInQuoted if is_break => {
-                    let crlf = b == b'\r' && self.input.byte_at(i + 1)? == Some(b'\n');
-                    return Ok(Scan::Record {
-                        len: i,
-                        term: if crlf { 2 } else { 1 },
-                        breaks,
-                        quoted,
-                    });
+            if let Some(done) = self.step(&mut scan, b)? {
+                return Ok(done);
+            }
+            scan.i += 1;
+        }
+    }
+
+    /// Outside quotes, skips quoted cells closed on their line right before a delimiter (every
+    /// cell of a roster exported with all its cells quoted), then the run up to the next quote
+    /// or line break: the cells there only count (no quote opens among them), and the state
+    /// after them is told by the last byte (a delimiter leaves a cell about to start).
+    #[inline]
+    fn skip_outside_quotes(&self, scan: &mut Careful) {
+        let delimiter = self.delimiter;
+        if scan.state == State::CellStart {
+            while let Some(len) = closed_quoted_cell(&self.input.data()[scan.i..], delimiter) {
+                if scan.i + len > self.limits.record_bytes {
+                    break;
                 }
-                State::CellStart | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
-                    state = State::CellStart;
-                    column += 1;
-                    // The line no longer lies wholly inside one quoted cell.
-                    line_in_quote = false;
-                }
-                State::CellStart if b == b'"' => {
-                    state = State::Quoted;
-                    quoted = true;
-                    quote_column = column;
-                    cell_breaks = 0;
-                }
-                State::QuoteInQuoted if b == b'"' => state = State::Quoted,
-                State::QuoteInQuoted if cell_breaks > 0 => {
-                    // Text right after the quote that ends a cell spanning lines: that quote was
-                    // no closing quote, and the cell ran over rows that were meant as rows.
-                    return Ok(Scan::OpenQuote {
-                        column: quote_column,
-                        first_line: first_line.unwrap_or(i),
-                        why: format!(
-                            "runs to line {}, where the quote that would close it is followed by more text, so it closes nothing: the quote probably lacks its closing \"",
-                            self.line + breaks
-                        ),
-                    });
-                }
-                State::CellStart | State::QuoteInQuoted => {
-                    state = State::Unquoted;
-                    line_in_quote = false;
-                }
-                State::Unquoted => {}
-                State::Quoted if b == b'"' => state = State::QuoteInQuoted,
-                State::Quoted if is_break => {
-                    if b == b'\r' && self.input.byte_at(i + 1)? == Some(b'\n') {
-                        i += 1;
-                    }
-                    breaks += 1;
-                    cell_breaks += 1;
-                    first_line.get_or_insert(i + 1);
-                    if line_in_quote && width >= 3 && line_delimiters + 1 >= width {
-                        return Ok(Scan::OpenQuote {
-                            column: quote_column,
-                            first_line: first_line.unwrap_or(i + 1),
-                            why: format!(
-                                "is still open on line {}, which reads like a row of its own ({line_delimiters} delimiters): the quote probably lacks its closing \"",
-                                self.line + breaks - 1
-                            ),
-                        });
-                    }
-                    if breaks >= self.limits.record_lines {
-                        return Ok(Scan::OpenQuote {
-                            column: quote_column,
-                            first_line: first_line.unwrap_or(i + 1),
-                            why: format!(
-                                "is still open after {} lines (the limit of one record, --max-record-lines)",
-                                self.limits.record_lines
-                            ),
-                        });
-                    }
-                    line_in_quote = true;
-                    line_delimiters = 0;
-                }
-                State::Quoted => {
-                    if b == delimiter && line_in_quote {
-                        line_delimiters += 1;
-                    }
+                scan.i += len;
+                scan.column += 1;
+                scan.quoted = true;
+                scan.line_in_quote = false;
+            }
+        }
+        if !matches!(scan.state, State::CellStart | State::Unquoted) {
+            return;
+        }
+        let rest = self.input.data().get(scan.i..).unwrap_or_default();
+        let run = if rest.first() == Some(&b'"') {
+            0
+        } else {
+            memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len())
+        };
+        if run > 0 {
+            let span = &rest[..run];
+            scan.column += memchr::memchr_iter(delimiter, span).count();
+            scan.state = if span[run - 1] == delimiter {
+                State::CellStart
+            } else {
+                State::Unquoted
+            };
+            scan.i += run;
+        }
+    }
+
+    /// The scan's step over byte `b` at `scan.i`: the record's end, or an open quote's report,
+    /// when the byte decides one.
+    #[inline]
+    fn step(&mut self, scan: &mut Careful, b: u8) -> std::io::Result<Option<Scan>> {
+        let delimiter = self.delimiter;
+        let is_break = b == b'\n' || b == b'\r';
+        match scan.state {
+            State::CellStart | State::Unquoted | State::QuoteInQuoted if is_break => {
+                let crlf = b == b'\r' && self.input.byte_at(scan.i + 1)? == Some(b'\n');
+                return Ok(Some(Scan::Record {
+                    len: scan.i,
+                    term: if crlf { 2 } else { 1 },
+                    breaks: scan.breaks,
+                    quoted: scan.quoted,
+                }));
+            }
+            State::CellStart | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
+                scan.state = State::CellStart;
+                scan.column += 1;
+                // The line no longer lies wholly inside one quoted cell.
+                scan.line_in_quote = false;
+            }
+            State::CellStart if b == b'"' => {
+                scan.state = State::Quoted;
+                scan.quoted = true;
+                scan.quote_column = scan.column;
+                scan.cell_breaks = 0;
+            }
+            State::QuoteInQuoted if b == b'"' => scan.state = State::Quoted,
+            State::QuoteInQuoted if scan.cell_breaks > 0 => {
+                // Text right after the quote that ends a cell spanning lines: that quote was
+                // no closing quote, and the cell ran over rows that were meant as rows.
+                return Ok(Some(scan.open_quote(
+                    scan.first_line.unwrap_or(scan.i),
+                    format!(
+                        "runs to line {}, where the quote that would close it is followed by more text, so it closes nothing: the quote probably lacks its closing \"",
+                        self.line + scan.breaks
+                    ),
+                )));
+            }
+            State::CellStart | State::QuoteInQuoted => {
+                scan.state = State::Unquoted;
+                scan.line_in_quote = false;
+            }
+            State::Unquoted => {}
+            State::Quoted if b == b'"' => scan.state = State::QuoteInQuoted,
+            State::Quoted if is_break => return self.break_in_quote(scan, b),
+            State::Quoted => {
+                if b == delimiter && scan.line_in_quote {
+                    scan.line_delimiters += 1;
                 }
             }
-            i += 1;
         }
+        Ok(None)
+    }
+
+    /// A line break inside a quoted cell: counted, unless the quote has run too far (over a
+    /// line that reads like a row, or past the lines one record may take).
+    fn break_in_quote(&mut self, scan: &mut Careful, b: u8) -> std::io::Result<Option<Scan>> {
+        if b == b'\r' && self.input.byte_at(scan.i + 1)? == Some(b'\n') {
+            scan.i += 1;
+        }
+        scan.breaks += 1;
+        scan.cell_breaks += 1;
+        let first_line = *scan.first_line.get_or_insert(scan.i + 1);
+        let width = self.header.names.len();
+        if scan.line_in_quote && width >= 3 && scan.line_delimiters + 1 >= width {
+            return Ok(Some(scan.open_quote(
+                first_line,
+                format!(
+                    "is still open on line {}, which reads like a row of its own ({} delimiters): the quote probably lacks its closing \"",
+                    self.line + scan.breaks - 1,
+                    scan.line_delimiters
+                ),
+            )));
+        }
+        if scan.breaks >= self.limits.record_lines {
+            return Ok(Some(scan.open_quote(
+                first_line,
+                format!(
+                    "is still open after {} lines (the limit of one record, --max-record-lines)",
+                    self.limits.record_lines
+                ),
+            )));
+        }
+        scan.line_in_quote = true;
+        scan.line_delimiters = 0;
+        Ok(None)
     }
 
     /// Parses the next record into `record`: its line, an error message for a record that
