@@ -293,6 +293,12 @@ fn declared_warnings(text: &str, declared: &DeclaredCell, warnings: &mut Vec<Str
             )
         });
     }
+    if declared.more_unknown > 0 {
+        warnings.push(format!(
+            "declared_role: {} more parts of {text:?} name no known role and are ignored",
+            declared.more_unknown
+        ));
+    }
     match &declared.umbrella {
         Some(part) if declared.roles == 0 && part == text => warnings.push(format!(
             "declared_role: {text:?} is the umbrella term, not a role; nothing to compare against"

@@ -168,8 +168,28 @@ pub(crate) struct DeclaredCell {
     pub roles: u64,
     /// The part that names the umbrella term, if one does.
     pub umbrella: Option<String>,
-    /// Parts that name nothing known, as written.
+    /// Parts that name nothing known, as written: each once, at most
+    /// [`DeclaredCell::UNKNOWN_KEPT`] of them.
     pub unknown: Vec<String>,
+    /// Parts that name nothing known past those kept (repeats of a kept one not counted).
+    pub more_unknown: usize,
+}
+
+impl DeclaredCell {
+    /// Most parts naming nothing known kept for their own warnings: a cell of thousands of
+    /// such parts would otherwise give thousands of warnings, each quoting the whole cell.
+    pub const UNKNOWN_KEPT: usize = 5;
+
+    fn add_unknown(&mut self, part: &str) {
+        if self.unknown.iter().any(|u| u == part) {
+            return;
+        }
+        if self.unknown.len() < Self::UNKNOWN_KEPT {
+            self.unknown.push(part.to_string());
+        } else {
+            self.more_unknown += 1;
+        }
+    }
 }
 
 /// What a `declared_role` text names.
@@ -389,7 +409,7 @@ impl RuleSet {
             None => match self.declared_within(part) {
                 Some(Declared::Role(r)) => cell.roles |= 1u64 << r,
                 Some(Declared::Umbrella) => cell.umbrella = Some(part.to_string()),
-                None => cell.unknown.push(part.to_string()),
+                None => cell.add_unknown(part),
             },
         };
         if self.declared(text).is_some() || self.declared_separators.is_empty() {
@@ -416,9 +436,17 @@ impl RuleSet {
         }
         parts.push((start, text.len()));
         // Longest names first: a role name may hold a separator ("Sales & Service Partner").
+        // A name spans few parts: in a cell of many, joins are tried over at most twice the
+        // words of the longest name (and two more), so that a long cell costs a time in
+        // proportion to its length, not to its square.
+        let span = if parts.len() > 16 {
+            2 * self.longest_declared_name() + 2
+        } else {
+            parts.len()
+        };
         let mut i = 0;
         while i < parts.len() {
-            let joined = (i + 1..parts.len())
+            let joined = (i + 1..parts.len().min(i + span))
                 .rev()
                 .find(|&j| self.declared(&text[parts[i].0..parts[j].1]).is_some());
             let j = joined.unwrap_or(i);
@@ -439,9 +467,16 @@ impl RuleSet {
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
+        // No name has more words than the longest: runs of words past that are not looked up
+        // (a part of thousands of words costs a time in proportion to its length).
+        let longest = if words.len() > 8 {
+            self.longest_declared_name()
+        } else {
+            words.len()
+        };
         let mut best: Option<(bool, usize, Declared)> = None;
         for start in 0..words.len() {
-            for end in start + 1..=words.len() {
+            for end in start + 1..=words.len().min(start + longest) {
                 let key = words[start..end].join("_");
                 if let Some(&d) = self.declared_index.get(&key) {
                     // A role before the umbrella, then the longer name.
@@ -453,6 +488,15 @@ impl RuleSet {
             }
         }
         best.map(|(_, _, d)| d)
+    }
+
+    /// The most words of any role or umbrella name (its index key joins them with `_`).
+    fn longest_declared_name(&self) -> usize {
+        self.declared_index
+            .keys()
+            .map(|key| key.split('_').count())
+            .max()
+            .unwrap_or(1)
     }
 
     /// The role ids of a mask of roles, in taxonomy order.
@@ -894,5 +938,88 @@ pub(crate) fn problem(file: &str, at: impl Into<String>, message: impl Into<Stri
         help: String::new(),
         line: 0,
         column: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Declared, RuleSet};
+    use crate::normalize::normalize_token;
+    use proptest::prelude::*;
+
+    /// The built-in rules, with one more name that holds a separator (as a custom taxonomy may).
+    fn rules() -> RuleSet {
+        let mut rules = RuleSet::builtin().expect("built-in rules");
+        let msp = rules.role_by_id("managed_service_provider").expect("msp");
+        rules.declared_index.insert(
+            normalize_token("Sales & Service Partner"),
+            Declared::Role(msp),
+        );
+        rules
+    }
+
+    /// The roles of a cell as the join was read before it was bounded: every longer join
+    /// tried, whatever the number of parts.
+    fn roles_unbounded(rules: &RuleSet, parts: &[&str]) -> u64 {
+        let mut roles = 0;
+        let mut i = 0;
+        while i < parts.len() {
+            let joined = (i + 1..parts.len())
+                .rev()
+                .find(|&j| rules.declared(&parts[i..=j].join("&")).is_some());
+            let j = joined.unwrap_or(i);
+            let part = parts[i..=j].join("&");
+            let part = part.trim();
+            if !part.is_empty()
+                && let Some(Declared::Role(r)) =
+                    rules.declared(part).or_else(|| rules.declared_within(part))
+            {
+                roles |= 1u64 << r;
+            }
+            i = j + 1;
+        }
+        roles
+    }
+
+    #[test]
+    fn a_long_cell_reads_its_names_and_keeps_a_few_unknown_parts() {
+        let rules = rules();
+        let role = |id: &str| 1u64 << rules.role_by_id(id).expect("role");
+        let cell = rules.declared_cell("Reseller;Sales & Service Partner");
+        assert_eq!(
+            cell.roles,
+            role("reseller") | role("managed_service_provider")
+        );
+        // Forty parts: the name that holds a separator is still found, "x" reported once.
+        let long = format!("{}Sales & Service Partner;x", "x;".repeat(40));
+        let cell = rules.declared_cell(&long);
+        assert_eq!(cell.roles, role("managed_service_provider"));
+        assert_eq!(
+            (cell.unknown.clone(), cell.more_unknown),
+            (vec!["x".to_string()], 0)
+        );
+        // Thirty distinct unknown parts: five kept, the rest counted.
+        let many: Vec<String> = (0..30).map(|i| format!("u{i}")).collect();
+        let cell = rules.declared_cell(&format!("{},VAR", many.join(",")));
+        assert_eq!(cell.roles, role("value_added_reseller"));
+        assert_eq!(cell.unknown, many[..5].to_vec());
+        assert_eq!(cell.more_unknown, 25);
+        // A part of twenty thousand words ending in a name (read in time in proportion).
+        let words = format!("{} reseller", "word ".repeat(20_000));
+        assert_eq!(rules.declared_cell(&words).roles, role("reseller"));
+    }
+
+    proptest! {
+        /// Bounding the joins changes no answer: cells of up to 60 parts (names, pieces of the
+        /// name with a separator in it, junk) read the roles the unbounded join reads.
+        #[test]
+        fn bounded_joins_read_what_unbounded_ones_read(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "Reseller", " VAR ", "Sales ", " Service Partner", "x", "", " ", "Gold Reseller", "MSP", "Partner",
+            ]), 1..60),
+        ) {
+            let rules = rules();
+            prop_assert_eq!(rules.declared_cell(&parts.join("&")).roles, roles_unbounded(&rules, &parts));
+        }
     }
 }

@@ -103,6 +103,48 @@ fn an_explicit_delimiter_wins_over_detection() {
     assert_eq!(rec["partner_id"], "P1");
 }
 
+/// A declared-role cell of a megabyte of parts that name nothing (or of words around a name)
+/// is read in a time in proportion to its length, and says so in a few warnings: each distinct
+/// unknown part once, at most five, and a count of the rest (it used to give one warning per
+/// part, each quoting the whole cell: a gigabyte of output, and minutes, for this roster).
+#[test]
+fn a_megabyte_declared_role_cell_gives_a_few_warnings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long-declared.csv");
+    let repeated = vec!["ab"; 300_000].join(",");
+    let distinct: Vec<String> = (0..60_000).map(|i| format!("u{i}")).collect();
+    let words = format!("{}reseller", "word ".repeat(150_000));
+    std::fs::write(
+        &path,
+        format!(
+            "partner_id,declared_role,transacts,earns\nP1,\"{repeated}\",partner,margin\nP2,\"{},VAR\",partner,margin\nP3,{words},partner,margin\n",
+            distinct.join(",")
+        ),
+    )
+    .expect("write");
+    let got = classify_jsonl(&path);
+    assert_eq!(got.len(), 3);
+    let declared_warnings = |r: &serde_json::Value| -> Vec<String> {
+        r["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .filter_map(|w| w.as_str())
+            .filter(|w| w.starts_with("declared_role"))
+            .map(|w| w.chars().take(40).collect())
+            .collect()
+    };
+    assert_eq!(
+        declared_warnings(&got[0]),
+        ["declared_role: \"ab\" in \"ab,ab,ab,ab,ab,a"]
+    );
+    let second = declared_warnings(&got[1]);
+    assert_eq!(second.len(), 6, "{second:?}");
+    assert!(second[5].starts_with("declared_role: 59995 more parts"));
+    assert_eq!(got[1]["declared_role"], "value_added_reseller");
+    assert_eq!(got[2]["declared_role"], "reseller");
+}
+
 #[test]
 fn a_ten_megabyte_cell_and_ten_thousand_columns() {
     let dir = tempfile::tempdir().expect("temp dir");
