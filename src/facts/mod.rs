@@ -665,6 +665,10 @@ fn row_warnings(
     }
 }
 
+/// Most distinct unknown items of one fact cell reported each in its own warning (a cell of
+/// thousands of unknown items would otherwise give as many warnings).
+const UNKNOWN_ITEMS_KEPT: usize = 5;
+
 fn read_fact(
     rules: &RuleSet,
     fact: FactId,
@@ -677,6 +681,9 @@ fn read_fact(
     let mut bits = 0u64;
     let mut said_nothing = false;
     let mut recognized = 0usize;
+    // Unknown items are reported once each, at most a few; the rest are counted.
+    let mut unknown: [&str; UNKNOWN_ITEMS_KEPT] = [""; UNKNOWN_ITEMS_KEPT];
+    let (mut kept, mut more) = (0usize, 0usize);
     for item in split_list(text) {
         let lookup = if is_normalized(item) {
             item
@@ -711,6 +718,15 @@ fn read_fact(
                         value: None,
                     });
                 }
+                if unknown[..kept].contains(&item) {
+                    continue;
+                }
+                if kept == UNKNOWN_ITEMS_KEPT {
+                    more += 1;
+                    continue;
+                }
+                unknown[kept] = item;
+                kept += 1;
                 record.warnings.push(format!(
                     "{}: {item:?} is not a known value; ignored",
                     f.name
@@ -721,6 +737,16 @@ fn read_fact(
                 ));
             }
         }
+    }
+    if more > 0 {
+        record.warnings.push(format!(
+            "{}: {more} more items are not known values; ignored",
+            f.name
+        ));
+        record.ignored.push(format!(
+            "Ignored {more} more items in {}: no value of the vocabulary means them.",
+            f.name
+        ));
     }
     if recognized == 0 {
         return;

@@ -168,10 +168,36 @@ pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
     out
 }
 
+/// [`clause_bounds`], looked for at most `window` bytes on either side of `start..end`: the
+/// window's edge (at a character boundary) where no stop lies within it.
+fn clause_bounds_near(text: &str, start: usize, end: usize, window: usize) -> (usize, usize) {
+    let mut lo = start.saturating_sub(window);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = end.saturating_add(window).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let (from, to) = clause_bounds(&text[lo..hi], start - lo, end - lo);
+    (lo + from, lo + to)
+}
+
 /// Appends [`snippet`] to `out`.
 fn push_snippet(out: &mut String, text: &str, start: usize, end: usize) {
     const MAX: usize = 80;
-    let (mut from, mut to) = clause_bounds(text, start, end);
+    // A clause is looked for within eight times the longest snippet on either side (a snippet
+    // keeps at most MAX characters, four bytes at most each): the same snippet as from the
+    // whole clause, in a time that does not grow with it (a cell of one long clause holding
+    // many phrases made `explain` quadratic).
+    let bounds = clause_bounds_near(text, start, end, 8 * MAX);
+    push_snippet_in(out, text, start, end, bounds);
+}
+
+/// [`push_snippet`] in the clause `from..to` around `start..end`.
+fn push_snippet_in(out: &mut String, text: &str, start: usize, end: usize, bounds: (usize, usize)) {
+    const MAX: usize = 80;
+    let (mut from, mut to) = bounds;
     let (mut cut_front, mut cut_back) = (false, false);
     let chars = |a: usize, b: usize| text[a..b].chars().count();
     if chars(from, to) > MAX {
@@ -498,6 +524,34 @@ fn value_bit(rules: &RuleSet, fact: FactId, value: u8) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::snippet;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The snippet found within a window around the words is the one the whole clause
+        /// gives: texts of words, stops, long clauses and wide characters, every place.
+        #[test]
+        fn a_snippet_from_a_window_is_the_one_from_the_whole_clause(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "resells ", "word ", "wörter ", "€ ", "x", ". ", "; ", "\n", ".x", "a.b ", "   ", "long-word-without-spaces",
+            ]), 0..400),
+            at in any::<proptest::sample::Index>(),
+            len in 1usize..12,
+        ) {
+            let text: String = pieces.concat();
+            prop_assume!(!text.is_empty());
+            let mut start = at.index(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let mut whole = String::new();
+            super::push_snippet_in(&mut whole, &text, start, end, super::clause_bounds(&text, start, end));
+            prop_assert_eq!(snippet(&text, start, end), whole);
+        }
+    }
 
     #[test]
     fn snippets_stay_short_and_keep_the_words() {

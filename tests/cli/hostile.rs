@@ -145,6 +145,63 @@ fn a_megabyte_declared_role_cell_gives_a_few_warnings() {
     assert_eq!(got[2]["declared_role"], "reseller");
 }
 
+/// Long fact cells of unknown items warn about each distinct item once, at most five, and
+/// count the rest; `explain` of a description that is one long clause full of phrases quotes
+/// each hit with a short snippet (it used to scan the whole clause for each: quadratic).
+#[test]
+fn long_fact_and_prose_cells_warn_and_explain_in_proportion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long-cells.csv");
+    let repeated = vec!["zq"; 100_000].join(";");
+    let distinct: Vec<String> = (0..20_000).map(|i| format!("a{i}")).collect();
+    let prose = "resells ".repeat(40_000);
+    std::fs::write(
+        &path,
+        format!(
+            "partner_id,transacts,activities,earns,description\nP1,\"{repeated};partner\",{},margin,{prose}\n",
+            distinct.join(";")
+        ),
+    )
+    .expect("write");
+    let got = classify_jsonl(&path);
+    let warnings: Vec<&str> = got[0]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .filter(|w| w.starts_with("transacts") || w.starts_with("activities"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "transacts: \"zq\" is not a known value; ignored",
+            "activities: \"a0\" is not a known value; ignored",
+            "activities: \"a1\" is not a known value; ignored",
+            "activities: \"a2\" is not a known value; ignored",
+            "activities: \"a3\" is not a known value; ignored",
+            "activities: \"a4\" is not a known value; ignored",
+            "activities: 19995 more items are not known values; ignored",
+        ]
+    );
+    assert_eq!(got[0]["declared_role"], serde_json::Value::Null);
+    let out = bin()
+        .args(["explain", "--row", "1"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.matches("in \"...resells resells").count() > 1000,
+        "{}",
+        &text[..2000.min(text.len())]
+    );
+}
+
 #[test]
 fn a_ten_megabyte_cell_and_ten_thousand_columns() {
     let dir = tempfile::tempdir().expect("temp dir");
