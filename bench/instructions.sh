@@ -8,7 +8,8 @@
 #   BIN=/path/to/other/partner-roles bash bench/instructions.sh   # another build, same rosters
 #
 # The rosters are the first rows of the 1M-row benchmark rosters of bench/run.sh (generated
-# here when missing): 50k diverse, 30k all-new, 200k repetitive.
+# here when missing): 50k diverse, the same 50k rows as exported (every cell quoted, CRLF),
+# 30k all-new, 200k repetitive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind > /dev/null || { echo "bench/instructions.sh needs valgrind (apt-get install valgrind)"; exit 1; }
@@ -16,11 +17,14 @@ WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 cargo build --release --quiet --bin partner-roles --example generate_roster --example csv_copy
 BIN=${BIN:-target/release/partner-roles}
-for mix in diverse all-new repetitive; do
+for mix in diverse all-new repetitive exported; do
   full="$WORK/roster-$mix-1000000.csv"
-  [ -s "$full" ] || target/release/examples/generate_roster 1000000 "$mix" > "$full" 2> "$WORK/stats-$mix-1000000.txt"
+  if [ "$mix" = exported ]; then gen="diverse exported"; else gen=$mix; fi
+  # shellcheck disable=SC2086 # two arguments on purpose
+  [ -s "$full" ] || target/release/examples/generate_roster 1000000 $gen > "$full" 2> "$WORK/stats-$mix-1000000.txt"
 done
 head -50001 "$WORK/roster-diverse-1000000.csv" > "$WORK/head-diverse-50k.csv"
+head -50001 "$WORK/roster-exported-1000000.csv" > "$WORK/head-exported-50k.csv"
 head -30001 "$WORK/roster-all-new-1000000.csv" > "$WORK/head-all-new-30k.csv"
 head -200001 "$WORK/roster-repetitive-1000000.csv" > "$WORK/head-repetitive-200k.csv"
 
@@ -33,7 +37,7 @@ echo "binary: $BIN (commit $(git rev-parse --short HEAD 2>/dev/null || echo unkn
 echo
 echo "| roster | command | instructions | floor (csv_copy) |"
 echo "|---|---|---:|---:|"
-for roster in head-diverse-50k head-all-new-30k head-repetitive-200k; do
+for roster in head-diverse-50k head-exported-50k head-all-new-30k head-repetitive-200k; do
   file="$WORK/$roster.csv"
   floor=$(count target/release/examples/csv_copy "$file")
   for cmd in "classify --format csv" "classify --format jsonl" "audit --format csv --fail-on never"; do

@@ -22,7 +22,9 @@ SIZES=${SIZES:-"10000 100000 1000000"}
 # `descriptions` is the diverse roster with a ~150-character Description in every row: it times
 # classify with text reading (the default) beside the same run with `--evidence columns`, so the
 # cost of reading the descriptions is the difference of the two.
-MIXES=${MIXES:-"diverse repetitive all-new descriptions"}
+# `exported` is the diverse roster as CRM exports and Python's csv module with QUOTE_ALL write
+# it: every cell quoted, CRLF line ends.
+MIXES=${MIXES:-"diverse repetitive all-new descriptions exported"}
 WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 if [ -z "${OUT:-}" ]; then
@@ -55,7 +57,10 @@ for mix in $MIXES; do
 for n in $SIZES; do
   roster="$WORK/roster-$mix-$n.csv"
   stats="$WORK/stats-$mix-$n.txt"
-  if [ "$mix" = descriptions ]; then gen="diverse descriptions"; else gen=$mix; fi
+  case "$mix" in
+    descriptions | exported) gen="diverse $mix" ;;
+    *) gen=$mix ;;
+  esac
   # shellcheck disable=SC2086 # two arguments on purpose
   [ -s "$roster" ] && [ -s "$stats" ] || target/release/examples/generate_roster "$n" $gen > "$roster" 2> "$stats"
   rm -f "$WORK"/runs-*.txt

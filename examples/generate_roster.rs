@@ -1,5 +1,7 @@
 //! Writes a deterministic roster of N rows to standard output, for benchmarks:
-//! `cargo run --release --example generate_roster -- 1000000 [diverse|repetitive|all-new] > roster.csv`.
+//! `cargo run --release --example generate_roster -- 1000000 [diverse|repetitive|all-new]
+//! [descriptions] [exported] > roster.csv` (`descriptions`: a Description column of about 150
+//! characters; `exported`: every cell quoted and CRLF line ends, as CRM exports write them).
 //! The counts of distinct patterns go to standard error.
 //!
 //! Three mixes:
@@ -661,15 +663,21 @@ fn main() -> std::io::Result<()> {
         eprintln!("the mix is diverse, repetitive or all-new, not {mix:?}");
         std::process::exit(2);
     }
-    // `descriptions` adds a Description column of about 150 characters to every row.
-    let descriptions = match args.next().as_deref() {
-        None => false,
-        Some("descriptions") => true,
-        Some(other) => {
-            eprintln!("the third argument is `descriptions` or nothing, not {other:?}");
-            std::process::exit(2);
+    // Knobs after the mix: `descriptions` adds a Description column of about 150 characters to
+    // every row; `exported` writes the roster as CRM exports and Python's csv module with
+    // QUOTE_ALL do: every cell quoted, CRLF line ends.
+    let (mut descriptions, mut exported) = (false, false);
+    for knob in args {
+        match knob.as_str() {
+            "descriptions" => descriptions = true,
+            "exported" => exported = true,
+            other => {
+                eprintln!("a knob is `descriptions` or `exported`, not {other:?}");
+                std::process::exit(2);
+            }
         }
-    };
+    }
+    let end = if exported { "\r\n" } else { "\n" };
     let rules = partner_roles::rules::RuleSet::builtin().expect("built-in rules");
     let mut names: Vec<String> = "partner_id,partner_name,declared_role,transacts,sells_to,delivers,earns,activities,goods,vendors,engagement,region,notes"
         .split(',')
@@ -691,15 +699,16 @@ fn main() -> std::io::Result<()> {
     let mut rng = Rng(rows as u64 ^ 0x5EED ^ mix.len() as u64);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    writeln!(out, "{}", names.join(","))?;
-    let regions = ["EMEA", "AMER", "APAC", "LATAM"];
     let quote = |s: &str| {
-        if s.contains([',', '"', '\n']) {
+        if exported || s.contains([',', '"', '\n']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
         }
     };
+    let header_line: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    write!(out, "{}{end}", header_line.join(","))?;
+    let regions = ["EMEA", "AMER", "APAC", "LATAM"];
     for i in 0..rows {
         // declared role and the eight fact cells
         let cells: Vec<String> = match mix.as_str() {
@@ -824,22 +833,6 @@ fn main() -> std::io::Result<()> {
         } else {
             String::new()
         };
-        let mut line = format!(
-            "P{i:07},{},{},{region},{}",
-            quote(&name),
-            cells.iter().map(|s| quote(s)).collect::<Vec<_>>().join(","),
-            quote(&notes)
-        );
-        if descriptions {
-            line.push(',');
-            line.push_str(&quote(&description));
-        }
-        if line.contains('"') {
-            patterns.quoted_rows += 1;
-        }
-        writeln!(out, "{line}")?;
-        // Count the patterns: as written, and as read.
-        patterns.raw.insert(fingerprint(&cells));
         let mut row_cells = vec![format!("P{i:07}"), name.clone()];
         row_cells.extend(cells.iter().cloned());
         row_cells.push(region.to_string());
@@ -847,6 +840,15 @@ fn main() -> std::io::Result<()> {
         if descriptions {
             row_cells.push(description);
         }
+        let line: Vec<String> = row_cells.iter().map(|c| quote(c)).collect();
+        let line = line.join(",");
+        // Rows with a cell quoted for what it holds (every row, when all are quoted).
+        if line.contains('"') {
+            patterns.quoted_rows += 1;
+        }
+        write!(out, "{line}{end}")?;
+        // Count the patterns: as written, and as read.
+        patterns.raw.insert(fingerprint(&cells));
         let row = partner_roles::roster::Row::new(i as u64 + 2, &row_cells);
         let record = partner_roles::facts::read_record(&rules, &header, &row, &mut seen);
         patterns.facts.insert((record.facts, record.declared_roles));
