@@ -88,7 +88,11 @@ pub(crate) struct StartFilter {
     first: [u64; 4],
     one: [u64; 4],
     two: Vec<u64>,
+    /// The first three bytes of the patterns of three to five bytes (`short`) and of the
+    /// longer ones (`three`), and the first six of the longer ones (`six`), hashed.
+    short: Vec<u64>,
     three: Vec<u64>,
+    six: Vec<u64>,
 }
 
 impl StartFilter {
@@ -99,7 +103,9 @@ impl StartFilter {
             first: [0; 4],
             one: [0; 4],
             two: vec![0; Self::WORDS],
+            short: vec![0; Self::WORDS],
             three: vec![0; Self::WORDS],
+            six: vec![0; Self::WORDS],
         };
         for p in patterns {
             if let Some(&a) = p.as_bytes().first() {
@@ -109,7 +115,14 @@ impl StartFilter {
                 [] => {}
                 [a] => filter.one[usize::from(a) / 64] |= 1 << (a % 64),
                 [a, b] => set(&mut filter.two, pair(a, b)),
-                [a, b, c, ..] => set(&mut filter.three, triple(a, b, c)),
+                [a, b, c] | [a, b, c, _] | [a, b, c, _, _] => {
+                    set(&mut filter.three, triple(a, b, c));
+                    set(&mut filter.short, triple(a, b, c));
+                }
+                [a, b, c, ..] => {
+                    set(&mut filter.three, triple(a, b, c));
+                    set(&mut filter.six, sextet(&p.as_bytes()[..6]));
+                }
             }
         }
         filter
@@ -132,9 +145,25 @@ impl StartFilter {
         if get(&self.two, pair(a, b)) {
             return true;
         }
-        text.get(at + 2)
-            .is_some_and(|&c| get(&self.three, triple(a, b, c)))
+        let Some(&c) = text.get(at + 2) else {
+            return false;
+        };
+        let three = triple(a, b, c);
+        // Past three bytes: a short pattern, or the first six bytes of a longer one (most
+        // walks the three bytes let through end within six).
+        get(&self.three, three)
+            && (get(&self.short, three)
+                || text
+                    .get(at..at + 6)
+                    .is_some_and(|six| get(&self.six, sextet(six))))
     }
+}
+
+/// The hash of six bytes, for [`StartFilter`].
+fn sextet(bytes: &[u8]) -> usize {
+    let mut word = [0u8; 8];
+    word[..6].copy_from_slice(&bytes[..6]);
+    (u64::from_le_bytes(word).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
 }
 
 fn pair(a: u8, b: u8) -> usize {
