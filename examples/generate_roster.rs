@@ -854,8 +854,14 @@ fn main() -> std::io::Result<()> {
         patterns.facts.insert((record.facts, record.declared_roles));
     }
     out.flush()?;
+    let knobs = match (descriptions, exported) {
+        (false, false) => "",
+        (true, false) => ", with descriptions",
+        (false, true) => ", exported: every cell quoted, CRLF",
+        (true, true) => ", with descriptions, exported: every cell quoted, CRLF",
+    };
     eprintln!(
-        "{rows} rows ({mix}): {} distinct declared-role and fact cells as written, {} distinct facts and declared roles as read, {:.0}% of rows with quoted cells",
+        "{rows} rows ({mix}{knobs}): {} distinct declared-role and fact cells as written, {} distinct facts and declared roles as read, {:.0}% of rows with quoted cells",
         patterns.raw.len(),
         patterns.facts.len(),
         100.0 * patterns.quoted_rows as f64 / rows.max(1) as f64
