@@ -11,6 +11,14 @@ pub fn is_hostile(c: char) -> bool {
         | '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether byte `b` (not a C0 control) starts no hostile character: it is not DEL nor the lead
+/// byte of the C1 controls (`c2`), of U+061C (`d8`) or of the bidirectional marks (`e2`). A
+/// text of such bytes and no C0 control has no hostile character, which a byte pass can tell.
+#[inline(always)]
+pub(crate) fn starts_no_hostile(b: u8) -> bool {
+    (b != 0x7f) & (b != 0xc2) & (b != 0xd8) & (b != 0xe2)
+}
+
 /// `text` with every hostile character escaped (`ESC` becomes `\u{1b}`); borrowed when there is
 /// none, which is nearly always.
 pub fn visible(text: &str) -> Cow<'_, str> {
@@ -26,13 +34,7 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     // Other text (accented names) is checked the same way for the bytes that can start a
     // hostile character: C0 controls, DEL, and the lead bytes of C1 (`c2`), U+061C (`d8`) and
     // the bidirectional marks (`e2`); only text with one of them is read character by character.
-    let calm = |b: u8| {
-        (b >= 0x20 || b == b'\t' || b == b'\n')
-            & (b != 0x7f)
-            & (b != 0xc2)
-            & (b != 0xd8)
-            & (b != 0xe2)
-    };
+    let calm = |b: u8| (b >= 0x20 || b == b'\t' || b == b'\n') & starts_no_hostile(b);
     let calm_bytes = || {
         text.as_bytes()
             .chunks(32)

@@ -225,7 +225,7 @@ pub(super) fn plain_bytes(bytes: &[u8]) -> bool {
     // Other text (accented names) the same way, with every byte compared to the flagged ones.
     let plain = |chunk: &[u8]| {
         chunk.iter().fold(true, |all, &b| {
-            all & (b >= 0x20) & (b != 0x7f) & (b != 0xc2) & (b != 0xd8) & (b != 0xe2)
+            all & (b >= 0x20) & crate::sanitize::starts_no_hostile(b)
         })
     };
     let chunks = bytes.chunks_exact(32);

@@ -168,6 +168,9 @@ pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
     out
 }
 
+/// Most characters a snippet keeps.
+const SNIPPET_CHARS: usize = 80;
+
 /// [`clause_bounds`], looked for at most `window` bytes on either side of `start..end`: the
 /// window's edge (at a character boundary) where no stop lies within it.
 fn clause_bounds_near(text: &str, start: usize, end: usize, window: usize) -> (usize, usize) {
@@ -185,24 +188,22 @@ fn clause_bounds_near(text: &str, start: usize, end: usize, window: usize) -> (u
 
 /// Appends [`snippet`] to `out`.
 fn push_snippet(out: &mut String, text: &str, start: usize, end: usize) {
-    const MAX: usize = 80;
     // A clause is looked for within eight times the longest snippet on either side (a snippet
-    // keeps at most MAX characters, four bytes at most each): the same snippet as from the
+    // keeps at most SNIPPET_CHARS characters, four bytes at most each): the same snippet as from the
     // whole clause, in a time that does not grow with it (a cell of one long clause holding
     // many phrases made `explain` quadratic).
-    let bounds = clause_bounds_near(text, start, end, 8 * MAX);
+    let bounds = clause_bounds_near(text, start, end, 8 * SNIPPET_CHARS);
     push_snippet_in(out, text, start, end, bounds);
 }
 
 /// [`push_snippet`] in the clause `from..to` around `start..end`.
 fn push_snippet_in(out: &mut String, text: &str, start: usize, end: usize, bounds: (usize, usize)) {
-    const MAX: usize = 80;
     let (mut from, mut to) = bounds;
     let (mut cut_front, mut cut_back) = (false, false);
     let chars = |a: usize, b: usize| text[a..b].chars().count();
-    if chars(from, to) > MAX {
+    if chars(from, to) > SNIPPET_CHARS {
         // Keep the words, then what comes before and after them in turn.
-        let budget = MAX.saturating_sub(chars(start, end));
+        let budget = SNIPPET_CHARS.saturating_sub(chars(start, end));
         let before = budget / 3;
         let mut a = start;
         let mut n = 0;
