@@ -258,16 +258,15 @@ pub fn run<S: Sink + ?Sized>(
             // One by one on this thread.
             let mut worker = Worker::new(rules, &decisions);
             for batch in batch_rx {
-                for row in &batch.rows {
-                    let (record, result) = worker.classify(&header, row);
+                worker.classify_batch(&header, &batch.rows, |row, record, result| {
+                    summary.record(result);
                     out.item(&Item {
                         row,
                         record,
                         result,
                     })
-                    .map_err(write_err)?;
-                    summary.record(result);
-                }
+                    .map_err(write_err)
+                })?;
                 let _ = free_tx.send(batch.rows);
             }
             out.finish().map_err(write_err)?;
@@ -373,10 +372,18 @@ impl Ids {
 
 /// What one classifying thread keeps: caches, and one record and one classification refilled
 /// for every row (no allocation a row).
+/// Rows taken through each stage of a worker together: enough to keep a stage's code in the
+/// instruction cache, few enough that their records stay in the data caches (256 at once cost
+/// a fifth more second-level cache misses than 64 in cachegrind).
+const STAGE_ROWS: usize = 64;
+
 struct Worker<'r> {
     records: RecordReader<'r>,
     classifier: Classifier<'r>,
-    record: Option<Record>,
+    /// The records of the batch at hand, a record a row (their buffers kept for the next).
+    batch: Vec<Record>,
+    /// The decisions of the batch at hand.
+    decided: Vec<std::sync::Arc<crate::engine::Decided<'r>>>,
     result: Option<Classification<'r>>,
 }
 
@@ -385,28 +392,58 @@ impl<'r> Worker<'r> {
         Worker {
             records: RecordReader::new(rules),
             classifier: Classifier::sharing(rules, std::sync::Arc::clone(decisions)),
-            record: None,
+            batch: Vec::new(),
+            decided: Vec::new(),
             result: None,
         }
     }
 
-    fn classify(&mut self, header: &ColumnMap, row: &Row) -> (&Record, &Classification<'r>) {
-        let fresh = self.record.is_none();
-        let records = &mut self.records;
-        let record = self.record.get_or_insert_with(|| records.read(header, row));
-        if !fresh {
-            records.read_into(header, row, record);
+    /// Classifies a batch of rows, handing each row's result to `each` in order; stops at the
+    /// first error `each` returns. The rows go through in stages, [`STAGE_ROWS`] at a time (see
+    /// [`Worker::stages`]).
+    fn classify_batch<E>(
+        &mut self,
+        header: &ColumnMap,
+        rows: &[Row],
+        mut each: impl FnMut(&Row, &Record, &Classification<'r>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for rows in rows.chunks(STAGE_ROWS) {
+            self.stages(header, rows, &mut each)?;
         }
-        let decided = self.classifier.decided(record);
-        let fresh = self.result.is_none();
-        let classifier = &mut self.classifier;
-        let result = self
-            .result
-            .get_or_insert_with(|| classifier.classify(record));
-        if !fresh {
-            result.refill(record, decided);
+        Ok(())
+    }
+
+    /// The facts of every row of `rows`, then every decision, then each result handed to
+    /// `each`: each stage runs over all the rows, so its code stays in the processor's
+    /// instruction cache from one row to the next (taking a row through every stage at once
+    /// evicted it at every row: cachegrind counted twice the instruction-cache misses).
+    fn stages<E>(
+        &mut self,
+        header: &ColumnMap,
+        rows: &[Row],
+        each: &mut impl FnMut(&Row, &Record, &Classification<'r>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for (i, row) in rows.iter().enumerate() {
+            match self.batch.get_mut(i) {
+                Some(record) => self.records.read_into(header, row, record),
+                None => self.batch.push(self.records.read(header, row)),
+            }
         }
-        (record, result)
+        self.decided.clear();
+        for record in &self.batch[..rows.len()] {
+            self.decided.push(self.classifier.decided(record));
+        }
+        for ((row, record), decided) in rows.iter().zip(&self.batch).zip(self.decided.drain(..)) {
+            let result = match &mut self.result {
+                Some(result) => {
+                    result.refill(record, decided);
+                    result
+                }
+                None => self.result.insert(self.classifier.classify(record)),
+            };
+            each(row, record, result)?;
+        }
+        Ok(())
     }
 }
 
@@ -470,11 +507,11 @@ fn classify_in_parallel<'scope, 'env, S: Sink + ?Sized>(
                 };
                 buf.clear();
                 let mut counts = Summary::default();
-                for row in &batch.rows {
-                    let (_, result) = worker.classify(&header, row);
+                let _ = worker.classify_batch(&header, &batch.rows, |row, _, result| {
                     counts.record(result);
                     renderer.render(row, result, &mut buf);
-                }
+                    Ok::<(), ()>(())
+                });
                 let _ = free_tx.send(batch.rows);
                 if done_tx.send((batch.seq, buf, counts)).is_err() {
                     return;
