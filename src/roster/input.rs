@@ -23,6 +23,12 @@ impl<R: Read> Read for Source<R> {
     }
 }
 
+/// The first size of the buffer. Four times the 64 KiB of the `BufReader` the command line
+/// opens a roster with, so that a read nearly always asks for more than that reader holds and
+/// goes straight into this buffer (asked for less, it fills its own buffer and copies it over:
+/// every byte of the roster copied once more).
+const BUFFER_BYTES: usize = 1 << 18;
+
 /// The bytes of the roster not parsed yet, in a buffer that grows (by doubling) to hold the
 /// longest record, at most [`Limits::record_bytes`] and a read.
 pub(super) struct Input<R> {
@@ -122,7 +128,7 @@ fn decode_utf16<R: Read>(input: Input<R>) -> Input<R> {
         .build(read.chain(inner));
     Input {
         inner: Source::Utf16(Box::new(decoder)),
-        buf: vec![0; 1 << 16],
+        buf: vec![0; BUFFER_BYTES],
         start: 0,
         end: 0,
         eof: false,
@@ -157,7 +163,7 @@ pub(super) enum Opening {
 pub(super) fn open_input<R: Read>(input: R, limits: &super::Limits) -> Result<Input<R>, Opening> {
     let mut input = Input {
         inner: Source::Plain(input),
-        buf: vec![0; 1 << 16],
+        buf: vec![0; BUFFER_BYTES],
         start: 0,
         end: 0,
         eof: false,
