@@ -37,10 +37,8 @@ struct Rendered {
     tail: usize,
 }
 
-/// Flags of an escaped sentence: its field needs quotes.
-const QUOTED: u8 = 1;
 /// Flags of an escaped sentence: a field starting with it is no formula, whatever follows.
-const SAFE_START: u8 = 2;
+const SAFE_START: u8 = 1;
 
 /// Writes the enriched roster as CSV.
 pub struct CsvWriter<'w> {
@@ -241,8 +239,7 @@ fn render(r: &Classification, raw: bool, bytes: &mut Vec<u8>, joined: &mut Strin
 }
 
 /// Appends the quoted, escaped form of `sentence` (as [`field`] would write it inside a quoted
-/// field), and says whether a field of it needs quotes and whether a field starting with it is
-/// safe from formula guarding.
+/// field), and says whether a field starting with it is safe from formula guarding.
 fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
     let shown = if raw {
         std::borrow::Cow::Borrowed(sentence)
@@ -251,9 +248,6 @@ fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
     };
     let bytes = shown.as_bytes();
     let mut flags = 0;
-    if needs_quotes(bytes) {
-        flags |= QUOTED;
-    }
     let speaks = bytes
         .iter()
         .any(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
@@ -264,8 +258,10 @@ fn escape_sentence(sentence: &str, raw: bool, out: &mut Vec<u8>) -> u8 {
     flags
 }
 
-/// Appends the reasons field of a record with no reasons of its own: the escaped sentences
-/// joined, exactly as [`field`] writes the joined text. Sentences no other decision has (see
+/// Appends the reasons field of a record: the escaped sentences joined, exactly as [`field`]
+/// writes the joined text. The decision's sentences are escaped once per renderer (see
+/// [`Escaped`]); the record's own (evidence quoted from its text, ignored values), which come
+/// after them, are escaped as they are written. Sentences no other decision has (see
 /// `Sentences::is_shared`) and a first sentence a spreadsheet could read as a formula take the
 /// slow path: the text joined, then [`field`].
 fn reasons_field(
@@ -277,9 +273,8 @@ fn reasons_field(
 ) {
     let list = r.base_reasons.shared();
     let start = buf.len();
-    // One pass: the field is written quoted, and the quotes taken off at the end when no
-    // sentence needed them (reasons nearly always do).
-    let mut quoted = false;
+    // The field is written quoted, and the quotes taken off at the end when it needs none
+    // (reasons nearly always do: a comma is found in the first sentence).
     let mut fast = r.base_reasons.is_shared() && !list.is_empty();
     if fast {
         buf.push(b'"');
@@ -292,18 +287,25 @@ fn reasons_field(
             if i > 0 {
                 buf.extend_from_slice(b" | ");
             }
-            quoted |= flags & QUOTED != 0;
             buf.extend_from_slice(bytes);
+        }
+    }
+    if fast {
+        for own in &r.own_reasons {
+            buf.extend_from_slice(b" | ");
+            escape_sentence(own, raw, buf);
         }
     }
     if !fast {
         buf.truncate(start);
         joined.clear();
-        join_into(joined, r.base_reasons.iter(), " | ");
+        join_into(joined, r.reasons(), " | ");
         field(buf, joined, raw);
         return;
     }
-    if quoted {
+    // Doubling quotes keeps them, and the separators need no quotes: the escaped text needs
+    // quotes exactly when the text does.
+    if needs_quotes(&buf[start + 1..]) {
         buf.push(b'"');
     } else {
         buf.remove(start);
@@ -446,14 +448,7 @@ impl RowRenderer for CsvRows {
         });
         buf.extend_from_slice(&rendered.bytes[..rendered.tail]);
         buf.push(b',');
-        if r.own_reasons.is_empty() {
-            reasons_field(&mut self.sentences, &mut self.joined, raw, r, buf);
-        } else {
-            let all = &mut self.joined;
-            all.clear();
-            join_into(all, r.reasons(), " | ");
-            field(buf, all, raw);
-        }
+        reasons_field(&mut self.sentences, &mut self.joined, raw, r, buf);
         buf.extend_from_slice(&rendered.bytes[rendered.tail..]);
         buf.push(b',');
         match r.warnings.as_slice() {

@@ -409,6 +409,71 @@ fn csv_of_patterns_that_never_return_equals_fresh_csv() {
     csv_equals_fresh_csv(&path);
 }
 
+/// The same on a roster whose prose and fact cells hold what CSV and terminals treat
+/// specially (quotes, commas, line breaks, control and bidirectional characters), so that the
+/// record's own reasons (evidence quoted from its text, ignored values) need escaping as
+/// they are written after the decision's. Every other row has its fact cells emptied, so its
+/// facts come from its description, whose quoted words hold those characters.
+#[test]
+fn csv_of_hostile_own_reasons_equals_fresh_csv() {
+    let source = crate::support::fixture("diverse-roster.csv");
+    let mut reader = csv::Reader::from_path(&source).expect("fixture");
+    let header = reader.headers().expect("header").clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} column"))
+    };
+    let (description, delivers) = (column("Description"), column("delivers"));
+    let declared = column("declared_role");
+    let facts = column("transacts")..=column("engagement");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hostile-own-reasons.csv");
+    let mut out = csv::Writer::from_path(&path).expect("roster");
+    out.write_record(&header).expect("header");
+    let marks = [
+        "\u{1b}[31mred",
+        "\u{202e}reversed",
+        "\"quoted\", with commas,",
+        "\r\nsecond line",
+        "plain",
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        let mark = marks[i % marks.len()];
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| match c {
+                _ if c == delivers && i % 3 == 0 => format!("ba\"na,nas\u{7}{mark}"),
+                // Nothing known and nothing declared: reasons that need no quotes but for the
+                // sentence about the ignored value.
+                _ if i % 7 == 0 && (c == description || c == declared || facts.contains(&c)) => {
+                    String::new()
+                }
+                _ if c == description => cell.replacen(' ', &format!(" {mark} "), 1),
+                _ if i % 2 == 0 && facts.contains(&c) => String::new(),
+                _ => cell.to_string(),
+            })
+            .collect();
+        out.write_record(&cells).expect("row");
+    }
+    out.flush().expect("flush");
+    let evidence = crate::support::stdout_of(crate::support::bin().args([
+        "classify",
+        path.to_str().expect("path"),
+        "--format",
+        "csv",
+        "-q",
+    ]));
+    assert!(
+        evidence.contains("\\u{202e}reversed") && evidence.contains("From the text:"),
+        "some own reasons quote the hostile words"
+    );
+    csv_equals_fresh_csv(&path);
+}
+
 fn csv_equals_fresh_csv(path: &std::path::Path) {
     use partner_roles::facts::{ColumnMap, SeenIds, read_record};
     use partner_roles::output::{looks_like_formula, visible};
