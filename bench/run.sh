@@ -11,7 +11,9 @@
 # Outputs are written to files in OUT (default /dev/shm, a tmpfs, when there is one): writing
 # costs the same system calls and page copies as on a disk, without the disk's writeback, which
 # throttles a writer once a few GB are dirty and would make the figures measure the disk (the
-# classify outputs are 7 to 9 times the size of the floor's). OUT=target/bench measures a disk.
+# classify outputs are 7 to 9 times the size of the floor's). OUT=target/bench measures a disk;
+# OUT=/dev/null sends every output there, as the speed issue's first figures were taken (the
+# writes then cost no copy into the page cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -30,7 +32,9 @@ mkdir -p "$WORK"
 if [ -z "${OUT:-}" ]; then
   if [ -d /dev/shm ] && [ -w /dev/shm ]; then OUT=$(mktemp -d /dev/shm/partner-roles-bench.XXXXXX); else OUT=$WORK; fi
 fi
-mkdir -p "$OUT"
+[ "$OUT" = /dev/null ] || mkdir -p "$OUT"
+# The file each command writes (every one /dev/null when OUT is).
+out() { if [ "$OUT" = /dev/null ]; then echo /dev/null; else echo "$OUT/$1"; fi; }
 trap 'case "$OUT" in /dev/shm/*) rm -rf "$OUT" ;; esac' EXIT
 cargo build --release --quiet --bin partner-roles --example generate_roster --example csv_copy
 BIN=target/release/partner-roles
@@ -45,12 +49,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # The commands, as name|output file|command line. The floor comes first.
 commands() { # roster mix
-  echo "floor|$OUT/out-floor.csv|target/release/examples/csv_copy $1"
-  [ "$2" != descriptions ] || echo "classify-csv-no-text|$OUT/out.csv|$BIN classify $1 --format csv -q --evidence columns"
-  echo "classify-csv|$OUT/out.csv|$BIN classify $1 --format csv -q"
-  echo "classify-jsonl|$OUT/out.jsonl|$BIN classify $1 --format jsonl -q"
-  echo "audit|$OUT/out-audit.csv|$BIN audit $1 --format csv -q --fail-on never"
-  echo "report-html|$OUT/out.html|$BIN report $1 --format html -q -o /dev/stdout"
+  echo "floor|$(out out-floor.csv)|target/release/examples/csv_copy $1"
+  [ "$2" != descriptions ] || echo "classify-csv-no-text|$(out out.csv)|$BIN classify $1 --format csv -q --evidence columns"
+  echo "classify-csv|$(out out.csv)|$BIN classify $1 --format csv -q"
+  echo "classify-jsonl|$(out out.jsonl)|$BIN classify $1 --format jsonl -q"
+  echo "audit|$(out out-audit.csv)|$BIN audit $1 --format csv -q --fail-on never"
+  echo "report-html|$(out out.html)|$BIN report $1 --format html -q -o /dev/stdout"
 }
 
 for mix in $MIXES; do
