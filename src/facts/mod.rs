@@ -11,7 +11,7 @@ mod reader;
 pub use columns::{ColumnMap, Evidence};
 pub use ids::SeenIds;
 pub use reader::RecordReader;
-use reader::{CACHED_CELL_BYTES, Cache, Pattern, remember};
+use reader::{CACHED_CELL_BYTES, Cache, CellNotes, CellRead, Pattern, remember};
 
 use crate::normalize::{is_normalized, normalize_into, split_list};
 use crate::roster::{Header, Row};
@@ -526,15 +526,23 @@ fn read_cells(
             continue;
         }
         if let (Some(fact), Some(cache)) = (column.fact, cache.as_deref_mut())
-            && let Some(bits) = cache.cells[ci].get_cloned(text)
+            && let Some(read) = cache.cells[ci].get_cloned(text)
         {
             cache.cell_gates[ci].count(true);
-            record.facts.values[fact] = bits;
+            record.facts.values[fact] = read.bits;
+            if let Some(notes) = &read.notes {
+                record.warnings.extend_from_slice(&notes.warnings);
+                record.ignored.extend_from_slice(&notes.ignored);
+            }
             continue;
         }
         if is_unknown_marker(rules, text, &mut buffers.key) {
             if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
-                remember(cache, ci, text, None);
+                let read = CellRead {
+                    bits: None,
+                    notes: None,
+                };
+                remember(cache, ci, text, read);
             }
             continue;
         }
@@ -554,12 +562,21 @@ fn read_cells(
             ColumnKind::Text | ColumnKind::Prose => {}
             ColumnKind::One | ColumnKind::List => {
                 let fact = column.fact.expect("fact columns have a fact");
-                let warnings = record.warnings.len();
+                let (warnings, ignored) = (record.warnings.len(), record.ignored.len());
                 read_fact(rules, fact, text, &mut buffers.key, record, trace);
-                if let Some(cache) = cache.as_deref_mut()
-                    && record.warnings.len() == warnings
-                {
-                    remember(cache, ci, text, record.facts.values[fact]);
+                if let Some(cache) = cache.as_deref_mut() {
+                    let said = record.warnings.len() > warnings || record.ignored.len() > ignored;
+                    let notes = said.then(|| {
+                        std::sync::Arc::new(CellNotes {
+                            warnings: record.warnings[warnings..].into(),
+                            ignored: record.ignored[ignored..].into(),
+                        })
+                    });
+                    let read = CellRead {
+                        bits: record.facts.values[fact],
+                        notes,
+                    };
+                    remember(cache, ci, text, read);
                 }
             }
         }
@@ -568,24 +585,28 @@ fn read_cells(
 
 /// Reads a declared-role cell into the record's role mask, with its warnings.
 fn read_declared(rules: &RuleSet, text: &str, cache: Option<&mut Cache>, record: &mut Record) {
-    let fresh;
-    let declared = match cache {
+    match cache {
         Some(cache) if text.len() <= CACHED_CELL_BYTES => {
             // One lookup for a cell seen before; a key is allocated only for a new one.
             if cache.declared.get(text).is_none() {
+                let declared = rules.declared_cell(text);
+                let mut warnings = Vec::new();
+                declared_warnings(text, &declared, &mut warnings);
+                let bytes = text.len() + warnings.iter().map(String::len).sum::<usize>();
                 cache
                     .declared
-                    .insert(text.into(), rules.declared_cell(text), 0);
+                    .insert(text.into(), (declared, warnings.into()), bytes);
             }
-            cache.declared.get(text).expect("just kept")
+            let (declared, warnings) = cache.declared.get(text).expect("just kept");
+            record.declared_roles = declared.roles;
+            record.warnings.extend_from_slice(warnings);
         }
         _ => {
-            fresh = rules.declared_cell(text);
-            &fresh
+            let declared = rules.declared_cell(text);
+            record.declared_roles = declared.roles;
+            declared_warnings(text, &declared, &mut record.warnings);
         }
-    };
-    record.declared_roles = declared.roles;
-    declared_warnings(text, declared, &mut record.warnings);
+    }
 }
 
 /// The warnings about the row as a whole: a cell count that is not the header's, facts no

@@ -7,6 +7,9 @@ use crate::rules::{DeclaredCell, RuleSet};
 
 /// Most distinct cell texts remembered per column.
 const CELL_CACHE_LIMIT: usize = 2048;
+/// Most bytes of cell texts and their warnings remembered per column (2,048 texts of at most
+/// 256 bytes, or fewer with warnings).
+const CELL_CACHE_BYTES: usize = CELL_CACHE_LIMIT * CACHED_CELL_BYTES;
 /// Longest cell text a cache remembers: caches are bounded in bytes too (2,048 texts of at most
 /// 256 bytes a column), and long cells rarely repeat.
 pub(super) const CACHED_CELL_BYTES: usize = 256;
@@ -15,8 +18,9 @@ const CACHED_PATTERN_BYTES: usize = 1024;
 
 /// Reads the records of one roster, remembering how each distinct cell text of each fact
 /// column was read (rosters repeat the same cells, such as `provisioning;implementation`), so
-/// a repeated cell costs one lookup instead of splitting, folding and matching it again. Only
-/// cells read without warnings are remembered.
+/// a repeated cell costs one lookup instead of splitting, folding and matching it again. A cell
+/// with unknown values is remembered with its warnings and ignored-value sentences, so a
+/// hand-typed value that comes back costs no formatting either.
 pub struct RecordReader<'r> {
     rules: &'r RuleSet,
     seen: SeenIds,
@@ -31,8 +35,9 @@ pub struct RecordReader<'r> {
 }
 
 pub(super) struct Cache {
-    pub(super) cells: Vec<Generations<Box<str>, Option<u64>>>,
-    pub(super) declared: Generations<Box<str>, DeclaredCell>,
+    pub(super) cells: Vec<Generations<Box<str>, CellRead>>,
+    /// Each declared-role text, with the warnings it gives.
+    pub(super) declared: Generations<Box<str>, (DeclaredCell, Box<[String]>)>,
     /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
     /// (a bucket per hash of the cells).
     pub(super) rows: Generations<u64, Vec<Pattern>>,
@@ -40,6 +45,32 @@ pub(super) struct Cache {
     /// its cell (a column of free-form cells seldom does).
     pub(super) cell_gates: Vec<Gate>,
     pub(super) key: Vec<u8>,
+}
+
+/// How a fact cell was read: its value bits (`None` when unknown) and, for the few cells that
+/// give any, its warnings and ignored-value sentences, in the order the read gave them (a hit
+/// adds them where a fresh read would).
+#[derive(Clone)]
+pub(super) struct CellRead {
+    pub(super) bits: Option<u64>,
+    pub(super) notes: Option<std::sync::Arc<CellNotes>>,
+}
+
+/// The warnings and ignored-value sentences of a fact cell.
+pub(super) struct CellNotes {
+    pub(super) warnings: Box<[String]>,
+    pub(super) ignored: Box<[String]>,
+}
+
+impl CellNotes {
+    /// The bytes it holds, for the cache's bound.
+    fn bytes(&self) -> usize {
+        self.warnings
+            .iter()
+            .chain(self.ignored.iter())
+            .map(|s| s.len() + std::mem::size_of::<String>())
+            .sum()
+    }
 }
 
 /// What the declared role and fact cells of a row gave: everything of a record but its key,
@@ -68,9 +99,9 @@ impl<'r> RecordReader<'r> {
             seen: SeenIds::default(),
             cache: Cache {
                 cells: (0..rules.columns.len())
-                    .map(|_| Generations::new(CELL_CACHE_LIMIT, usize::MAX))
+                    .map(|_| Generations::new(CELL_CACHE_LIMIT, CELL_CACHE_BYTES))
                     .collect(),
-                declared: Generations::new(CELL_CACHE_LIMIT, usize::MAX),
+                declared: Generations::new(CELL_CACHE_LIMIT, CELL_CACHE_BYTES),
                 rows: Generations::new(PATTERN_LIMIT, usize::MAX),
                 cell_gates: vec![Gate::new(1, 4, true); rules.columns.len()],
                 key: Vec::new(),
@@ -179,11 +210,12 @@ impl<'r> RecordReader<'r> {
 
 /// Remembers what cell `text` of column `column` gave, when cells of that column are worth
 /// remembering.
-pub(super) fn remember(cache: &mut Cache, column: usize, text: &str, bits: Option<u64>) {
+pub(super) fn remember(cache: &mut Cache, column: usize, text: &str, read: CellRead) {
     if text.len() > CACHED_CELL_BYTES || !cache.cell_gates[column].count(false) {
         return;
     }
-    cache.cells[column].insert(text.into(), bits, 0);
+    let bytes = text.len() + read.notes.as_ref().map_or(0, |n| n.bytes());
+    cache.cells[column].insert(text.into(), read, bytes);
 }
 
 #[cfg(test)]
