@@ -23,8 +23,9 @@ use rustc_hash::FxHashMap;
 /// A two-generation cache (see the module comment).
 #[derive(Debug)]
 pub(crate) struct Generations<K, V> {
-    young: FxHashMap<K, V>,
-    old: FxHashMap<K, V>,
+    /// Each entry with the bytes it was counted for.
+    young: FxHashMap<K, (V, usize)>,
+    old: FxHashMap<K, (V, usize)>,
     /// The bytes the young generation holds, as callers count them.
     young_bytes: usize,
     /// Most entries, and most bytes, of one generation.
@@ -52,11 +53,9 @@ impl<K: Hash + Eq, V> Generations<K, V> {
     {
         if !self.young.contains_key(key) {
             let (k, v) = self.old.remove_entry(key)?;
-            // Its size is not known here; it counts as nothing until the next generation.
-            self.make_room(0);
-            self.young.insert(k, v);
+            self.move_back(k, v);
         }
-        self.young.get(key)
+        self.young.get(key).map(|(v, _)| v)
     }
 
     /// Like [`Generations::get`], for values cheap to clone (an `Arc`, a number): a value in
@@ -67,14 +66,21 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        if let Some(value) = self.young.get(key) {
+        if let Some((value, _)) = self.young.get(key) {
             return Some(value.clone());
         }
         let (k, v) = self.old.remove_entry(key)?;
-        let value = v.clone();
-        self.make_room(0);
-        self.young.insert(k, v);
+        let value = v.0.clone();
+        self.move_back(k, v);
         Some(value)
+    }
+
+    /// Puts an entry found in the old generation back in the young one, counting its bytes
+    /// there again.
+    fn move_back(&mut self, key: K, entry: (V, usize)) {
+        self.make_room(entry.1);
+        self.young_bytes += entry.1;
+        self.young.insert(key, entry);
     }
 
     /// Like [`Generations::get`], mutable.
@@ -84,14 +90,14 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         self.get(key)?;
-        self.young.get_mut(key)
+        self.young.get_mut(key).map(|(v, _)| v)
     }
 
     /// Keeps `value` under `key`, counting `bytes` for it.
     pub(crate) fn insert(&mut self, key: K, value: V, bytes: usize) {
         self.make_room(bytes);
         self.young_bytes += bytes;
-        self.young.insert(key, value);
+        self.young.insert(key, (value, bytes));
     }
 
     /// Starts a new young generation when one more entry of `bytes` would not fit.
@@ -233,5 +239,27 @@ mod tests {
             cache.insert(k, k, 40);
         }
         assert!(cache.len() <= 4);
+    }
+
+    /// An entry moved back from the old generation counts its bytes in the young one: however
+    /// the entries are used, a generation holds at most its bound.
+    #[test]
+    fn entries_moved_back_count_their_bytes() {
+        let mut cache: Generations<u32, u32> = Generations::new(1000, 100);
+        for round in 0..50u32 {
+            for k in 0..10 {
+                if cache.get(&k).is_none() {
+                    cache.insert(k, k, 40);
+                }
+                // Another key found again, in whichever generation it is.
+                let _ = cache.get_cloned(&((k * 7 + round) % 10));
+                assert!(
+                    cache.young_bytes <= 100,
+                    "young holds {}",
+                    cache.young_bytes
+                );
+                assert!(cache.len() <= 4, "{} entries of 40 bytes", cache.len());
+            }
+        }
     }
 }

@@ -177,6 +177,30 @@ impl Record {
             pattern: None,
         }
     }
+
+    /// A record to read rows into (see [`RecordReader::read_into`]): no facts yet.
+    pub(crate) fn blank() -> Record {
+        Record::with_facts(Facts {
+            values: Vec::new(),
+            absent: Vec::new(),
+            from_text: 0,
+        })
+    }
+
+    /// About the bytes its text buffers hold, which keep the size of the longest text they
+    /// held (a reused record keeps them for the next row).
+    pub(crate) fn held_bytes(&self) -> usize {
+        let texts = self
+            .warnings
+            .iter()
+            .chain(&self.ignored)
+            .chain(&self.evidence);
+        self.partner_id.capacity()
+            + self.partner_name.as_ref().map_or(0, String::capacity)
+            + self.declared_text.as_ref().map_or(0, String::capacity)
+            + self.problem.as_ref().map_or(0, String::capacity)
+            + texts.map(String::capacity).sum::<usize>()
+    }
 }
 
 /// The key a row's id cell gives, or `None` when the cell is empty or an unknown marker (the
@@ -538,7 +562,7 @@ fn read_cells(
         }
         if is_unknown_marker(rules, text, &mut buffers.key) {
             if let (Some(_), Some(cache)) = (column.fact, cache.as_deref_mut()) {
-                let read = CellRead {
+                let read = || CellRead {
                     bits: None,
                     notes: None,
                 };
@@ -565,16 +589,19 @@ fn read_cells(
                 let (warnings, ignored) = (record.warnings.len(), record.ignored.len());
                 read_fact(rules, fact, text, &mut buffers.key, record, trace);
                 if let Some(cache) = cache.as_deref_mut() {
-                    let said = record.warnings.len() > warnings || record.ignored.len() > ignored;
-                    let notes = said.then(|| {
-                        std::sync::Arc::new(CellNotes {
-                            warnings: record.warnings[warnings..].into(),
-                            ignored: record.ignored[ignored..].into(),
-                        })
-                    });
-                    let read = CellRead {
-                        bits: record.facts.values[fact],
-                        notes,
+                    let read = || {
+                        let said =
+                            record.warnings.len() > warnings || record.ignored.len() > ignored;
+                        let notes = said.then(|| {
+                            std::sync::Arc::new(CellNotes {
+                                warnings: record.warnings[warnings..].into(),
+                                ignored: record.ignored[ignored..].into(),
+                            })
+                        });
+                        CellRead {
+                            bits: record.facts.values[fact],
+                            notes,
+                        }
                     };
                     remember(cache, ci, text, read);
                 }
@@ -592,7 +619,8 @@ fn read_declared(rules: &RuleSet, text: &str, cache: Option<&mut Cache>, record:
                 let declared = rules.declared_cell(text);
                 let mut warnings = Vec::new();
                 declared_warnings(text, &declared, &mut warnings);
-                let bytes = text.len() + warnings.iter().map(String::len).sum::<usize>();
+                let bytes =
+                    text.len() + declared.bytes() + warnings.iter().map(String::len).sum::<usize>();
                 cache
                     .declared
                     .insert(text.into(), (declared, warnings.into()), bytes);

@@ -209,11 +209,17 @@ impl<'r> RecordReader<'r> {
 }
 
 /// Remembers what cell `text` of column `column` gave, when cells of that column are worth
-/// remembering.
-pub(super) fn remember(cache: &mut Cache, column: usize, text: &str, read: CellRead) {
+/// remembering; `read` makes what is remembered only when it is.
+pub(super) fn remember(
+    cache: &mut Cache,
+    column: usize,
+    text: &str,
+    read: impl FnOnce() -> CellRead,
+) {
     if text.len() > CACHED_CELL_BYTES || !cache.cell_gates[column].count(false) {
         return;
     }
+    let read = read();
     let bytes = text.len() + read.notes.as_ref().map_or(0, |n| n.bytes());
     cache.cells[column].insert(text.into(), read, bytes);
 }

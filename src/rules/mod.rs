@@ -180,6 +180,12 @@ impl DeclaredCell {
     /// such parts would otherwise give thousands of warnings, each quoting the whole cell.
     pub const UNKNOWN_KEPT: usize = 5;
 
+    /// About the bytes it holds beside itself, for the bound of a cache that keeps it.
+    pub fn bytes(&self) -> usize {
+        let texts = self.unknown.iter().chain(&self.umbrella);
+        texts.map(|t| t.len() + std::mem::size_of::<String>()).sum()
+    }
+
     fn add_unknown(&mut self, part: &str) {
         if self.unknown.iter().any(|u| u == part) {
             return;
