@@ -114,6 +114,11 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         }
     }
 
+    /// Whether the young generation holds more than `1 / share` of its byte bound.
+    pub(crate) fn young_past(&self, share: usize) -> bool {
+        self.young_bytes > self.bytes / share
+    }
+
     /// Entries held, in both generations.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -158,6 +163,14 @@ impl Gate {
         }
     }
 
+    /// Whether keeping pays now: the share of hits is met, or the cache is still warming up
+    /// (when it does not, [`Gate::count`] still lets one new entry in [`Gate::TRICKLE`] through).
+    pub(crate) fn pays(&self) -> bool {
+        self.missed < Self::WARMUP
+            || u64::from(self.found) * u64::from(self.misses)
+                >= u64::from(self.hits) * u64::from(self.missed)
+    }
+
     /// Counts a lookup that found its entry (`hit`) or not, and says whether the entry the
     /// caller makes after a miss is worth keeping.
     pub(crate) fn count(&mut self, hit: bool) -> bool {
@@ -170,10 +183,7 @@ impl Gate {
             self.found /= 2;
             self.missed /= 2;
         }
-        if self.missed < Self::WARMUP
-            || u64::from(self.found) * u64::from(self.misses)
-                >= u64::from(self.hits) * u64::from(self.missed)
-        {
+        if self.pays() {
             return true;
         }
         if !self.trickle || hit {

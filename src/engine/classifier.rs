@@ -17,9 +17,15 @@ const CACHE_LIMIT: usize = 1024;
 /// quoting long declared cells are large, and each classifying thread has its own).
 const PATTERN_BYTES: usize = 1 << 20;
 /// Most decisions the shared cache keeps per generation.
-const DECISIONS_LIMIT: usize = 16384;
-/// Most bytes of decisions one generation of the shared cache holds (see `Decided::size`).
-const CACHE_BYTES: usize = 4 << 20;
+const DECISIONS_LIMIT: usize = 32768;
+/// Most bytes of decisions one generation of the shared cache holds (see `Decided::size`):
+/// two generations hold the 41,564 fact patterns of the diverse benchmark roster, so each is
+/// decided about once.
+const CACHE_BYTES: usize = 8 << 20;
+/// While keeping decisions does not pay (see `Classifier::keep`), the few still kept fill at
+/// most this share of a generation: on a roster of patterns that do not come back they would
+/// otherwise fill the whole bound with decisions never found again.
+const TRICKLE_SHARE: usize = 8;
 
 /// The decisions of a run, by their key (see `pattern_key`): sharded by the key's hash so
 /// that the classifying threads seldom wait for each other, each shard a two-generation cache
@@ -61,8 +67,13 @@ impl<'r> Decisions<'r> {
         self.shard(key).get_cloned(key)
     }
 
-    fn keep(&self, key: &[u8], decided: &Arc<Decided<'r>>) {
+    /// Keeps `decided` under `key`; when keeping does not pay (`pays` false), only while the
+    /// young generation holds less than [`TRICKLE_SHARE`] of its bound.
+    fn keep(&self, key: &[u8], decided: &Arc<Decided<'r>>, pays: bool) {
         let mut shard = self.shard(key);
+        if !pays && shard.young_past(TRICKLE_SHARE) {
+            return;
+        }
         // Another thread may have decided the same pattern meanwhile: one is enough.
         if shard.get(key).is_none() {
             let bytes = decided.size() + key.len() + KEY_OVERHEAD;
@@ -210,7 +221,7 @@ impl<'r> Classifier<'r> {
         let decided = Arc::new(decided(self.rules, record, &eval, &mut self.parts, keep));
         self.trace = eval.trace;
         if keep {
-            self.cache.keep(&self.key, &decided);
+            self.cache.keep(&self.key, &decided, self.keep.pays());
         }
         decided
     }
@@ -272,6 +283,34 @@ mod tests {
             _ => b.4 = other.4.clone(),
         }
         b
+    }
+
+    /// While keeping decisions does not pay, the few still kept fill only a share of the
+    /// shared cache: a roster of patterns that never come back does not fill its bound.
+    #[test]
+    fn decisions_kept_while_keeping_does_not_pay_fill_a_share() {
+        use super::{Classifier, Decisions, TRICKLE_SHARE};
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+        let decided = Classifier::new(&rules).decided(&Record::with_facts(Facts::unknown(&rules)));
+        let held = |pays: bool| {
+            let cache = Decisions::new();
+            for i in 0..200_000u32 {
+                cache.keep(&i.to_le_bytes(), &decided, pays);
+            }
+            let shards = cache.shards.iter();
+            shards
+                .map(|s| s.lock().expect("shard").len())
+                .sum::<usize>()
+        };
+        let (paying, not) = (held(true), held(false));
+        assert!(
+            paying > 1_000,
+            "the cache fills while keeping pays ({paying})"
+        );
+        assert!(
+            not <= paying / TRICKLE_SHARE + 2 * super::SHARDS,
+            "{not} kept while not paying, against {paying}"
+        );
     }
 
     proptest! {
