@@ -51,9 +51,44 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.young.contains_key(key) {
-            let (k, v) = self.old.remove_entry(key)?;
-            self.move_back(k, v);
+        if !self.touch(key) {
+            return None;
+        }
+        self.young.get(key).map(|(v, _)| v)
+    }
+
+    /// Whether `key` has an entry; if so it is in the young generation afterwards (moved from
+    /// the old one), where [`Generations::get_or_insert`] finds it with one lookup.
+    fn touch<Q>(&mut self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.young.contains_key(key) {
+            return true;
+        }
+        let Some((k, v)) = self.old.remove_entry(key) else {
+            return false;
+        };
+        self.move_back(k, v);
+        true
+    }
+
+    /// The entry of `key`, or the one `make` makes when there is none: kept (with its bytes)
+    /// when `make` says so, else `None`. Two lookups for an entry found (a `get` and then a
+    /// `get` after an insert take four).
+    pub(crate) fn get_or_insert<Q>(
+        &mut self,
+        key: &Q,
+        make: impl FnOnce() -> Option<(K, V, usize)>,
+    ) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if !self.touch(key) {
+            let (k, v, bytes) = make()?;
+            self.insert(k, v, bytes);
         }
         self.young.get(key).map(|(v, _)| v)
     }
@@ -239,6 +274,28 @@ mod tests {
             assert!(cache.len() <= 8);
         }
         assert!(cache.get(&1).is_none(), "a key used once is forgotten");
+    }
+
+    /// `get_or_insert` finds an entry in either generation, makes one only when there is
+    /// none, and keeps it only when told to.
+    #[test]
+    fn get_or_insert_makes_only_what_is_missing() {
+        let mut cache: Generations<u32, u32> = Generations::new(2, usize::MAX);
+        let mut made = 0;
+        let mut make = |v: u32, keep: bool| {
+            made += 1;
+            keep.then_some((v, v * 10, 0))
+        };
+        assert_eq!(cache.get_or_insert(&1, || make(1, true)), Some(&10));
+        assert_eq!(cache.get_or_insert(&1, || make(1, true)), Some(&10));
+        assert_eq!(cache.get_or_insert(&2, || make(2, false)), None);
+        assert_eq!(cache.get(&2), None, "not kept when told not to");
+        // 1 goes to the old generation, then is found there and moved back.
+        cache.insert(3, 30, 0);
+        cache.insert(4, 40, 0);
+        assert_eq!(cache.get_or_insert(&1, || make(1, true)), Some(&10));
+        assert_eq!(made, 2, "made once for 1 and once for 2");
+        assert_eq!(cache.young.get(&1).map(|e| e.0), Some(10), "moved back");
     }
 
     /// The byte bound starts a new generation too.

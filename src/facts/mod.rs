@@ -614,18 +614,19 @@ fn read_cells(
 fn read_declared(rules: &RuleSet, text: &str, cache: Option<&mut Cache>, record: &mut Record) {
     match cache {
         Some(cache) if text.len() <= CACHED_CELL_BYTES => {
-            // One lookup for a cell seen before; a key is allocated only for a new one.
-            if cache.declared.get(text).is_none() {
+            // Two lookups for a cell seen before; a key is allocated only for a new one.
+            let made = || {
                 let declared = rules.declared_cell(text);
                 let mut warnings = Vec::new();
                 declared_warnings(text, &declared, &mut warnings);
                 let bytes =
                     text.len() + declared.bytes() + warnings.iter().map(String::len).sum::<usize>();
-                cache
-                    .declared
-                    .insert(text.into(), (declared, warnings.into()), bytes);
-            }
-            let (declared, warnings) = cache.declared.get(text).expect("just kept");
+                Some((text.into(), (declared, warnings.into()), bytes))
+            };
+            let (declared, warnings) = cache
+                .declared
+                .get_or_insert(text, made)
+                .expect("always kept");
             record.declared_roles = declared.roles;
             record.warnings.extend_from_slice(warnings);
         }

@@ -139,17 +139,25 @@ impl<T> Memo<T> {
     /// The rendering of decision `id`, rendered by `render` (which also says its size in bytes)
     /// when it is not kept.
     pub(crate) fn get(&mut self, id: u64, render: impl FnOnce() -> (T, usize)) -> &T {
-        let found = self.map.get(&id).is_some();
-        if !found {
+        // One lookup for a decision rendered before, one more to keep a new one.
+        let (mut made, mut spare) = (false, None);
+        let keep = &mut self.keep;
+        let kept = self.map.get_or_insert(&id, || {
+            made = true;
             let (fresh, size) = render();
-            if !self.keep.count(false) {
-                return self.spare.insert(fresh);
+            if keep.count(false) {
+                return Some((id, fresh, size));
             }
-            self.map.insert(id, fresh, size);
-        } else {
+            spare = Some(fresh);
+            None
+        });
+        if !made {
             self.keep.count(true);
         }
-        self.map.get(&id).expect("just inserted")
+        match kept {
+            Some(rendered) => rendered,
+            None => self.spare.insert(spare.expect("rendered when not kept")),
+        }
     }
 }
 
