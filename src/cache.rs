@@ -124,7 +124,9 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.get(key)?;
+        if !self.touch(key) {
+            return None;
+        }
         self.young.get_mut(key).map(|(v, _)| v)
     }
 
