@@ -405,36 +405,90 @@ impl RecordWriter for CsvWriter<'_> {
     }
 }
 
-impl RowRenderer for CsvRows {
-    fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
-        // The input part keeps the header's width: short rows are padded, surplus cells dropped.
-        // When no cell holds a comma, quote or line break (one pass over the whole row), the
-        // cells are copied as they are, each checked only for a formula's first character.
-        let plain = row.len() == self.width && row.needs_no_quoting();
-        let whole = row
-            .joined(b',')
-            .filter(|_| plain && (self.raw || !row.any_cell_starts_with(FORMULA_STARTS)));
-        if let Some(text) = whole {
-            buf.extend_from_slice(text.as_bytes());
-        } else if plain {
-            for (i, cell) in row.cells().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                if self.raw || !looks_like_formula(cell) {
-                    buf.extend_from_slice(cell.as_bytes());
-                } else {
-                    field(buf, cell, self.raw);
-                }
+/// Appends the input part of a record: the row's cells as [`field`] writes them, keeping the
+/// header's `width` (short rows are padded, surplus cells dropped). Most rows take one of two
+/// shortcuts: when no cell holds a comma, quote or line break (known from parsing), the cells are
+/// copied as they are, each checked only for a formula's first character; when only a few cells
+/// need quotes, the text between them is copied in one piece (see [`quoted_cells`]).
+fn input_cells(row: &Row, width: usize, raw: bool, buf: &mut Vec<u8>) {
+    let fits = row.len() == width;
+    let plain = fits && row.needs_no_quoting();
+    let whole = row
+        .joined(b',')
+        .filter(|_| plain && (raw || !row.any_cell_starts_with(FORMULA_STARTS)));
+    if let Some(text) = whole {
+        buf.extend_from_slice(text.as_bytes());
+    } else if plain {
+        for (i, cell) in row.cells().enumerate() {
+            if i > 0 {
+                buf.push(b',');
             }
-        } else {
-            for i in 0..self.width {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                field(buf, row.cell(i).unwrap_or(""), self.raw);
+            if raw || !looks_like_formula(cell) {
+                buf.extend_from_slice(cell.as_bytes());
+            } else {
+                field(buf, cell, raw);
             }
         }
+    } else if let Some((text, quoted)) = fits.then(|| quoted_cells(row, raw)).flatten() {
+        let text = text.as_bytes();
+        let mut copied = 0;
+        let mut cells = quoted;
+        while cells != 0 {
+            let i = cells.trailing_zeros() as usize;
+            cells &= cells - 1;
+            let Some(range) = row.cell_range(i) else {
+                break;
+            };
+            buf.extend_from_slice(&text[copied..range.start]);
+            buf.push(b'"');
+            push_doubling_quotes(buf, &text[range.clone()]);
+            buf.push(b'"');
+            copied = range.end;
+        }
+        buf.extend_from_slice(&text[copied..]);
+    } else {
+        for i in 0..width {
+            if i > 0 {
+                buf.push(b',');
+            }
+            field(buf, row.cell(i).unwrap_or(""), raw);
+        }
+    }
+}
+
+/// The text of `row` with its cells separated by commas, and the cells [`field`] quotes (bit `i`
+/// for cell `i`: those holding a comma, a quote or a line break), when every other cell is
+/// written as it is: the row has at most 64 cells, none with a byte [`field`] would show as an
+/// escape, and (unless `raw`) none a spreadsheet would run as a formula.
+fn quoted_cells(row: &Row, raw: bool) -> Option<(&str, u64)> {
+    let text = row.text_separated_by(b',')?;
+    if row.len() > 64 {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut quoted = 0u64;
+    for i in 0..row.len() {
+        let cell = &bytes[row.cell_range(i)?];
+        let classes = cell
+            .iter()
+            .fold(0, |all, &b| all | BYTE_CLASS[usize::from(b)]);
+        if classes & NOT_PLAIN != 0 {
+            return None;
+        }
+        if classes & NEEDS_QUOTES != 0 {
+            quoted |= 1 << i;
+        }
+        let formula = || looks_like_formula(std::str::from_utf8(cell).unwrap_or_default());
+        if !raw && cell.first().is_some_and(|b| FORMULA_STARTS.contains(b)) && formula() {
+            return None;
+        }
+    }
+    Some((text, quoted))
+}
+
+impl RowRenderer for CsvRows {
+    fn render(&mut self, row: &Row, r: &Classification, buf: &mut Vec<u8>) {
+        input_cells(row, self.width, self.raw, buf);
         if self.add_id {
             buf.push(b',');
             field(buf, &r.partner_id, self.raw);
@@ -465,6 +519,34 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The input part of a record, shortcuts and all, is each cell written by `field`,
+        /// padded or cut to the header's width.
+        #[test]
+        fn input_cells_are_the_cells_written_by_field(
+            cells in proptest::collection::vec(prop_oneof![
+                4 => "[a-c ]{0,6}",
+                2 => "[a-c ,;\"\n\t]{0,8}",
+                1 => "[a-c ,\"\r\n=]{0,6}",
+                1 => "[a-c ,;\"\r\n\t=+@'é\u{1b}\u{202e}-]{0,8}",
+            ], 0..70),
+            width in 0usize..70,
+            exact in any::<bool>(),
+            raw in any::<bool>(),
+        ) {
+            let width = if exact { cells.len() } else { width };
+            let row = crate::roster::Row::new(2, &cells);
+            let mut fast = Vec::new();
+            super::input_cells(&row, width, raw, &mut fast);
+            let mut want = Vec::new();
+            for i in 0..width {
+                if i > 0 {
+                    want.push(b',');
+                }
+                super::field(&mut want, cells.get(i).map_or("", String::as_str), raw);
+            }
+            prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&want));
+        }
+
         /// Records written with `field` read back through the csv crate cell for cell: raw
         /// fields as they were, guarded ones as shown (escapes) with a `'` before a formula.
         #[test]

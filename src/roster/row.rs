@@ -154,6 +154,19 @@ impl Row {
         (self.separator_free && self.separator == separator).then_some(self.text.as_str())
     }
 
+    /// The row's text, when its cells are separated by `separator` in it (a cell may hold
+    /// the separator too: see [`Row::cell_range`] for where each cell is).
+    pub fn text_separated_by(&self, separator: u8) -> Option<&str> {
+        (self.separator == separator).then_some(self.text.as_str())
+    }
+
+    /// Where cell `i` is in the row's text (see [`Row::text_separated_by`]).
+    pub fn cell_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        Some(start..end)
+    }
+
     /// Cells `first` to `last` with their separators between them, when no cell of the row
     /// holds the separator (so that equal spans are equal cells).
     pub fn span(&self, first: usize, last: usize) -> Option<&str> {
