@@ -118,18 +118,6 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         self.young.insert(key, entry);
     }
 
-    /// Like [`Generations::get`], mutable.
-    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        if !self.touch(key) {
-            return None;
-        }
-        self.young.get_mut(key).map(|(v, _)| v)
-    }
-
     /// Keeps `value` under `key`, counting `bytes` for it.
     pub(crate) fn insert(&mut self, key: K, value: V, bytes: usize) {
         self.make_room(bytes);

@@ -12,7 +12,7 @@ use crate::facts::Record;
 use crate::rules::RuleSet;
 
 /// Most decisions a [`Classifier`] keeps by row pattern per generation.
-const CACHE_LIMIT: usize = 2048;
+const CACHE_LIMIT: usize = 1024;
 /// Most bytes of decisions a [`Classifier`] keeps by row pattern per generation (decisions
 /// quoting long declared cells are large, and each classifying thread has its own).
 const PATTERN_BYTES: usize = 1 << 20;

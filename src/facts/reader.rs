@@ -13,7 +13,8 @@ const CELL_CACHE_BYTES: usize = CELL_CACHE_LIMIT * CACHED_CELL_BYTES;
 /// Longest cell text a cache remembers: caches are bounded in bytes too (2,048 texts of at most
 /// 256 bytes a column), and long cells rarely repeat.
 pub(super) const CACHED_CELL_BYTES: usize = 256;
-/// Longest row pattern (declared role and fact cells) remembered: 4,096 of at most 1 KiB.
+/// Longest row pattern (declared role and fact cells) remembered (see [`PATTERN_BYTES`] for the
+/// bound of all of them).
 const CACHED_PATTERN_BYTES: usize = 1024;
 
 /// Reads the records of one roster, remembering how each distinct cell text of each fact
@@ -30,37 +31,20 @@ pub struct RecordReader<'r> {
     /// remembered (a roster that repeats itself). On a long tail (the diverse benchmark roster
     /// finds about half) remembering every new pattern and evicting old ones costs more than it
     /// saves: the cell caches read those rows nearly as fast (measured on 1M rows: 20% less CPU
-    /// on the diverse roster without it, 30% more on the repetitive one). Short of that, a
-    /// pattern is still remembered when it keeps coming back (see `once`).
+    /// on the diverse roster without it, 30% more on the repetitive one).
     patterns: Gate,
-    /// The patterns met lately and how often, while remembering every new one does not pay: a
-    /// slot per hash (its top bits), holding 28 more bits of it and a count. A pattern is
-    /// remembered when it is met for the [`RETURNS`]th time (before another pattern took its
-    /// slot). A long tail holds most of its patterns once (138,581 of the diverse benchmark
-    /// roster's 186,081): those never take a place; the frequent ones do, few (about 7,000
-    /// on that roster), and find their rows (64% of them, against 43% for the first 2,048
-    /// patterns met, which is what the cache held before).
-    once: Box<[u32]>,
-    /// Whether patterns that come back are worth remembering: while there is a row that finds
-    /// its pattern for every two remembered so (not on a roster whose patterns come back once,
-    /// far apart).
-    returning: Gate,
 }
-
-/// Slots of [`RecordReader::once`] (128 KiB a classifying thread).
-const ONCE_SLOTS: usize = 1 << 15;
-/// The bits of a slot of [`RecordReader::once`] that count a pattern's returns.
-const COUNT: u32 = 0xf;
-/// Times a pattern is met before it is remembered, while remembering every new one does not pay.
-const RETURNS: u32 = 6;
 
 pub(super) struct Cache {
     pub(super) cells: Vec<Generations<Box<str>, CellRead>>,
     /// Each declared-role text, with the warnings it gives.
     pub(super) declared: Generations<Box<str>, (DeclaredCell, Box<[String]>)>,
-    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave
-    /// (a bucket per hash of the cells).
-    pub(super) rows: Generations<u64, Vec<Pattern>>,
+    /// Row patterns: the declared role and fact cells of a row, as written, to what they gave,
+    /// by the hash of the cells. One pattern a hash: a pattern whose hash another one holds is
+    /// not remembered (distinct cells share a hash by chance about never, but a roster made to
+    /// can have thousands of them share one; a list per hash grew without bound there and was
+    /// searched at every row).
+    pub(super) rows: Generations<u64, Pattern>,
     /// Whether each column's new cells are worth remembering: while one lookup in five finds
     /// its cell (a column of free-form cells seldom does).
     pub(super) cell_gates: Vec<Gate>,
@@ -105,8 +89,26 @@ pub(super) struct Pattern {
     pub(super) ignored: Box<[String]>,
 }
 
-/// Most row patterns remembered.
-const PATTERN_LIMIT: usize = 2048;
+impl Pattern {
+    /// The bytes it holds, for the cache's bound: the structure, its texts and facts, and the
+    /// allocations and table slot they take.
+    fn bytes(&self) -> usize {
+        let strings = self.warnings.iter().chain(self.ignored.iter());
+        std::mem::size_of::<Self>()
+            + self.key.len()
+            + std::mem::size_of_val(&*self.facts)
+            + self.declared_text.as_deref().map_or(0, str::len)
+            + strings
+                .map(|s| s.len() + std::mem::size_of::<String>())
+                .sum::<usize>()
+            + 96
+    }
+}
+
+/// Most row patterns remembered per generation (two are kept), and most bytes they take (a
+/// pattern of the diverse benchmark roster takes about 450 bytes).
+const PATTERN_LIMIT: usize = 4096;
+const PATTERN_BYTES: usize = 2 << 20;
 
 /// Pattern ids, unique in the process.
 static NEXT_PATTERN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -122,14 +124,12 @@ impl<'r> RecordReader<'r> {
                     .map(|_| Generations::new(CELL_CACHE_LIMIT, CELL_CACHE_BYTES))
                     .collect(),
                 declared: Generations::new(CELL_CACHE_LIMIT, CELL_CACHE_BYTES),
-                rows: Generations::new(PATTERN_LIMIT, usize::MAX),
+                rows: Generations::new(PATTERN_LIMIT, PATTERN_BYTES),
                 cell_gates: vec![Gate::new(1, 4, true); rules.columns.len()],
                 key: Vec::new(),
             },
             text: crate::text::Scratch::default(),
             patterns: Gate::new(9, 1, false),
-            once: vec![0; ONCE_SLOTS].into_boxed_slice(),
-            returning: Gate::new(1, 2, true),
         }
     }
 
@@ -161,17 +161,14 @@ impl<'r> RecordReader<'r> {
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(&cache.key);
         let hash = hasher.finish();
-        let known = match row.problem {
+        let held = match row.problem {
             Some(_) => None,
-            None => cache
-                .rows
-                .get(&hash)
-                .and_then(|bucket| bucket.iter().find(|p| *p.key == *cache.key)),
+            None => cache.rows.get(&hash),
         };
-        let every = self.patterns.count(known.is_some());
-        if known.is_some() {
-            self.returning.count(true);
-        }
+        // Another pattern with the same hash keeps its place.
+        let taken = held.is_some_and(|p| *p.key != *cache.key);
+        let known = held.filter(|_| !taken);
+        let remember = self.patterns.count(known.is_some());
         if let Some(pattern) = known {
             fill(
                 self.rules,
@@ -192,13 +189,13 @@ impl<'r> RecordReader<'r> {
             Fill::Cached(cache),
             record,
         );
-        // Remember the pattern, unless the row is odd (unreadable or ragged) or its pattern long,
-        // or patterns are not worth it on this roster (then one that keeps coming back is).
-        let remember = every || (returned(&mut self.once, hash) && self.returning.count(false));
+        // Remember the pattern, unless the row is odd (unreadable or ragged), its pattern long
+        // or its hash taken, or patterns are not worth it on this roster.
         if !remember
             || row.problem.is_some()
             || row.len() != columns.header.names.len()
             || cache.key.len() > CACHED_PATTERN_BYTES
+            || taken
         {
             read_prose(self.rules, columns, row, record, &mut self.text, false);
             return;
@@ -213,10 +210,8 @@ impl<'r> RecordReader<'r> {
             warnings: record.warnings[columns.warnings.len()..cell_warnings].into(),
             ignored: record.ignored.as_slice().into(),
         };
-        match cache.rows.get_mut(&hash) {
-            Some(bucket) => bucket.push(pattern),
-            None => cache.rows.insert(hash, vec![pattern], 0),
-        }
+        let bytes = pattern.bytes();
+        cache.rows.insert(hash, pattern, bytes);
         record.pattern = Some(id);
         read_prose(self.rules, columns, row, record, &mut self.text, false);
     }
@@ -232,27 +227,6 @@ impl<'r> RecordReader<'r> {
             Some(&mut self.cache),
         )
     }
-}
-
-/// Whether the pattern of `hash` was met [`RETURNS`] times lately, this time included, by
-/// `once` (see [`RecordReader::once`]): if so it is let through (its slot emptied); if not, its
-/// count goes up, or it takes the place of the pattern its slot held.
-fn returned(once: &mut [u32], hash: u64) -> bool {
-    let slot = (hash >> (64 - ONCE_SLOTS.trailing_zeros())) as usize;
-    // 28 more bits of the hash, then the count; never 0, the mark of an empty slot.
-    let tag = (hash >> 8) as u32 & !COUNT;
-    let held = once[slot];
-    if held & !COUNT != tag || held == 0 {
-        once[slot] = tag | 1;
-        return false;
-    }
-    let count = (held & COUNT) + 1;
-    if count >= RETURNS {
-        once[slot] = 0;
-        return true;
-    }
-    once[slot] = tag | count;
-    false
 }
 
 /// Remembers what cell `text` of column `column` gave, when cells of that column are worth
@@ -273,36 +247,51 @@ pub(super) fn remember(
 
 #[cfg(test)]
 mod tests {
-    /// A pattern is let through on its [`super::RETURNS`]th meeting, not before; another
-    /// pattern taking its slot starts its count again; a pattern let through starts over.
+    /// Distinct pattern cells that share one hash (built for rustc-hash 2.1, a multicollision of
+    /// its byte hash) are read as fresh ones, and take one place in the pattern cache between
+    /// them however often they come back: a list per hash grew with every one of them and was
+    /// searched at every row (a roster of a million such cells took 38 s and 155 MB).
     #[test]
-    fn a_pattern_is_remembered_when_it_keeps_coming_back() {
-        use super::{ONCE_SLOTS, RETURNS, returned};
-        let mut once = vec![0u32; ONCE_SLOTS];
-        let (a, b) = (0xabcd_1234_5678_9a00_u64, 0xabcd_0000_0000_0000_u64);
-        for round in 0..2u64 {
-            for n in 1..RETURNS {
-                assert!(
-                    !returned(&mut once, a),
-                    "round {round}: meeting {n} of {RETURNS}"
-                );
-                // Patterns met in other slots do not disturb the count.
-                assert!(!returned(
-                    &mut once,
-                    a ^ ((round * 16 + u64::from(n)) << 56)
-                ));
-            }
-            assert!(returned(&mut once, a), "round {round}: meeting {RETURNS}");
+    fn patterns_sharing_a_hash_take_one_place() {
+        use crate::facts::{ColumnMap, Record, RecordReader, SeenIds, read_record};
+        use crate::roster::{RosterReader, Row};
+        use std::hash::Hasher;
+        const KEYS: [&str; 4] = [
+            "YgoooiK:eHKG0xlFnJzjha75d5A2ljHEQ2WS:50ahonyAxTUAxHS4f6v7JWWe:0MLOTuJMfoEbcsRIQ:Z",
+            "YgoooiK:eHKG0xlFnJzjha75d5A2ljHEv6cgU75_OkZM.zQkAxHS4f6v7JWWe:0MLOTuJMfoEbcsRIQ:Z",
+            "YgoooiK:eHKG0xlFnJzjha75d5A2ljHEQ2WS:50ahonyAxTULWJ7ihEu:eU384CNLOTuJMfoEbcsRIQ:Z",
+            "YgoooiK:eHKG0xlFnJzjha75d5A2ljHEv6cgU75_OkZM.zQkLWJ7ihEu:eU384CNLOTuJMfoEbcsRIQ:Z",
+        ];
+        let hash = |key: &str| {
+            let mut hasher = rustc_hash::FxHasher::default();
+            hasher.write(key.as_bytes());
+            hasher.finish()
+        };
+        assert!(
+            KEYS.iter().all(|k| hash(k) == hash(KEYS[0])),
+            "the keys no longer collide (rustc-hash changed): build new ones"
+        );
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+        let header = "partner_id,partner_name,activities\n".as_bytes();
+        let reader = RosterReader::new(header, "collisions", None).expect("header");
+        let columns = ColumnMap::new(reader.header().clone(), &rules);
+        let mut reader = RecordReader::new(&rules);
+        let mut record = Record::blank();
+        for n in 0..400 {
+            let key = n as usize % 4;
+            let row = Row::new(n + 2, &[format!("P{n}").as_str(), "N", KEYS[key]]);
+            reader.read_into(&columns, &row, &mut record);
+            let fresh = read_record(&rules, &columns, &row, &mut SeenIds::default());
+            assert_eq!(
+                (&record.facts, &record.warnings, &record.ignored),
+                (&fresh.facts, &fresh.warnings, &fresh.ignored),
+                "row {n}"
+            );
+            // The first key's pattern is remembered at once (while the cache warms up, every
+            // new pattern is); the others find its place taken.
+            assert_eq!(record.pattern.is_some(), key == 0, "row {n}, key {key}");
         }
-        for _ in 1..RETURNS {
-            assert!(!returned(&mut once, a));
-        }
-        // Same slot (top bits), other tag: the count starts over for each.
-        assert!(!returned(&mut once, b));
-        for _ in 1..RETURNS {
-            assert!(!returned(&mut once, a));
-        }
-        assert!(returned(&mut once, a));
+        assert_eq!(reader.cache.rows.len(), 1, "one pattern for the one hash");
     }
 
     /// A prose text read again (in another column, with other texts beside it) through the

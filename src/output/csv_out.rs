@@ -407,9 +407,11 @@ impl RecordWriter for CsvWriter<'_> {
 
 /// Appends the input part of a record: the row's cells as [`field`] writes them, keeping the
 /// header's `width` (short rows are padded, surplus cells dropped). Most rows take one of two
-/// shortcuts: when no cell holds a comma, quote or line break (known from parsing), the cells are
-/// copied as they are, each checked only for a formula's first character; when only a few cells
-/// need quotes, the text between them is copied in one piece (see [`quoted_cells`]).
+/// shortcuts. When no cell holds a comma, quote, line break, control or bidirectional character
+/// (known from parsing), the cells are copied as they are, each checked only for a formula's
+/// first character. When the row was comma-separated and holds only printable ASCII, tabs and
+/// line feeds, the cells that need quotes are quoted and the text between them is copied in
+/// one piece (see [`quoted_cells`]). Other rows go cell by cell through [`field`].
 fn input_cells(row: &Row, width: usize, raw: bool, buf: &mut Vec<u8>) {
     let fits = row.len() == width;
     let plain = fits && row.needs_no_quoting();
@@ -457,9 +459,11 @@ fn input_cells(row: &Row, width: usize, raw: bool, buf: &mut Vec<u8>) {
 }
 
 /// The text of `row` with its cells separated by commas, and the cells [`field`] quotes (bit `i`
-/// for cell `i`: those holding a comma, a quote or a line break), when every other cell is
-/// written as it is: the row has at most 64 cells, none with a byte [`field`] would show as an
-/// escape, and (unless `raw`) none a spreadsheet would run as a formula.
+/// for cell `i`: those holding a comma, a quote or a line feed), when [`field`] would write
+/// every cell of the row as it is but for those quotes: the row's text is comma-separated, it
+/// has at most 64 cells, each holds only printable ASCII, tabs and line feeds (no carriage
+/// return, nothing `field` may show as an escape, and nothing else: an accented letter sends
+/// the row cell by cell too, even with `raw`), and (unless `raw`) none is a formula.
 fn quoted_cells(row: &Row, raw: bool) -> Option<(&str, u64)> {
     let text = row.text_separated_by(b',')?;
     if row.len() > 64 {
