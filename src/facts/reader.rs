@@ -101,9 +101,13 @@ impl Pattern {
             + strings
                 .map(|s| s.len() + std::mem::size_of::<String>())
                 .sum::<usize>()
-            + 96
+            + PATTERN_OVERHEAD
     }
 }
+
+/// Bytes a remembered pattern costs besides its structure and texts: the allocations of its
+/// key, facts and declared text, and its slot in the table.
+const PATTERN_OVERHEAD: usize = 96;
 
 /// Most row patterns remembered per generation (two are kept), and most bytes they take (a
 /// pattern of the diverse benchmark roster takes about 450 bytes).

@@ -115,9 +115,7 @@ impl Row {
 
     /// Cell `i`, if the row has it.
     pub fn cell(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
-        self.text.get(start..end)
+        self.text.get(self.cell_range(i)?)
     }
 
     /// The bytes of the row's cells.
