@@ -172,12 +172,7 @@ impl Row {
             return None;
         }
         let end = *self.ends.get(last)?;
-        let start = if first == 0 {
-            0
-        } else {
-            self.ends[first - 1] + 1
-        };
-        self.text.get(start..end)
+        self.text.get(self.cell_range(first)?.start..end)
     }
 
     /// Whether some cell starts with one of `bytes`.
