@@ -26,6 +26,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(test)]
+mod alloc_count;
 pub mod authoring;
 mod cache;
 pub mod cli;

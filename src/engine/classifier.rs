@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use super::{
-    Classification, Decided, Parts, Tri, decide, decided, evaluate, evaluate_record, own_reasons,
+    Classification, Decided, Evaluation, Parts, decided, evaluate_into, evaluate_record,
+    own_reasons,
 };
 use crate::cache::{Gate, Generations};
 use crate::facts::Record;
@@ -138,7 +139,8 @@ pub struct Classifier<'r> {
     /// decision. On a roster where nearly every row is a new pattern, keeping each decision
     /// (a copy of its facts, and dropping it unused later) costs more than the rare hit saves.
     keep: Gate,
-    trace: Vec<Tri>,
+    /// The evaluation of the record being decided, its buffers kept from one to the next.
+    eval: Evaluation,
     /// The key of the record being decided (see [`pattern_key`]).
     key: Vec<u8>,
     /// The parts this thread's decisions share.
@@ -153,7 +155,7 @@ impl<'r> Classifier<'r> {
             cache: Arc::new(Decisions::new()),
             by_pattern: Generations::new(CACHE_LIMIT, PATTERN_BYTES),
             keep: Gate::new(1, 4, true),
-            trace: Vec::new(),
+            eval: Evaluation::empty(),
             key: Vec::new(),
             parts: Parts::default(),
         }
@@ -206,20 +208,18 @@ impl<'r> Classifier<'r> {
         if let Some(decided) = found {
             return decided;
         }
-        let roles = evaluate(self.rules, &record.facts, &mut self.trace);
-        let eval = decide(
-            self.rules,
-            &record.facts,
-            std::mem::take(&mut self.trace),
-            roles,
-            false,
-        );
+        evaluate_into(self.rules, &record.facts, false, &mut self.eval);
         // A long declared cell is quoted in the reasons: such decisions are not kept, so the
         // cache stays bounded in bytes. A decision not kept does not share its sentences: on a
         // roster where patterns do not come back, interning them costs more than it saves.
         let keep = keep && record.declared_text.as_ref().is_none_or(|t| t.len() <= 256);
-        let decided = Arc::new(decided(self.rules, record, &eval, &mut self.parts, keep));
-        self.trace = eval.trace;
+        let decided = Arc::new(decided(
+            self.rules,
+            record,
+            &self.eval,
+            &mut self.parts,
+            keep,
+        ));
         if keep {
             self.cache.keep(&self.key, &decided, self.keep.pays());
         }
@@ -283,6 +283,98 @@ mod tests {
             _ => b.4 = other.4.clone(),
         }
         b
+    }
+
+    /// Records of random facts (a sixth unknown, list facts with one to three values, some
+    /// values denied by text, some facts read from text) and random declarations, from `seed`.
+    fn random_records(rules: &crate::rules::RuleSet, count: usize, seed: u64) -> Vec<Record> {
+        let mut state = seed | 1;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below.max(1)
+        };
+        (0..count)
+            .map(|_| {
+                let mut facts = Facts::unknown(rules);
+                for (f, fact) in rules.facts.iter().enumerate() {
+                    let values = fact.values.len() as u64;
+                    match next(6) {
+                        0 => {}
+                        1 => facts.absent[f] = 1 << next(values),
+                        _ => {
+                            let mut bits = 1 << next(values);
+                            if fact.list {
+                                for _ in 0..next(3) {
+                                    bits |= 1 << next(values);
+                                }
+                            }
+                            facts.values[f] = Some(bits & fact.all_bits);
+                        }
+                    }
+                    if next(8) == 0 {
+                        facts.from_text |= 1 << f;
+                    }
+                }
+                let roles = rules.roles.len() as u64;
+                let declared = match next(4) {
+                    0 => 0,
+                    1 => 1 << next(roles) | 1 << next(roles),
+                    _ => 1 << next(roles),
+                };
+                record(
+                    facts.values,
+                    facts.absent,
+                    facts.from_text,
+                    declared,
+                    (declared != 0).then(|| "Partner".to_string()),
+                )
+            })
+            .collect()
+    }
+
+    /// A fresh decision allocates only what it keeps: the decision, its sentences and the
+    /// cache entries made for it. Its scratch (the trace, the standings, the chosen roles,
+    /// the candidate order, the lists of alternatives, the reasons being written) is kept by
+    /// the thread, so no block a decision allocates is freed before it returns.
+    #[test]
+    fn fresh_decisions_allocate_no_temporaries() {
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+        let records = random_records(&rules, 1_100, 7);
+        let mut classifier = super::Classifier::new(&rules);
+        let mut kept = Vec::with_capacity(records.len());
+        // The first decisions size the thread's scratch buffers.
+        let (warm, measured) = records.split_at(100);
+        for record in warm {
+            kept.push(classifier.decided(record));
+        }
+        let (mut allocated, mut temporaries) = (0, 0);
+        for record in measured {
+            let (decided, a, t) = crate::alloc_count::watch(|| classifier.decided(record));
+            kept.push(decided);
+            allocated += a;
+            temporaries += t;
+        }
+        let statuses: std::collections::BTreeSet<_> = kept
+            .iter()
+            .map(|d| format!("{:?}", d.outcome.status))
+            .collect();
+        assert_eq!(
+            statuses.len(),
+            3,
+            "classified, ambiguous and unclassified decisions expected: {statuses:?}"
+        );
+        assert!(
+            allocated >= measured.len() as u64,
+            "{allocated} blocks allocated: the watch does not count"
+        );
+        assert_eq!(
+            temporaries,
+            0,
+            "blocks allocated and freed within {} fresh decisions ({allocated} allocated)",
+            measured.len()
+        );
     }
 
     /// While keeping decisions does not pay, the few still kept fill only a share of the

@@ -32,7 +32,7 @@ pub fn near_misses(rules: &RuleSet, record: &Record, eval: &Evaluation) -> Vec<N
     let certain = certain_roles(eval);
     candidate_order(rules, eval, record.declared_roles)
         .into_iter()
-        .filter(|r| !certain.contains(r))
+        .filter(|&r| certain & (1u64 << r) == 0)
         .filter(|&r| eval.roles[r].state != Tri::True || !classified)
         .map(|r| near_miss(rules, &record.facts, r, held))
         .collect()
@@ -77,6 +77,24 @@ pub struct Evaluation {
     pub(crate) divisor: f64,
 }
 
+impl Evaluation {
+    /// An evaluation of nothing yet, whose buffers [`evaluate_into`] fills.
+    pub(crate) fn empty() -> Self {
+        Evaluation {
+            trace: Vec::new(),
+            roles: Vec::new(),
+            status: Status::Unclassified,
+            chosen: Vec::new(),
+            refined: Vec::new(),
+            conflicts: Vec::new(),
+            role_confidence: Vec::new(),
+            confidence: 0.0,
+            tentative: false,
+            divisor: 1.0,
+        }
+    }
+}
+
 /// The three-valued outcome of node `node` on `facts`, the outcomes of its parts given by
 /// `part` (the trace so far, for the engine; a recursive evaluation, for the lint's search).
 #[inline]
@@ -111,8 +129,14 @@ pub(crate) fn node_outcome(
     }
 }
 
-/// Evaluates `facts` against every rule.
-pub(crate) fn evaluate(rules: &RuleSet, facts: &Facts, trace: &mut Vec<Tri>) -> Vec<RoleResult> {
+/// Evaluates `facts` against every rule: each node's outcome into `trace` and each role's
+/// standing into `roles` (both cleared first, so a caller that keeps them allocates nothing).
+pub(crate) fn evaluate(
+    rules: &RuleSet,
+    facts: &Facts,
+    trace: &mut Vec<Tri>,
+    roles: &mut Vec<RoleResult>,
+) {
     trace.clear();
     trace.reserve(rules.nodes.len());
     for node in 0..rules.nodes.len() {
@@ -120,105 +144,104 @@ pub(crate) fn evaluate(rules: &RuleSet, facts: &Facts, trace: &mut Vec<Tri>) -> 
         trace.push(outcome);
     }
     let known = facts.known_mask();
-    rules
-        .roles
-        .iter()
-        .map(|role| {
-            role.rules
-                .iter()
-                .map(|&r| {
-                    let rule = &rules.rules[r];
-                    let score = rule
-                        .conjuncts
-                        .iter()
-                        .map(|&c| match trace[c] {
-                            // Holding only because its facts are unknown (`if_known`) is no
-                            // evidence either way.
-                            Tri::True if rules.nodes[c].reads & known == 0 => 0.5,
-                            Tri::True => 1.0,
-                            Tri::Unknown => 0.5,
-                            Tri::False => 0.0,
-                        })
-                        .sum::<f64>()
-                        / rule.conjuncts.len().max(1) as f64;
-                    RoleResult {
-                        state: trace[rule.root],
-                        score,
-                        rule: r,
-                    }
-                })
-                .fold(None::<RoleResult>, |best, cur| match best {
-                    Some(b) if (b.state, b.score) >= (cur.state, cur.score) => Some(b),
-                    _ => Some(cur),
-                })
-                .expect("every role has a rule")
-        })
-        .collect()
+    roles.clear();
+    roles.extend(rules.roles.iter().map(|role| {
+        role.rules
+            .iter()
+            .map(|&r| {
+                let rule = &rules.rules[r];
+                let score = rule
+                    .conjuncts
+                    .iter()
+                    .map(|&c| match trace[c] {
+                        // Holding only because its facts are unknown (`if_known`) is no
+                        // evidence either way.
+                        Tri::True if rules.nodes[c].reads & known == 0 => 0.5,
+                        Tri::True => 1.0,
+                        Tri::Unknown => 0.5,
+                        Tri::False => 0.0,
+                    })
+                    .sum::<f64>()
+                    / rule.conjuncts.len().max(1) as f64;
+                RoleResult {
+                    state: trace[rule.root],
+                    score,
+                    rule: r,
+                }
+            })
+            .fold(None::<RoleResult>, |best, cur| match best {
+                Some(b) if (b.state, b.score) >= (cur.state, cur.score) => Some(b),
+                _ => Some(cur),
+            })
+            .expect("every role has a rule")
+    }));
 }
 
 /// Evaluates a record and applies the decision policy.
 pub fn evaluate_record(rules: &RuleSet, record: &Record) -> Evaluation {
-    let mut trace = Vec::new();
-    let roles = evaluate(rules, &record.facts, &mut trace);
-    decide(rules, &record.facts, trace, roles, record.problem.is_some())
+    let mut eval = Evaluation::empty();
+    evaluate_into(rules, &record.facts, record.problem.is_some(), &mut eval);
+    eval
 }
 
-fn decide(
-    rules: &RuleSet,
-    facts: &Facts,
-    trace: Vec<Tri>,
-    roles: Vec<RoleResult>,
-    error: bool,
-) -> Evaluation {
-    let fits: Vec<RoleId> = (0..roles.len())
+/// Evaluates `facts` and applies the decision policy into `eval`, reusing its buffers: a
+/// caller that keeps one `Evaluation` decides without allocating.
+pub(crate) fn evaluate_into(rules: &RuleSet, facts: &Facts, error: bool, eval: &mut Evaluation) {
+    evaluate(rules, facts, &mut eval.trace, &mut eval.roles);
+    decide(rules, facts, error, eval);
+}
+
+/// The decision policy over the standings in `eval.roles` and the trace in `eval.trace`: fills
+/// the rest of `eval`.
+fn decide(rules: &RuleSet, facts: &Facts, error: bool, eval: &mut Evaluation) {
+    let roles = &eval.roles;
+    let fits = (0..roles.len())
         .filter(|&r| roles[r].state == Tri::True)
-        .collect();
-    let (mut chosen, refined): (Vec<RoleId>, Vec<RoleId>) = fits
-        .iter()
-        .partition(|&&r| !fits.iter().any(|&other| rules.refines[other][r]));
-    let known = facts.known_mask();
-    let mut tentative = false;
-    if chosen.is_empty()
-        && !error
-        && let Some(only) = on_what_is_left(rules, &trace, &roles, known)
-    {
-        chosen.push(only);
-        tentative = true;
+        .fold(0u64, |acc, r| acc | 1u64 << r);
+    // A fitting role that another fitting role refines is set aside.
+    let refined_by_fit = |r: RoleId| crate::rules::roles_in(fits).any(|o| rules.refines[o][r]);
+    eval.chosen.clear();
+    eval.refined.clear();
+    for r in crate::rules::roles_in(fits) {
+        if refined_by_fit(r) {
+            eval.refined.push(r);
+        } else {
+            eval.chosen.push(r);
+        }
     }
-    let mut conflicts = Vec::new();
-    for (i, &a) in chosen.iter().enumerate() {
-        for &b in &chosen[i + 1..] {
+    let known = facts.known_mask();
+    eval.tentative = false;
+    if eval.chosen.is_empty()
+        && !error
+        && let Some(only) = on_what_is_left(rules, &eval.trace, &eval.roles, known)
+    {
+        eval.chosen.push(only);
+        eval.tentative = true;
+    }
+    eval.conflicts.clear();
+    for (i, &a) in eval.chosen.iter().enumerate() {
+        for &b in &eval.chosen[i + 1..] {
             if !rules.compatible[a][b] {
-                conflicts.push((a, b));
+                eval.conflicts.push((a, b));
             }
         }
     }
-    let status = if error {
+    eval.status = if error {
         Status::Error
-    } else if chosen.is_empty() {
+    } else if eval.chosen.is_empty() {
         Status::Unclassified
-    } else if conflicts.is_empty() {
+    } else if eval.conflicts.is_empty() {
         Status::Classified
     } else {
         Status::Ambiguous
     };
-    let (role_confidence, confidence, divisor) = match status {
-        Status::Classified | Status::Ambiguous => {
-            confidences(rules, facts, &trace, &roles, &chosen, &conflicts, status)
-        }
-        Status::Unclassified | Status::Error => (Vec::new(), 0.0, 1.0),
+    eval.role_confidence.clear();
+    (eval.confidence, eval.divisor) = match eval.status {
+        Status::Classified | Status::Ambiguous => confidences(rules, facts, eval),
+        Status::Unclassified | Status::Error => (0.0, 1.0),
     };
-    Evaluation {
-        trace,
-        roles,
-        status,
-        chosen: if error { Vec::new() } else { chosen },
-        refined,
-        conflicts,
-        role_confidence,
-        confidence,
-        tentative,
-        divisor,
+    if error {
+        eval.chosen.clear();
     }
 }
 
@@ -234,26 +257,25 @@ fn on_what_is_left(
     roles: &[RoleResult],
     known: u64,
 ) -> Option<RoleId> {
-    let possible: Vec<RoleId> = (0..roles.len())
+    use crate::rules::roles_in;
+    let possible = (0..roles.len())
         .filter(|&r| roles[r].state == Tri::Unknown)
-        .collect();
-    let general: Vec<RoleId> = possible
-        .iter()
-        .copied()
-        .filter(|&r| !possible.iter().any(|&o| rules.refines[r][o]))
-        .collect();
-    if let [only] = general[..]
+        .fold(0u64, |acc, r| acc | 1u64 << r);
+    let general = roles_in(possible)
+        .filter(|&r| !roles_in(possible).any(|o| rules.refines[r][o]))
+        .fold(0u64, |acc, r| acc | 1u64 << r);
+    // The one role of `mask`, if it has exactly one.
+    let only = |mask: u64| (mask.count_ones() == 1).then(|| mask.trailing_zeros() as RoleId);
+    if let Some(only) = only(general)
         && evidence(rules, trace, known, roles[only].rule) >= EVIDENCE_ON_WHAT_IS_LEFT
     {
         return Some(only);
     }
-    let with_evidence: Vec<RoleId> = general
-        .iter()
-        .copied()
+    let with_evidence = roles_in(general)
         .filter(|&r| evidence(rules, trace, known, roles[r].rule) > 0)
-        .collect();
-    match with_evidence[..] {
-        [only]
+        .fold(0u64, |acc, r| acc | 1u64 << r);
+    match only(with_evidence) {
+        Some(only)
             if evidence_with_guards(rules, trace, known, roles[only].rule)
                 >= EVIDENCE_AGAINST_SILENCE =>
         {
@@ -267,24 +289,19 @@ fn on_what_is_left(
 /// ambiguous, else by one plus the rival roles still possible), and that divisor. A decision
 /// resting on facts read from text is less sure than one on stated columns, by the factor the
 /// rule set sets.
-fn confidences(
-    rules: &RuleSet,
-    facts: &Facts,
-    trace: &[Tri],
-    roles: &[RoleResult],
-    chosen: &[RoleId],
-    conflicts: &[(RoleId, RoleId)],
-    status: Status,
-) -> (Vec<f64>, f64, f64) {
+fn confidences(rules: &RuleSet, facts: &Facts, eval: &mut Evaluation) -> (f64, f64) {
     let known = facts.known_mask();
-    let each: Vec<f64> = chosen
-        .iter()
-        .map(|&r| round2(role_confidence(rules, trace, known, roles[r].rule)))
-        .collect();
-    let weakest = each.iter().copied().fold(1.0, f64::min);
-    let divisor = if status == Status::Ambiguous {
+    let (roles, chosen, trace) = (&eval.roles, &eval.chosen, &eval.trace);
+    eval.role_confidence.extend(
+        chosen
+            .iter()
+            .map(|&r| round2(role_confidence(rules, trace, known, roles[r].rule))),
+    );
+    let weakest = eval.role_confidence.iter().copied().fold(1.0, f64::min);
+    let divisor = if eval.status == Status::Ambiguous {
         // The tied roles: those in a conflicting pair. A chosen role compatible with every
         // other is held whichever way the tie is decided.
+        let conflicts = &eval.conflicts;
         chosen
             .iter()
             .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
@@ -307,11 +324,10 @@ fn confidences(
     } else {
         1.0
     };
-    (
-        each.iter().map(|&c| round2(c * factor)).collect(),
-        round2(weakest / divisor * factor),
-        divisor,
-    )
+    for c in &mut eval.role_confidence {
+        *c = round2(*c * factor);
+    }
+    (round2(weakest / divisor * factor), divisor)
 }
 
 /// Weight of a defining condition in a role's confidence; a typical one weighs half.
@@ -461,18 +477,19 @@ pub(crate) enum DeclaredStanding {
     NotShown,
 }
 
-/// The roles held whichever way the decision goes: the held roles when classified; when
-/// ambiguous, the chosen roles in no conflicting pair (compatible with every other).
-pub(crate) fn certain_roles(eval: &Evaluation) -> Vec<RoleId> {
-    match eval.status {
-        Status::Classified => eval.chosen.clone(),
-        Status::Ambiguous => eval
-            .chosen
+/// The roles held whichever way the decision goes, as a mask: the held roles when classified;
+/// when ambiguous, the chosen roles in no conflicting pair (compatible with every other).
+pub(crate) fn certain_roles(eval: &Evaluation) -> u64 {
+    let tied = || {
+        eval.conflicts
             .iter()
-            .copied()
-            .filter(|&r| !eval.conflicts.iter().any(|&(a, b)| a == r || b == r))
-            .collect(),
-        _ => Vec::new(),
+            .fold(0u64, |acc, &(a, b)| acc | 1u64 << a | 1u64 << b)
+    };
+    let chosen = || eval.chosen.iter().fold(0u64, |acc, &r| acc | 1u64 << r);
+    match eval.status {
+        Status::Classified => chosen(),
+        Status::Ambiguous => chosen() & !tied(),
+        _ => 0,
     }
 }
 
@@ -485,7 +502,7 @@ pub(crate) fn declared_standing(
     d: RoleId,
 ) -> DeclaredStanding {
     let classified = eval.status == Status::Classified;
-    if certain_roles(eval).contains(&d) {
+    if certain_roles(eval) & (1u64 << d) != 0 {
         return DeclaredStanding::Held;
     }
     if classified && let Some(&h) = eval.chosen.iter().find(|&&h| rules.refines[h][d]) {
@@ -502,10 +519,11 @@ pub(crate) fn declared_standing(
     }
 }
 
-/// The held roles that are not declared and neither refine nor are refined by a declared role.
-pub(crate) fn undeclared_held(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec<RoleId> {
+/// The held roles that are not declared and neither refine nor are refined by a declared role,
+/// as a mask.
+pub(crate) fn undeclared_held(rules: &RuleSet, eval: &Evaluation, declared: u64) -> u64 {
     if eval.status != Status::Classified {
-        return Vec::new();
+        return 0;
     }
     eval.chosen
         .iter()
@@ -515,7 +533,7 @@ pub(crate) fn undeclared_held(rules: &RuleSet, eval: &Evaluation, declared: u64)
                 && !crate::rules::roles_in(declared)
                     .any(|d| rules.refines[h][d] || rules.refines[d][h])
         })
-        .collect()
+        .fold(0, |acc, h| acc | 1u64 << h)
 }
 
 /// The audit finding of a decision against the declared roles (a mask).
@@ -536,7 +554,7 @@ pub(crate) fn finding(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Find
         };
         worst = worst.min(f);
     }
-    if worst == Finding::Agree && !undeclared_held(rules, eval, declared).is_empty() {
+    if worst == Finding::Agree && undeclared_held(rules, eval, declared) != 0 {
         worst = Finding::Incomplete;
     }
     worst
@@ -552,7 +570,8 @@ fn decided<'r>(
     share: bool,
 ) -> Decided<'r> {
     // The roles worth showing, in order: the candidates column and the alternatives' sentences.
-    let order = candidate_order(rules, eval, record.declared_roles);
+    let mut order = std::mem::take(&mut parts.order);
+    candidate_order_into(rules, eval, record.declared_roles, &mut order);
     let (base_reasons, key_reason, trace_reasons) =
         reasons::reasons(rules, record, eval, share, &mut parts.sentences, &order);
     let declared = record.declared_roles;
@@ -560,6 +579,7 @@ fn decided<'r>(
     let (outcome, a) = parts.outcome(rules, eval);
     let (candidates, b) = parts.candidates(rules, eval, &order);
     let (declaration, c) = parts.declaration(rules, record);
+    parts.order = order;
     Decided {
         id: NEXT_DECISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         outcome,
@@ -586,16 +606,28 @@ fn fit_of(state: Tri) -> Fit {
 /// The roles worth showing, best first: the chosen ones, the others that fit, the possible
 /// ones, the near misses (ruled out by a single condition) and the declared role.
 pub fn candidate_order(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec<RoleId> {
+    let mut order = Vec::new();
+    candidate_order_into(rules, eval, declared, &mut order);
+    order
+}
+
+/// [`candidate_order`] into `order` (cleared first).
+pub(crate) fn candidate_order_into(
+    rules: &RuleSet,
+    eval: &Evaluation,
+    declared: u64,
+    order: &mut Vec<RoleId>,
+) {
+    order.clear();
     if eval.status == Status::Error {
-        return Vec::new();
+        return;
     }
-    let mut order: Vec<RoleId> = (0..rules.roles.len())
-        .filter(|&r| {
-            let res = eval.roles[r];
-            res.state != Tri::False || declared & (1u64 << r) != 0 || is_near_miss(rules, eval, r)
-        })
-        .collect();
-    order.sort_by(|&a, &b| {
+    order.extend((0..rules.roles.len()).filter(|&r| {
+        let res = eval.roles[r];
+        res.state != Tri::False || declared & (1u64 << r) != 0 || is_near_miss(rules, eval, r)
+    }));
+    // A total order (it ends in the role id), so an unstable sort gives the one result.
+    order.sort_unstable_by(|&a, &b| {
         let (ra, rb) = (eval.roles[a], eval.roles[b]);
         let chosen = |r| eval.chosen.contains(&r);
         chosen(b)
@@ -604,7 +636,6 @@ pub fn candidate_order(rules: &RuleSet, eval: &Evaluation, declared: u64) -> Vec
             .then(rb.score.total_cmp(&ra.score))
             .then(a.cmp(&b))
     });
-    order
 }
 
 /// A role ruled out by exactly one top-level condition while most of the others hold on the

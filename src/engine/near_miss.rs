@@ -3,7 +3,7 @@
 //! each candidate is run through the whole decision, so a near miss is only reported when the
 //! record really would be classified as that role.
 
-use super::{Status, decide, evaluate};
+use super::{Evaluation, Status, evaluate_into};
 use crate::facts::Facts;
 use crate::rules::{FactId, RoleId, RuleSet};
 
@@ -129,29 +129,26 @@ fn holds(
     facts: &Facts,
     role: RoleId,
     held: &[RoleId],
-    trace: &mut Vec<super::Tri>,
+    eval: &mut Evaluation,
 ) -> Option<bool> {
-    let roles = evaluate(rules, facts, trace);
-    let eval = decide(rules, facts, std::mem::take(trace), roles, false);
+    evaluate_into(rules, facts, false, eval);
     // A real fit, not a classification on what is left.
-    let hit = (eval.status == Status::Classified && !eval.tentative && eval.chosen.contains(&role))
-        .then(|| held.iter().all(|h| eval.chosen.contains(h)));
-    *trace = eval.trace;
-    hit
+    (eval.status == Status::Classified && !eval.tentative && eval.chosen.contains(&role))
+        .then(|| held.iter().all(|h| eval.chosen.contains(h)))
 }
 
 /// The smallest changes (one fact, else two) that make `facts` classified with `role` held;
 /// `held` are the roles the record holds now (empty unless it is classified).
 pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) -> NearMiss {
     let singles = single_changes(rules, facts);
-    let mut trace = Vec::new();
+    let mut eval = Evaluation::empty();
     // (way, keeps the held roles)
     let mut ways: Vec<(Vec<Change>, bool)> = Vec::new();
     // One way past the most listed is looked for, to say that more exist.
     for &change in &singles {
         let mut edited = facts.clone();
         change.apply(&mut edited);
-        if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
+        if let Some(keeps) = holds(rules, &edited, role, held, &mut eval) {
             ways.push((vec![change], keeps));
             if ways.len() > MAX_WAYS {
                 break;
@@ -175,7 +172,7 @@ pub fn near_miss(rules: &RuleSet, facts: &Facts, role: RoleId, held: &[RoleId]) 
                 let mut edited = facts.clone();
                 a.apply(&mut edited);
                 b.apply(&mut edited);
-                if let Some(keeps) = holds(rules, &edited, role, held, &mut trace) {
+                if let Some(keeps) = holds(rules, &edited, role, held, &mut eval) {
                     ways.push((vec![a, b], keeps));
                     if ways.len() > MAX_WAYS {
                         break 'pairs;

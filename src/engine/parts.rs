@@ -28,6 +28,9 @@ pub struct Parts<'r> {
     /// `reasons::conditions_sentence`): many patterns rule out the same role for the same facts.
     pub(super) sentences: SentenceMemo,
     key: Vec<u8>,
+    /// The candidate order of the decision being made (see [`super::candidate_order_into`]),
+    /// kept so that a fresh decision does not allocate it.
+    pub(super) order: Vec<crate::rules::RoleId>,
 }
 
 /// Sentences by a key naming everything their words depend on, for one rule set.
@@ -75,6 +78,7 @@ impl Default for Parts<'_> {
                 keep: false,
             },
             key: Vec::new(),
+            order: Vec::new(),
         }
     }
 }
@@ -193,16 +197,7 @@ impl<'r> Parts<'r> {
             return (kept, 0);
         }
         let declaration = Arc::new(Declaration {
-            declared_role: (declared != 0).then(|| {
-                let mut joined = String::new();
-                for id in rules.role_ids_of(declared) {
-                    if !joined.is_empty() {
-                        joined.push(';');
-                    }
-                    joined.push_str(id);
-                }
-                joined
-            }),
+            declared_role: (declared != 0).then(|| joined(rules.role_ids_of(declared), ';')),
             declared_names: crate::rules::roles_in(declared)
                 .map(|r| rules.roles[r].name.as_str())
                 .collect(),
@@ -242,6 +237,21 @@ fn fired<'a>(rules: &'a RuleSet, eval: &'a Evaluation) -> impl Iterator<Item = u
     })
 }
 
+/// `parts` joined by `separator`, in one allocation of exactly their size.
+fn joined<'a>(parts: impl Iterator<Item = &'a str> + Clone, separator: char) -> String {
+    let (count, bytes) = parts
+        .clone()
+        .fold((0usize, 0), |(n, b), p| (n + 1, b + p.len()));
+    let mut out = String::with_capacity(bytes + count.saturating_sub(1) * separator.len_utf8());
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            out.push(separator);
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 fn build_outcome<'r>(rules: &'r RuleSet, eval: &Evaluation, fired: Vec<usize>) -> Outcome<'r> {
     let classified = eval.status == Status::Classified;
     let roles: Vec<&'r str> = if classified {
@@ -256,21 +266,14 @@ fn build_outcome<'r>(rules: &'r RuleSet, eval: &Evaluation, fired: Vec<usize>) -
     let category = match eval.status {
         Status::Classified => {
             // Each category once, in the order of the roles (a role set is a few roles).
-            let mut joined = String::new();
-            for (i, &r) in eval.chosen.iter().enumerate() {
+            let firsts = eval.chosen.iter().enumerate().filter_map(|(i, &r)| {
                 let c = rules.roles[r].category;
-                if eval.chosen[..i]
+                (!eval.chosen[..i]
                     .iter()
-                    .any(|&e| rules.roles[e].category == c)
-                {
-                    continue;
-                }
-                if !joined.is_empty() {
-                    joined.push('+');
-                }
-                joined.push_str(&rules.categories[c].id);
-            }
-            Some(joined)
+                    .any(|&e| rules.roles[e].category == c))
+                .then(|| rules.categories[c].id.as_str())
+            });
+            Some(joined(firsts, '+'))
         }
         Status::Ambiguous => {
             let first = rules.roles[eval.chosen[0]].category;

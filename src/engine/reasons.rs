@@ -25,8 +25,10 @@ const MAX_ALTERNATIVES: usize = 4;
 /// writer finds them by their English.
 #[derive(Debug, Default)]
 struct Marks {
-    /// The sentence ruling out each role that has one.
-    ruled_out: Vec<(RoleId, usize)>,
+    /// The sentence ruling out each role that has one (at most [`MAX_ALTERNATIVES`]), the
+    /// first `ruled_out_count` of them.
+    ruled_out: [(RoleId, usize); MAX_ALTERNATIVES],
+    ruled_out_count: usize,
     /// The sentence saying a declared role is less specific than a held one.
     less_specific: Option<usize>,
     /// The sentence saying the declared roles are held along with others.
@@ -44,11 +46,15 @@ impl Marks {
     }
 }
 
-/// The sentences being written: their text, one after the other, and where each ends.
+/// The sentences being written: their text, one after the other, and where each ends; and
+/// the buffers of the evaluations `tell_apart` runs, kept with them.
 #[derive(Debug, Default)]
 struct Out {
     text: String,
     ends: Vec<u32>,
+    trace: Vec<Tri>,
+    roles: Vec<super::RoleResult>,
+    facts: Option<crate::facts::Facts>,
 }
 
 impl Out {
@@ -100,8 +106,7 @@ pub(super) fn reasons(
         sentences(rules, record, eval, out, &mut marks, memo, order);
         let declared_ruled_out = || {
             roles_in(record.declared_roles).find_map(|d| {
-                marks
-                    .ruled_out
+                marks.ruled_out[..marks.ruled_out_count]
                     .iter()
                     .find(|&&(r, _)| r == d)
                     .map(|&(_, at)| at)
@@ -231,19 +236,18 @@ fn ambiguous(
     marks: &mut Marks,
 ) {
     let certain = certain_roles(eval);
-    let tied: Vec<RoleId> = eval
-        .chosen
-        .iter()
-        .copied()
-        .filter(|r| !certain.contains(r))
-        .collect();
+    let tied = eval.chosen.iter().fold(0u64, |acc, &r| acc | 1u64 << r) & !certain;
     out.text.push_str("Ambiguous between ");
-    role_list(rules, &tied, "and", &mut out.text);
+    role_list(rules, roles_in(tied), "and", &mut out.text);
     out.text.push_str(": each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold ");
-    list(&mut out.text, eval.conflicts.len(), "or", |text, i| {
-        let (a, b) = eval.conflicts[i];
-        let _ = write!(text, "{} with {}", rules.roles[a].id, rules.roles[b].id);
-    });
+    list(
+        &mut out.text,
+        eval.conflicts.iter(),
+        "or",
+        |text, &(a, b)| {
+            push(text, &[&rules.roles[a].id, " with ", &rules.roles[b].id]);
+        },
+    );
     out.sentence(".");
     for &r in &eval.chosen {
         marks.trace(out);
@@ -251,9 +255,9 @@ fn ambiguous(
         held(rules, record, eval, r, &mut out.text);
         out.sentence(".");
     }
-    if !certain.is_empty() {
+    if certain != 0 {
         out.text.push_str("Either way it holds ");
-        role_list(rules, &certain, "and", &mut out.text);
+        role_list(rules, roles_in(certain), "and", &mut out.text);
         out.sentence(", which can be held with each of the others.");
     }
     tell_apart(rules, record, eval, out);
@@ -263,7 +267,7 @@ fn ambiguous(
 /// hold each pair.
 fn profile(rules: &RuleSet, eval: &Evaluation, out: &mut Out) {
     let _ = write!(out.text, "Holds {} roles at once, ", eval.chosen.len());
-    role_list(rules, &eval.chosen, "and", &mut out.text);
+    role_list(rules, eval.chosen.iter().copied(), "and", &mut out.text);
     out.text
         .push_str("; the taxonomy lets one partner hold them together (");
     let mut first = true;
@@ -290,14 +294,20 @@ fn profile(rules: &RuleSet, eval: &Evaluation, out: &mut Out) {
 /// none are left.
 fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
     let known = record.facts.known_mask();
-    let tied: Vec<RoleId> = eval.conflicts.iter().flat_map(|&(a, b)| [a, b]).collect();
-    let candidates = tied
+    let tied = eval
+        .conflicts
         .iter()
-        .fold(0u64, |acc, &r| acc | rules.rules[eval.roles[r].rule].reads)
-        & !known;
+        .fold(0u64, |acc, &(a, b)| acc | 1u64 << a | 1u64 << b);
+    let candidates =
+        roles_in(tied).fold(0u64, |acc, r| acc | rules.rules[eval.roles[r].rule].reads) & !known;
     // A fact tells them apart when some value of it would rule one of the tied roles out:
     // checked by evaluating the record with that value.
-    let mut trace = Vec::new();
+    let (mut trace, mut roles) = (
+        std::mem::take(&mut out.trace),
+        std::mem::take(&mut out.roles),
+    );
+    let mut facts = out.facts.take().unwrap_or_else(|| record.facts.clone());
+    facts.copy_from(&record.facts);
     let reads = (0..rules.facts.len())
         .filter(|&f| candidates & (1u64 << f) != 0)
         .filter(|&f| {
@@ -306,14 +316,16 @@ fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out
                 .filter(|&v| Some(v) != fact.nothing)
                 .map(|v| 1u64 << v)
                 .chain(fact.nothing.map(|_| 0));
-            values.into_iter().any(|bits| {
-                let mut facts = record.facts.clone();
+            let told = values.into_iter().any(|bits| {
                 facts.values[f] = Some(bits);
-                let roles = super::evaluate(rules, &facts, &mut trace);
-                tied.iter().any(|&r| roles[r].state == Tri::False)
-            })
+                super::evaluate(rules, &facts, &mut trace, &mut roles);
+                roles_in(tied).any(|r| roles[r].state == Tri::False)
+            });
+            facts.values[f] = record.facts.values[f];
+            told
         })
         .fold(0u64, |acc, f| acc | 1u64 << f);
+    (out.trace, out.roles, out.facts) = (trace, roles, Some(facts));
     if reads == 0 {
         out.sentence("No fact still unknown would tell them apart; a person must decide which one describes the partner.");
     } else {
@@ -381,29 +393,36 @@ fn alternatives(
 ) {
     let declared = record.declared_roles;
     let is_declared = |r: RoleId| declared & (1u64 << r) != 0;
-    let others: Vec<RoleId> = order
+    let others = order
         .iter()
         .copied()
-        .filter(|r| !eval.chosen.contains(r) && !eval.refined.contains(r))
-        .collect();
-    let possible: Vec<RoleId> = others
-        .iter()
-        .copied()
-        .filter(|&r| eval.roles[r].state == Tri::Unknown)
-        .collect();
+        .filter(|r| !eval.chosen.contains(r) && !eval.refined.contains(r));
+    let possible = others
+        .clone()
+        .filter(|&r| eval.roles[r].state == Tri::Unknown);
+    let possible_count = possible.clone().count();
     // The declared role first: it is the alternative the reader cares about. Other ruled-out
     // roles only while no role is still possible (then the possible ones are the story).
-    let mut ruled_out: Vec<RoleId> = others
-        .iter()
-        .copied()
+    let close = others
+        .clone()
         .filter(|&r| eval.roles[r].state == Tri::False)
-        .filter(|&r| is_declared(r) || possible.is_empty() || eval.status != Status::Unclassified)
+        .filter(|&r| is_declared(r) || possible_count == 0 || eval.status != Status::Unclassified)
         // A close alternative is one the evidence speaks for in part.
         .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r))
-        .collect();
-    ruled_out.sort_by_key(|&r| !is_declared(r));
+        .fold(0u64, |acc, r| acc | 1u64 << r);
+    let is_close = move |r: RoleId| close & (1u64 << r) != 0;
+    let ruled_out = order
+        .iter()
+        .copied()
+        .filter(move |&r| is_close(r) && is_declared(r))
+        .chain(
+            order
+                .iter()
+                .copied()
+                .filter(move |&r| is_close(r) && !is_declared(r)),
+        );
     let missing = || {
-        possible.iter().fold(0u64, |acc, &r| {
+        possible.clone().fold(0u64, |acc, r| {
             acc | unknown_reads(
                 rules,
                 &eval.trace,
@@ -413,9 +432,9 @@ fn alternatives(
         })
     };
 
-    if possible.len() > MAX_ALTERNATIVES {
-        let _ = write!(out.text, "{} roles remain possible (", possible.len());
-        for (i, &r) in possible.iter().enumerate() {
+    if possible_count > MAX_ALTERNATIVES {
+        let _ = write!(out.text, "{possible_count} roles remain possible (");
+        for (i, r) in possible.clone().enumerate() {
             if i > 0 {
                 out.text.push_str(", ");
             }
@@ -425,7 +444,7 @@ fn alternatives(
         fact_list(rules, missing(), &mut out.text);
         out.sentence(" would decide between them.");
     } else {
-        for &r in &possible {
+        for r in possible.clone() {
             conditions_sentence(
                 rules,
                 record,
@@ -436,22 +455,28 @@ fn alternatives(
                 memo,
             );
         }
-        if eval.status == Status::Unclassified && !possible.is_empty() {
+        if eval.status == Status::Unclassified && possible_count > 0 {
             out.text.push_str("Missing evidence: ");
             fact_list(rules, missing(), &mut out.text);
             out.sentence(" would decide it.");
         }
     }
-    for &r in ruled_out.iter().take(MAX_ALTERNATIVES) {
-        marks.ruled_out.push((r, out.len()));
+    for r in ruled_out.clone().take(MAX_ALTERNATIVES) {
+        marks.ruled_out[marks.ruled_out_count] = (r, out.len());
+        marks.ruled_out_count += 1;
         conditions_sentence(rules, record, eval, r, ("Not", Tri::False), out, memo);
     }
-    if let Some(more) = ruled_out.get(MAX_ALTERNATIVES..).filter(|m| !m.is_empty()) {
+    if close.count_ones() as usize > MAX_ALTERNATIVES {
         out.text.push_str("Also ruled out by one condition each: ");
-        role_list(rules, more, "and", &mut out.text);
+        role_list(
+            rules,
+            ruled_out.skip(MAX_ALTERNATIVES),
+            "and",
+            &mut out.text,
+        );
         out.sentence(" (`partner-roles explain` shows why).");
     }
-    if eval.status == Status::Unclassified && possible.is_empty() && ruled_out.is_empty() {
+    if eval.status == Status::Unclassified && possible_count == 0 && close == 0 {
         out.sentence("Every role is ruled out by two or more of its conditions; no role is close.");
     }
 }
@@ -610,14 +635,15 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, 
         return;
     };
     let id = |r: RoleId| rules.roles[r].id.as_str();
-    let mut agreed = Vec::new();
+    // The declared roles held outright, as a mask.
+    let mut agreed = 0u64;
     let mut covered = 0;
     let certain = certain_roles(eval);
     let before = out.len();
     for d in roles_in(declared) {
         match declared_standing(rules, eval, declared, d) {
             // Held, or refined by another declared role that is held (named through that one).
-            DeclaredStanding::Held if certain.contains(&d) => agreed.push(d),
+            DeclaredStanding::Held if certain & (1u64 << d) != 0 => agreed |= 1u64 << d,
             DeclaredStanding::Held => covered += 1,
             DeclaredStanding::RefinedBy(h) => {
                 marks.less_specific.get_or_insert(out.len());
@@ -645,7 +671,7 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, 
                         &mut out.text,
                         &[" and makes it ", article_word(id(eval.chosen[0])), " "],
                     );
-                    role_list(rules, &eval.chosen, "and", &mut out.text);
+                    role_list(rules, eval.chosen.iter().copied(), "and", &mut out.text);
                 }
                 out.sentence(".");
             }
@@ -655,12 +681,11 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, 
                     "Declared as {text:?} ({}); the evidence does not confirm it: it fits, but so does ",
                     id(d)
                 );
-                let rivals: Vec<RoleId> = eval
+                let rivals = eval
                     .conflicts
                     .iter()
-                    .filter_map(|&(a, b)| (a == d).then_some(b).or((b == d).then_some(a)))
-                    .collect();
-                role_list(rules, &rivals, "and", &mut out.text);
+                    .filter_map(|&(a, b)| (a == d).then_some(b).or((b == d).then_some(a)));
+                role_list(rules, rivals, "and", &mut out.text);
                 out.sentence(", and one partner is not both.");
             }
             DeclaredStanding::NotShown => {
@@ -673,9 +698,9 @@ fn declared(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out, 
             }
         }
     }
-    let all_agree = agreed.len() + covered == roles_in(declared).count();
+    let all_agree = agreed.count_ones() as usize + covered == declared.count_ones() as usize;
     let told = out.len() > before || !all_agree;
-    agreement(rules, eval, declared, text, &agreed, told, out, marks);
+    agreement(rules, eval, declared, text, agreed, told, out, marks);
 }
 
 /// What the declared roles come to: agreement (or incompleteness, when the partner holds
@@ -687,7 +712,7 @@ fn agreement(
     eval: &Evaluation,
     declared: u64,
     text: &str,
-    agreed: &[RoleId],
+    agreed: u64,
     told: bool,
     out: &mut Out,
     marks: &mut Marks,
@@ -696,31 +721,31 @@ fn agreement(
     if told {
         // Some declared role is refined, ruled out or not shown: say what does hold, and what
         // else the partner holds, each in its own sentence.
-        if !agreed.is_empty() {
+        if agreed != 0 {
             let _ = write!(out.text, "Of the roles declared in {text:?}, ");
-            role_list(rules, agreed, "and", &mut out.text);
-            out.sentence(if agreed.len() == 1 {
+            role_list(rules, roles_in(agreed), "and", &mut out.text);
+            out.sentence(if agreed.count_ones() == 1 {
                 " is held."
             } else {
                 " are held."
             });
         }
-        if !extra.is_empty() {
+        if extra != 0 {
             out.text.push_str("The partner also holds ");
-            role_list(rules, &extra, "and", &mut out.text);
+            role_list(rules, roles_in(extra), "and", &mut out.text);
             out.sentence(", which the roster does not list.");
         }
-    } else if !agreed.is_empty() {
-        if extra.is_empty() {
+    } else if agreed != 0 {
+        if extra == 0 {
             let _ = write!(out.text, "Agrees with the declared role {text:?} (");
-            role_list(rules, agreed, ",", &mut out.text);
+            role_list(rules, roles_in(agreed), ",", &mut out.text);
             out.sentence(").");
         } else {
             marks.incomplete = Some(out.len());
             let _ = write!(out.text, "Incomplete: the declared role {text:?} (");
-            role_list(rules, agreed, ",", &mut out.text);
+            role_list(rules, roles_in(agreed), ",", &mut out.text);
             out.text.push_str(") is held, and the partner also holds ");
-            role_list(rules, &extra, "and", &mut out.text);
+            role_list(rules, roles_in(extra), "and", &mut out.text);
             out.sentence(", which the roster does not list.");
         }
     }
@@ -748,26 +773,35 @@ fn facts_of(rules: &RuleSet, record: &Record, node: NodeId, text: &mut String) {
 
 /// The names of the facts of `mask`, as a list ending in `and`.
 fn fact_list(rules: &RuleSet, mask: u64, text: &mut String) {
-    let facts: Vec<usize> = (0..rules.facts.len())
-        .filter(|&f| mask & (1u64 << f) != 0)
-        .collect();
-    list(text, facts.len(), "and", |text, i| {
-        text.push_str(&rules.facts[facts[i]].name)
+    let facts = (0..rules.facts.len()).filter(|&f| mask & (1u64 << f) != 0);
+    list(text, facts, "and", |text, f| {
+        text.push_str(&rules.facts[f].name)
     });
 }
 
 /// The ids of `roles` as a list ending in `word` (`a, b and c`); with `word` `,`, joined with
 /// commas only (`a, b, c`).
-fn role_list(rules: &RuleSet, roles: &[RoleId], word: &str, text: &mut String) {
-    list(text, roles.len(), word, |text, i| {
-        text.push_str(&rules.roles[roles[i]].id)
+fn role_list(
+    rules: &RuleSet,
+    roles: impl Iterator<Item = RoleId> + Clone,
+    word: &str,
+    text: &mut String,
+) {
+    list(text, roles, word, |text, r| {
+        text.push_str(&rules.roles[r].id)
     });
 }
 
-/// `count` items written by `item`, separated by commas, the last by ` word ` (by a comma
+/// The `items`, each written by `item`, separated by commas, the last by ` word ` (by a comma
 /// too when `word` is `,`).
-fn list(text: &mut String, count: usize, word: &str, mut item: impl FnMut(&mut String, usize)) {
-    for i in 0..count {
+fn list<T>(
+    text: &mut String,
+    items: impl Iterator<Item = T> + Clone,
+    word: &str,
+    mut item: impl FnMut(&mut String, T),
+) {
+    let count = items.clone().count();
+    for (i, it) in items.enumerate() {
         if i > 0 {
             if i + 1 < count || word == "," {
                 text.push_str(", ");
@@ -777,7 +811,7 @@ fn list(text: &mut String, count: usize, word: &str, mut item: impl FnMut(&mut S
                 text.push(' ');
             }
         }
-        item(text, i);
+        item(text, it);
     }
 }
 

@@ -38,6 +38,13 @@ impl Facts {
         }
     }
 
+    /// Makes these facts equal to `other`, keeping the buffers.
+    pub(crate) fn copy_from(&mut self, other: &Facts) {
+        self.values.clone_from(&other.values);
+        self.absent.clone_from(&other.absent);
+        self.from_text = other.from_text;
+    }
+
     /// Makes every fact unknown again, keeping the buffers.
     pub(crate) fn reset(&mut self, facts: usize) {
         self.values.clear();

@@ -148,7 +148,7 @@ pub(crate) struct Role {
 }
 
 /// The roles in a mask of roles (bit `r` for role `r`), in taxonomy order.
-pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> {
+pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> + Clone {
     (0..64).filter(move |r| mask & (1u64 << r) != 0)
 }
 
@@ -506,7 +506,7 @@ impl RuleSet {
     }
 
     /// The role ids of a mask of roles, in taxonomy order.
-    pub(crate) fn role_ids_of(&self, mask: u64) -> impl Iterator<Item = &str> {
+    pub(crate) fn role_ids_of(&self, mask: u64) -> impl Iterator<Item = &str> + Clone {
         roles_in(mask).map(|r| self.roles[r].id.as_str())
     }
 
