@@ -13,6 +13,7 @@ mod ecosystem;
 mod errors;
 mod explain;
 mod formats;
+mod golden;
 mod hostile;
 mod lint;
 mod parallel;
