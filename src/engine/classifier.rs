@@ -340,30 +340,69 @@ mod tests {
     /// the thread, so no block a decision allocates is freed before it returns.
     #[test]
     fn fresh_decisions_allocate_no_temporaries() {
+        use crate::engine::Status;
         let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
-        let records = random_records(&rules, 1_100, 7);
+        // Ambiguous decisions are rare among random facts: they are picked out of many, so
+        // that every kind of decision is measured often.
+        let mut by_status: std::collections::BTreeMap<String, Vec<Record>> = Default::default();
+        for record in random_records(&rules, 40_000, 7) {
+            let status = format!("{:?}", crate::engine::classify(&rules, &record).status);
+            let kind = by_status.entry(status).or_default();
+            if kind.len() < 400 {
+                kind.push(record);
+            }
+        }
+        // More ambiguous ones: each declaring each role (the declaration is part of a
+        // decision: each is a new one).
+        let ambiguous = format!("{:?}", Status::Ambiguous);
+        if let Some(found) = by_status.get_mut(&ambiguous) {
+            let variants: Vec<Record> = found
+                .iter()
+                .flat_map(|record| {
+                    (0..rules.roles.len()).map(move |r| Record {
+                        declared_roles: 1 << r,
+                        declared_text: Some(format!("role {r}")),
+                        ..record.clone()
+                    })
+                })
+                .collect();
+            found.extend(variants);
+            found.truncate(400);
+        }
+        let kinds: Vec<String> = by_status.keys().cloned().collect();
+        assert_eq!(
+            kinds.len(),
+            3,
+            "classified, ambiguous and unclassified records expected: {kinds:?}"
+        );
+        // Interleaved, so that each kind follows each other kind.
+        let mut records = Vec::new();
+        for i in 0..400 {
+            records.extend(by_status.values().filter_map(|kind| kind.get(i).cloned()));
+        }
         let mut classifier = super::Classifier::new(&rules);
         let mut kept = Vec::with_capacity(records.len());
-        // The first decisions size the thread's scratch buffers.
-        let (warm, measured) = records.split_at(100);
+        // The first decisions size the thread's scratch buffers; the last are watched as one.
+        let (warm, rest) = records.split_at(100);
+        let (measured, window) = rest.split_at(rest.len() - 300);
         for record in warm {
             kept.push(classifier.decided(record));
         }
         let (mut allocated, mut temporaries) = (0, 0);
+        let mut measured_kinds = std::collections::BTreeMap::<String, usize>::new();
         for record in measured {
             let (decided, a, t) = crate::alloc_count::watch(|| classifier.decided(record));
+            *measured_kinds
+                .entry(format!("{:?}", decided.outcome.status))
+                .or_default() += 1;
             kept.push(decided);
             allocated += a;
             temporaries += t;
         }
-        let statuses: std::collections::BTreeSet<_> = kept
-            .iter()
-            .map(|d| format!("{:?}", d.outcome.status))
-            .collect();
-        assert_eq!(
-            statuses.len(),
-            3,
-            "classified, ambiguous and unclassified decisions expected: {statuses:?}"
+        let ambiguous = measured_kinds.get(&ambiguous).copied().unwrap_or(0);
+        assert!(
+            measured_kinds.len() == 3 && ambiguous >= 100,
+            "every kind of decision measured, ambiguous ones often: {measured_kinds:?}"
         );
         assert!(
             allocated >= measured.len() as u64,
@@ -372,8 +411,22 @@ mod tests {
         assert_eq!(
             temporaries,
             0,
-            "blocks allocated and freed within {} fresh decisions ({allocated} allocated)",
+            "blocks allocated and freed within {} fresh decisions ({measured_kinds:?}, {allocated} allocated)",
             measured.len()
+        );
+        // Watched as one, a scratch buffer made anew for each decision (the last one freed
+        // by the next) shows too; what is freed then is the caches' tables that grew.
+        let (decided, allocated, freed) = crate::alloc_count::watch(|| {
+            window
+                .iter()
+                .map(|record| classifier.decided(record))
+                .collect::<Vec<_>>()
+        });
+        kept.extend(decided);
+        assert!(
+            freed <= 4,
+            "{freed} of the blocks allocated over {} fresh decisions freed before their end ({allocated} allocated)",
+            window.len()
         );
     }
 

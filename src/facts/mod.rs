@@ -40,9 +40,15 @@ impl Facts {
 
     /// Makes these facts equal to `other`, keeping the buffers.
     pub(crate) fn copy_from(&mut self, other: &Facts) {
-        self.values.clone_from(&other.values);
-        self.absent.clone_from(&other.absent);
-        self.from_text = other.from_text;
+        // Every field named, so that a new one is not forgotten here.
+        let Facts {
+            values,
+            absent,
+            from_text,
+        } = other;
+        self.values.clone_from(values);
+        self.absent.clone_from(absent);
+        self.from_text = *from_text;
     }
 
     /// Makes every fact unknown again, keeping the buffers.
