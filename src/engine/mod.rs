@@ -78,6 +78,11 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// The roles in a conflicting pair (the tied roles of an ambiguous decision), as a mask.
+    pub(crate) fn tied(&self) -> u64 {
+        crate::rules::mask_of(self.conflicts.iter().flat_map(|&(a, b)| [a, b]))
+    }
+
     /// An evaluation of nothing yet, whose buffers [`evaluate_into`] fills.
     pub(crate) fn empty() -> Self {
         Evaluation {
@@ -195,9 +200,7 @@ pub(crate) fn evaluate_into(rules: &RuleSet, facts: &Facts, error: bool, eval: &
 /// the rest of `eval`.
 fn decide(rules: &RuleSet, facts: &Facts, error: bool, eval: &mut Evaluation) {
     let roles = &eval.roles;
-    let fits = (0..roles.len())
-        .filter(|&r| roles[r].state == Tri::True)
-        .fold(0u64, |acc, r| acc | 1u64 << r);
+    let fits = crate::rules::mask_of((0..roles.len()).filter(|&r| roles[r].state == Tri::True));
     // A fitting role that another fitting role refines is set aside.
     let refined_by_fit = |r: RoleId| crate::rules::roles_in(fits).any(|o| rules.refines[o][r]);
     eval.chosen.clear();
@@ -257,13 +260,10 @@ fn on_what_is_left(
     roles: &[RoleResult],
     known: u64,
 ) -> Option<RoleId> {
-    use crate::rules::roles_in;
-    let possible = (0..roles.len())
-        .filter(|&r| roles[r].state == Tri::Unknown)
-        .fold(0u64, |acc, r| acc | 1u64 << r);
-    let general = roles_in(possible)
-        .filter(|&r| !roles_in(possible).any(|o| rules.refines[r][o]))
-        .fold(0u64, |acc, r| acc | 1u64 << r);
+    use crate::rules::{mask_of, roles_in};
+    let possible = mask_of((0..roles.len()).filter(|&r| roles[r].state == Tri::Unknown));
+    let general =
+        mask_of(roles_in(possible).filter(|&r| !roles_in(possible).any(|o| rules.refines[r][o])));
     // The one role of `mask`, if it has exactly one.
     let only = |mask: u64| (mask.count_ones() == 1).then(|| mask.trailing_zeros() as RoleId);
     if let Some(only) = only(general)
@@ -271,9 +271,8 @@ fn on_what_is_left(
     {
         return Some(only);
     }
-    let with_evidence = roles_in(general)
-        .filter(|&r| evidence(rules, trace, known, roles[r].rule) > 0)
-        .fold(0u64, |acc, r| acc | 1u64 << r);
+    let with_evidence =
+        mask_of(roles_in(general).filter(|&r| evidence(rules, trace, known, roles[r].rule) > 0));
     match only(with_evidence) {
         Some(only)
             if evidence_with_guards(rules, trace, known, roles[only].rule)
@@ -480,15 +479,10 @@ pub(crate) enum DeclaredStanding {
 /// The roles held whichever way the decision goes, as a mask: the held roles when classified;
 /// when ambiguous, the chosen roles in no conflicting pair (compatible with every other).
 pub(crate) fn certain_roles(eval: &Evaluation) -> u64 {
-    let tied = || {
-        eval.conflicts
-            .iter()
-            .fold(0u64, |acc, &(a, b)| acc | 1u64 << a | 1u64 << b)
-    };
-    let chosen = || eval.chosen.iter().fold(0u64, |acc, &r| acc | 1u64 << r);
+    let chosen = || crate::rules::mask_of(eval.chosen.iter().copied());
     match eval.status {
         Status::Classified => chosen(),
-        Status::Ambiguous => chosen() & !tied(),
+        Status::Ambiguous => chosen() & !eval.tied(),
         _ => 0,
     }
 }
@@ -525,15 +519,10 @@ pub(crate) fn undeclared_held(rules: &RuleSet, eval: &Evaluation, declared: u64)
     if eval.status != Status::Classified {
         return 0;
     }
-    eval.chosen
-        .iter()
-        .copied()
-        .filter(|&h| {
-            declared & (1u64 << h) == 0
-                && !crate::rules::roles_in(declared)
-                    .any(|d| rules.refines[h][d] || rules.refines[d][h])
-        })
-        .fold(0, |acc, h| acc | 1u64 << h)
+    crate::rules::mask_of(eval.chosen.iter().copied().filter(|&h| {
+        declared & (1u64 << h) == 0
+            && !crate::rules::roles_in(declared).any(|d| rules.refines[h][d] || rules.refines[d][h])
+    }))
 }
 
 /// The audit finding of a decision against the declared roles (a mask).

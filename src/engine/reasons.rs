@@ -16,7 +16,7 @@ use super::{
     undeclared_held, unknown_reads,
 };
 use crate::facts::Record;
-use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, roles_in};
+use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, mask_of, roles_in};
 
 /// How many alternatives are explained one by one before the rest are summarized.
 const MAX_ALTERNATIVES: usize = 4;
@@ -236,7 +236,7 @@ fn ambiguous(
     marks: &mut Marks,
 ) {
     let certain = certain_roles(eval);
-    let tied = eval.chosen.iter().fold(0u64, |acc, &r| acc | 1u64 << r) & !certain;
+    let tied = mask_of(eval.chosen.iter().copied()) & !certain;
     out.text.push_str("Ambiguous between ");
     role_list(rules, roles_in(tied), "and", &mut out.text);
     out.text.push_str(": each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold ");
@@ -294,10 +294,7 @@ fn profile(rules: &RuleSet, eval: &Evaluation, out: &mut Out) {
 /// none are left.
 fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
     let known = record.facts.known_mask();
-    let tied = eval
-        .conflicts
-        .iter()
-        .fold(0u64, |acc, &(a, b)| acc | 1u64 << a | 1u64 << b);
+    let tied = eval.tied();
     let candidates =
         roles_in(tied).fold(0u64, |acc, r| acc | rules.rules[eval.roles[r].rule].reads) & !known;
     // A fact tells them apart when some value of it would rule one of the tied roles out:
@@ -403,13 +400,16 @@ fn alternatives(
     let possible_count = possible.clone().count();
     // The declared role first: it is the alternative the reader cares about. Other ruled-out
     // roles only while no role is still possible (then the possible ones are the story).
-    let close = others
-        .clone()
-        .filter(|&r| eval.roles[r].state == Tri::False)
-        .filter(|&r| is_declared(r) || possible_count == 0 || eval.status != Status::Unclassified)
-        // A close alternative is one the evidence speaks for in part.
-        .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r))
-        .fold(0u64, |acc, r| acc | 1u64 << r);
+    let close = mask_of(
+        others
+            .clone()
+            .filter(|&r| eval.roles[r].state == Tri::False)
+            .filter(|&r| {
+                is_declared(r) || possible_count == 0 || eval.status != Status::Unclassified
+            })
+            // A close alternative is one the evidence speaks for in part.
+            .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r)),
+    );
     let is_close = move |r: RoleId| close & (1u64 << r) != 0;
     let ruled_out = order
         .iter()

@@ -152,6 +152,11 @@ pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> + Clone {
     (0..64).filter(move |r| mask & (1u64 << r) != 0)
 }
 
+/// The mask of `roles` (bit `r` for role `r`): what [`roles_in`] walks.
+pub(crate) fn mask_of(roles: impl IntoIterator<Item = RoleId>) -> u64 {
+    roles.into_iter().fold(0, |mask, r| mask | 1u64 << r)
+}
+
 /// The mask of a fact's `count` values (bit `v` for value `v`).
 fn value_bits(count: usize) -> u64 {
     if count >= 64 {
