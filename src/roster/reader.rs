@@ -37,6 +37,13 @@ enum Scan {
     },
     /// The record holds more than [`Limits::record_bytes`] before it ends.
     TooLong { first_line: Option<usize> },
+    /// A record with quoted cells read in the same pass as its end was found (see
+    /// [`fast_quoted`]): its cells are in the record buffer already.
+    Parsed {
+        len: usize,
+        term: usize,
+        breaks: u64,
+    },
 }
 
 /// The states of the record scanner, as csv-core's: RFC 4180 quoting, a quote inside an
@@ -122,6 +129,9 @@ pub struct RosterReader<R: Read> {
     /// For a spreadsheet converted to CSV: the sheet row of each record, and how many data
     /// records were read so far.
     sheet: Option<(std::sync::Arc<crate::sheet::SheetRows>, usize)>,
+    /// Whether records with quotes may be read in one pass ([`fast_quoted`]); always, but in
+    /// the test that holds that pass to the careful scan.
+    fast: bool,
 }
 
 impl<R: Read> RosterReader<R> {
@@ -164,6 +174,7 @@ impl<R: Read> RosterReader<R> {
             failed: false,
             done: false,
             sheet: None,
+            fast: true,
         };
         let header_help = "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns";
         let mut record = Parsed::default();
@@ -252,7 +263,7 @@ impl<R: Read> RosterReader<R> {
 
     /// Finds where the record at the start of the input ends, reading as needed, without
     /// consuming it. Most records are one line with no quote: found with one memchr.
-    fn scan(&mut self) -> std::io::Result<Scan> {
+    fn scan(&mut self, record: &mut Parsed) -> std::io::Result<Scan> {
         let mut searched = 0;
         loop {
             let data = self.input.data();
@@ -272,7 +283,16 @@ impl<R: Read> RosterReader<R> {
                         quoted: false,
                     });
                 }
-                // A quote or a CR: the careful scan.
+                // A quote: most such records (quoted cells closed where a delimiter or the line
+                // end follows, a line break in a few) are read in one pass; anything else, and a
+                // CR, takes the careful scan.
+                if self.fast
+                    && data[at] == b'"'
+                    && let Some((len, term, breaks)) =
+                        fast_quoted(data, self.delimiter, &self.limits, record)
+                {
+                    return Ok(Scan::Parsed { len, term, breaks });
+                }
                 return self.scan_quoted();
             }
             searched = data.len();
@@ -468,7 +488,13 @@ impl<R: Read> RosterReader<R> {
             return Ok(None);
         }
         let line = self.line;
-        match self.scan()? {
+        match self.scan(record)? {
+            Scan::Parsed { len, term, breaks } => {
+                record.finish(self.delimiter);
+                self.input.start += len + term;
+                self.line += breaks + u64::from(term > 0);
+                Ok(Some(Ok(line)))
+            }
             Scan::Record {
                 len,
                 term,
@@ -572,6 +598,13 @@ impl<R: Read> RosterReader<R> {
         }
     }
 
+    /// Reads every later record with the careful scan only (the test of [`fast_quoted`]).
+    #[cfg(test)]
+    fn careful_only(mut self) -> Self {
+        self.fast = false;
+        self
+    }
+
     /// Reads the next row into `row` (reusing its buffers). Returns false at the end.
     pub fn read_row(&mut self, row: &mut Row) -> bool {
         if self.done {
@@ -642,6 +675,111 @@ impl<R: Read> RosterReader<R> {
         }
         true
     }
+}
+
+/// Reads the record at the start of `data` in one pass, into `record`'s bytes and cell ends as
+/// [`split_quoted`] would, when it has the shape of nearly every record with quotes: each cell
+/// either unquoted (no quote, no CR) or quoted from its first byte to a closing quote right
+/// before a delimiter or the line end, with at most one line break (an LF) inside, and the
+/// whole record, terminator included, in `data` and within the limits. Then what the careful
+/// scan decides is known without it: the record ends at that line end, with one line break a
+/// multi-line cell, and none of its checks can object (they look at a second line inside one
+/// quote, at a CR, at text after a closing quote, at the limits). Returns the record's length,
+/// its terminator's and the line breaks inside it; `None` for any other record (the careful
+/// scan then reads it, from scratch).
+fn fast_quoted(
+    data: &[u8],
+    delimiter: u8,
+    limits: &Limits,
+    record: &mut Parsed,
+) -> Option<(usize, usize, u64)> {
+    if matches!(delimiter, b'"' | b'\n' | b'\r') {
+        return None;
+    }
+    let (bytes, ends) = (&mut record.bytes, &mut record.ends);
+    bytes.clear();
+    ends.clear();
+    let mut i = 0;
+    let mut breaks = 0u64;
+    loop {
+        if data.get(i) == Some(&b'"') {
+            i += 1;
+            let mut cell_breaks = 0;
+            loop {
+                let k = find_any(data.get(i..)?, [b'"', b'\n', b'\r'])?;
+                bytes.extend_from_slice(&data[i..i + k]);
+                i += k;
+                match data[i] {
+                    b'"' => match data.get(i + 1)? {
+                        b'"' => {
+                            bytes.push(b'"');
+                            i += 2;
+                        }
+                        _ => {
+                            i += 1;
+                            break;
+                        }
+                    },
+                    b'\n' if cell_breaks == 0 => {
+                        cell_breaks = 1;
+                        breaks += 1;
+                        if breaks >= limits.record_lines {
+                            return None;
+                        }
+                        bytes.push(b'\n');
+                        i += 1;
+                    }
+                    _ => return None,
+                }
+            }
+        } else {
+            let k = find_any4(data.get(i..)?, [delimiter, b'"', b'\n', b'\r'])?;
+            if data[i + k] == b'"' {
+                return None;
+            }
+            bytes.extend_from_slice(&data[i..i + k]);
+            i += k;
+        }
+        if i > limits.record_bytes {
+            return None;
+        }
+        // After the cell: a delimiter, or the line end.
+        ends.push(bytes.len());
+        match *data.get(i)? {
+            b if b == delimiter => {
+                bytes.push(delimiter);
+                i += 1;
+            }
+            b'\n' => return Some((i, 1, breaks)),
+            b'\r' if *data.get(i + 1)? == b'\n' => return Some((i, 2, breaks)),
+            _ => return None,
+        }
+    }
+}
+
+/// The first of the four `bytes` in `hay`, searched eight bytes at a time in a word.
+fn find_any4(hay: &[u8], bytes: [u8; 4]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let splats = bytes.map(|byte| ONES * u64::from(byte));
+    // The zero bytes of `word`, flagged in their high bits; the lowest flag is exact (a borrow
+    // only runs upwards).
+    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = hay.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let found = splats
+            .iter()
+            .fold(0, |found, &splat| found | zeros(word ^ splat));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    hay[at..]
+        .iter()
+        .position(|b| bytes.contains(b))
+        .map(|k| at + k)
 }
 
 /// Splits the bytes of one record that holds a quote into its cells, as csv-core reads them
@@ -845,6 +983,47 @@ mod tests {
             bytes in proptest::array::uniform3(prop_oneof![Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b';'), any::<u8>()]),
         ) {
             prop_assert_eq!(super::find_any(&hay, bytes), hay.iter().position(|b| bytes.contains(b)));
+        }
+
+        /// Records with quotes read in one pass are read as the careful scan reads them: the same
+        /// rows (lines, cells, what is learned of them, problems), for rosters of short rows of
+        /// letters, delimiters, quotes, line feeds and CRs (doubled quotes, quoted cells over
+        /// two or three lines, text after closing quotes, stray quotes, lone CRs, CRLF line
+        /// ends, a last row without a line end), under small limits too.
+        #[test]
+        fn one_pass_reads_quoted_records_as_the_careful_scan_does(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![8 => "[ab]{0,3}", 3 => Just(",".to_string()), 3 => Just("\"".to_string()), 1 => Just("\"\"".to_string()), 1 => Just("\n".to_string()), 1 => Just("\r".to_string()), 1 => Just("\r\n".to_string())],
+                    0..10,
+                ).prop_map(|parts| parts.concat()),
+                1..8,
+            ),
+            last_line_end in any::<bool>(),
+            small in any::<bool>(),
+        ) {
+            let mut text = "id,name,notes\n".to_string();
+            text.push_str(&rows.join("\n"));
+            if last_line_end {
+                text.push('\n');
+            }
+            let limits = if small {
+                super::Limits { record_bytes: 20, record_lines: 1 }
+            } else {
+                super::Limits::default()
+            };
+            let read = |careful: bool| {
+                let reader = super::RosterReader::with_limits(text.as_bytes(), "roster", Some(b','), limits);
+                let Ok(reader) = reader else { return Vec::new() };
+                let mut reader = if careful { reader.careful_only() } else { reader };
+                let mut rows = Vec::new();
+                let mut row = super::Row::default();
+                while reader.read_row(&mut row) {
+                    rows.push((row.line, row.text.clone(), row.ends.clone(), row.needs_no_quoting, row.separator_free, row.problem.clone()));
+                }
+                rows
+            };
+            prop_assert_eq!(read(false), read(true));
         }
 
         /// `split_quoted` reads a record as the csv crate (csv-core) does: the same cells, for
