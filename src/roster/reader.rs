@@ -757,31 +757,6 @@ fn fast_quoted(
     }
 }
 
-/// The first of the four `bytes` in `hay`, searched eight bytes at a time in a word.
-fn find_any4(hay: &[u8], bytes: [u8; 4]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let splats = bytes.map(|byte| ONES * u64::from(byte));
-    // The zero bytes of `word`, flagged in their high bits; the lowest flag is exact (a borrow
-    // only runs upwards).
-    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
-    let mut at = 0;
-    while let Some(chunk) = hay.get(at..at + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let found = splats
-            .iter()
-            .fold(0, |found, &splat| found | zeros(word ^ splat));
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    hay[at..]
-        .iter()
-        .position(|b| bytes.contains(b))
-        .map(|k| at + k)
-}
-
 /// Splits the bytes of one record that holds a quote into its cells, as csv-core reads them
 /// (RFC 4180: a cell that starts with a quote runs to the next lone quote, `""` inside it is one
 /// quote, and anything after its closing quote up to the delimiter is kept as it is; a quote
@@ -846,39 +821,23 @@ fn closed_quoted_cell(rest: &[u8], delimiter: u8) -> Option<usize> {
     (rest[k] == b'"' && rest.get(k + 1) == Some(&delimiter)).then_some(k + 2)
 }
 
-/// The first `byte` in `hay`. Cells are short: their first 32 bytes are searched eight at a
-/// time in a word, without the call and set-up of a vectorized search, which takes the rest.
-fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let splat = ONES * u64::from(byte);
-    let mut at = 0;
-    while at < 32 {
-        let Some(chunk) = hay.get(at..at + 8) else {
-            return hay[at..].iter().position(|&b| b == byte).map(|k| at + k);
-        };
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ splat;
-        // The lowest byte flagged is a zero byte of `word` (a borrow only runs upwards).
-        let found = word.wrapping_sub(ONES) & !word & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    memchr::memchr(byte, &hay[at..]).map(|k| at + k)
-}
-
-/// The first of the three `bytes` in `hay`, searched as [`find_byte`] searches one.
+/// The first of `bytes` in `hay`, its first `words` words of eight bytes searched a word at a
+/// time (without the call and set-up of a vectorized search), the rest by `rest`.
 #[inline(always)]
-fn find_any(hay: &[u8], bytes: [u8; 3]) -> Option<usize> {
+fn first_of<const N: usize>(
+    hay: &[u8],
+    bytes: [u8; N],
+    words: usize,
+    rest: impl FnOnce(&[u8]) -> Option<usize>,
+) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let [a, b, c] = bytes.map(|byte| ONES * u64::from(byte));
+    let splats = bytes.map(|byte| ONES * u64::from(byte));
     // The zero bytes of `word`, flagged in their high bits; the lowest flag is exact (a borrow
     // only runs upwards).
     let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
     let mut at = 0;
-    while at < 32 {
+    for _ in 0..words {
         let Some(chunk) = hay.get(at..at + 8) else {
             return hay[at..]
                 .iter()
@@ -886,14 +845,34 @@ fn find_any(hay: &[u8], bytes: [u8; 3]) -> Option<usize> {
                 .map(|k| at + k);
         };
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let found = zeros(word ^ a) | zeros(word ^ b) | zeros(word ^ c);
+        let found = splats
+            .iter()
+            .fold(0, |found, &splat| found | zeros(word ^ splat));
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
+    rest(&hay[at..]).map(|k| at + k)
+}
+
+/// The first `byte` in `hay`. Cells are short: their first 32 bytes are searched a word at a
+/// time, the rest by memchr.
+fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    first_of(hay, [byte], 4, |rest| memchr::memchr(byte, rest))
+}
+
+/// The first of the three `bytes` in `hay`, searched as [`find_byte`] searches one.
+#[inline(always)]
+fn find_any(hay: &[u8], bytes: [u8; 3]) -> Option<usize> {
     let [a, b, c] = bytes;
-    memchr::memchr3(a, b, c, &hay[at..]).map(|k| at + k)
+    first_of(hay, bytes, 4, |rest| memchr::memchr3(a, b, c, rest))
+}
+
+/// The first of the four `bytes` in `hay` (a cell's end in [`fast_quoted`]), a word at a time
+/// to the end (memchr has no search for four bytes).
+fn find_any4(hay: &[u8], bytes: [u8; 4]) -> Option<usize> {
+    first_of(hay, bytes, usize::MAX, |_| None)
 }
 
 /// The header row from its parsed cells: names trimmed (a byte-order mark left by an odd
@@ -976,13 +955,16 @@ mod tests {
             prop_assert_eq!(super::find_byte(&hay, byte), hay.iter().position(|&b| b == byte));
         }
 
-        /// `find_any` finds the first of three bytes as a plain search does, wherever it lies.
+        /// `find_any` finds the first of three bytes, and `find_any4` of four, as a plain search
+        /// does, wherever it lies.
         #[test]
         fn find_any_finds_the_first_of_three(
             hay in proptest::collection::vec(prop_oneof![Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'"' ^ 0x80), any::<u8>()], 0..100),
             bytes in proptest::array::uniform3(prop_oneof![Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b';'), any::<u8>()]),
         ) {
             prop_assert_eq!(super::find_any(&hay, bytes), hay.iter().position(|b| bytes.contains(b)));
+            let four = [bytes[0], bytes[1], bytes[2], b','];
+            prop_assert_eq!(super::find_any4(&hay, four), hay.iter().position(|b| four.contains(b)));
         }
 
         /// Records with quotes read in one pass are read as the careful scan reads them: the same
