@@ -17,15 +17,32 @@ pub(super) enum Next {
     End,
 }
 
+/// How the cells of a record the scan found are read.
+#[derive(Clone, Copy)]
+enum Cells {
+    /// No cell is quoted: the line split at the delimiter.
+    Line,
+    /// Some cell is quoted: [`split_quoted`].
+    Quoted,
+    /// Read already, in the pass that found the record's end ([`fast_quoted`]).
+    Read,
+}
+
+impl Cells {
+    fn of(quoted: bool) -> Cells {
+        if quoted { Cells::Quoted } else { Cells::Line }
+    }
+}
+
 /// Where a record ends, found before it is parsed.
 enum Scan {
     /// A record of `len` bytes, then a terminator of `term` bytes (0 at the end of the input),
-    /// with `breaks` physical line breaks inside it. `quoted`: some cell is quoted.
+    /// with `breaks` physical line breaks inside it, its cells to be read as `cells` says.
     Record {
         len: usize,
         term: usize,
         breaks: u64,
-        quoted: bool,
+        cells: Cells,
     },
     /// A quoted cell that does not end where a record should: never closed, open over too many
     /// lines, or open over lines that read like rows. The record is reported and reading
@@ -37,13 +54,6 @@ enum Scan {
     },
     /// The record holds more than [`Limits::record_bytes`] before it ends.
     TooLong { first_line: Option<usize> },
-    /// A record with quoted cells read in the same pass as its end was found (see
-    /// [`fast_quoted`]): its cells are in the record buffer already.
-    Parsed {
-        len: usize,
-        term: usize,
-        breaks: u64,
-    },
 }
 
 /// The states of the record scanner, as csv-core's: RFC 4180 quoting, a quote inside an
@@ -92,7 +102,7 @@ impl Careful {
                 len: self.i,
                 term: 0,
                 breaks: self.breaks,
-                quoted: self.quoted,
+                cells: Cells::of(self.quoted),
             },
         }
     }
@@ -280,7 +290,7 @@ impl<R: Read> RosterReader<R> {
                         len: at,
                         term,
                         breaks: 0,
-                        quoted: false,
+                        cells: Cells::Line,
                     });
                 }
                 // A quote: most such records (quoted cells closed where a delimiter or the line
@@ -291,7 +301,12 @@ impl<R: Read> RosterReader<R> {
                     && let Some((len, term, breaks)) =
                         fast_quoted(data, self.delimiter, &self.limits, record)
                 {
-                    return Ok(Scan::Parsed { len, term, breaks });
+                    return Ok(Scan::Record {
+                        len,
+                        term,
+                        breaks,
+                        cells: Cells::Read,
+                    });
                 }
                 return self.scan_quoted();
             }
@@ -305,7 +320,7 @@ impl<R: Read> RosterReader<R> {
                     len,
                     term: 0,
                     breaks: 0,
-                    quoted: false,
+                    cells: Cells::Line,
                 });
             }
         }
@@ -404,7 +419,7 @@ impl<R: Read> RosterReader<R> {
                     len: scan.i,
                     term: if crlf { 2 } else { 1 },
                     breaks: scan.breaks,
-                    quoted: scan.quoted,
+                    cells: Cells::of(scan.quoted),
                 }));
             }
             State::CellStart | State::Unquoted | State::QuoteInQuoted if b == delimiter => {
@@ -489,22 +504,16 @@ impl<R: Read> RosterReader<R> {
         }
         let line = self.line;
         match self.scan(record)? {
-            Scan::Parsed { len, term, breaks } => {
-                record.finish(self.delimiter);
-                self.input.start += len + term;
-                self.line += breaks + u64::from(term > 0);
-                Ok(Some(Ok(line)))
-            }
             Scan::Record {
                 len,
                 term,
                 breaks,
-                quoted,
+                cells,
             } => {
-                if quoted {
-                    self.parse_quoted(len, record);
-                } else {
-                    self.split_line(len, record);
+                match cells {
+                    Cells::Line => self.split_line(len, record),
+                    Cells::Quoted => self.parse_quoted(len, record),
+                    Cells::Read => record.finish(self.delimiter),
                 }
                 self.input.start += len + term;
                 self.line += breaks + u64::from(term > 0);
