@@ -300,11 +300,7 @@ fn confidences(rules: &RuleSet, facts: &Facts, eval: &mut Evaluation) -> (f64, f
     let divisor = if eval.status == Status::Ambiguous {
         // The tied roles: those in a conflicting pair. A chosen role compatible with every
         // other is held whichever way the tie is decided.
-        let conflicts = &eval.conflicts;
-        chosen
-            .iter()
-            .filter(|&&r| conflicts.iter().any(|&(a, b)| a == r || b == r))
-            .count() as f64
+        f64::from(eval.tied().count_ones())
     } else {
         // Roles still possible that would contradict what is held: not a refinement of a held
         // role, and not one that can be held beside all of them.

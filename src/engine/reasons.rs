@@ -236,7 +236,7 @@ fn ambiguous(
     marks: &mut Marks,
 ) {
     let certain = certain_roles(eval);
-    let tied = mask_of(eval.chosen.iter().copied()) & !certain;
+    let tied = eval.tied();
     out.text.push_str("Ambiguous between ");
     role_list(rules, roles_in(tied), "and", &mut out.text);
     out.text.push_str(": each fits the evidence, neither's conditions include the other's, and the taxonomy lists no combination that lets one partner hold ");

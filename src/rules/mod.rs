@@ -149,7 +149,12 @@ pub(crate) struct Role {
 
 /// The roles in a mask of roles (bit `r` for role `r`), in taxonomy order.
 pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> + Clone {
-    (0..64).filter(move |r| mask & (1u64 << r) != 0)
+    let mut left = mask;
+    std::iter::from_fn(move || {
+        let role = (left != 0).then(|| left.trailing_zeros() as RoleId);
+        left &= left.wrapping_sub(1);
+        role
+    })
 }
 
 /// The mask of `roles` (bit `r` for role `r`): what [`roles_in`] walks.
