@@ -139,8 +139,9 @@ pub struct RosterReader<R: Read> {
     /// For a spreadsheet converted to CSV: the sheet row of each record, and how many data
     /// records were read so far.
     sheet: Option<(std::sync::Arc<crate::sheet::SheetRows>, usize)>,
-    /// Whether records with quotes may be read in one pass ([`fast_quoted`]); always, but in
-    /// the test that holds that pass to the careful scan.
+    /// Whether records with quotes may be read in one pass ([`fast_quoted`]): unless the
+    /// delimiter is a quote or a line-end byte, or in the test that holds that pass to the
+    /// careful scan.
     fast: bool,
 }
 
@@ -184,7 +185,7 @@ impl<R: Read> RosterReader<R> {
             failed: false,
             done: false,
             sheet: None,
-            fast: true,
+            fast: !matches!(delimiter, b'"' | b'\n' | b'\r'),
         };
         let header_help = "the first line must be a header row naming the columns, e.g. partner_id,partner_name,transacts,earns";
         let mut record = Parsed::default();
@@ -299,7 +300,7 @@ impl<R: Read> RosterReader<R> {
                 if self.fast
                     && data[at] == b'"'
                     && let Some((len, term, breaks)) =
-                        fast_quoted(data, self.delimiter, &self.limits, record)
+                        fast_quoted(data, at, self.delimiter, &self.limits, record)
                 {
                     return Ok(Scan::Record {
                         len,
@@ -695,20 +696,28 @@ impl<R: Read> RosterReader<R> {
 /// multi-line cell, and none of its checks can object (they look at a second line inside one
 /// quote, at a CR, at text after a closing quote, at the limits). Returns the record's length,
 /// its terminator's and the line breaks inside it; `None` for any other record (the careful
-/// scan then reads it, from scratch).
+/// scan then reads it, from scratch). `data[at]` is the record's first quote, and the scan
+/// found no line-end byte before it: the cells before it are copied whole. The delimiter is
+/// none of the quote and line-end bytes.
 fn fast_quoted(
     data: &[u8],
+    at: usize,
     delimiter: u8,
     limits: &Limits,
     record: &mut Parsed,
 ) -> Option<(usize, usize, u64)> {
-    if matches!(delimiter, b'"' | b'\n' | b'\r') {
-        return None;
-    }
     let (bytes, ends) = (&mut record.bytes, &mut record.ends);
     bytes.clear();
     ends.clear();
-    let mut i = 0;
+    // The first quote must open a cell: one in the middle of an unquoted cell is the careful
+    // scan's (the loop below would find it there too, after copying for nothing).
+    let head = memchr::memrchr(delimiter, &data[..at]).map_or(0, |p| p + 1);
+    if head != at {
+        return None;
+    }
+    bytes.extend_from_slice(&data[..head]);
+    push_positions(&data[..head], delimiter, ends);
+    let mut i = head;
     let mut breaks = 0u64;
     loop {
         if data.get(i) == Some(&b'"') {
@@ -947,6 +956,21 @@ fn line_breaks(bytes: &[u8]) -> u64 {
 mod tests {
     use proptest::prelude::*;
 
+    /// An input that hands over at most `chunk` bytes a read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 4096,
@@ -980,31 +1004,38 @@ mod tests {
         /// rows (lines, cells, what is learned of them, problems), for rosters of short rows of
         /// letters, delimiters, quotes, line feeds and CRs (doubled quotes, quoted cells over
         /// two or three lines, text after closing quotes, stray quotes, lone CRs, CRLF line
-        /// ends, a last row without a line end), under small limits too.
+        /// ends, a last row without a line end), with `,`, `;`, tab or a letter between cells,
+        /// headers of one to five columns, small limits too, and the input handed over a few
+        /// bytes a read (so that records cross the end of the bytes read so far).
         #[test]
         fn one_pass_reads_quoted_records_as_the_careful_scan_does(
             rows in proptest::collection::vec(
                 proptest::collection::vec(
-                    prop_oneof![8 => "[ab]{0,3}", 3 => Just(",".to_string()), 3 => Just("\"".to_string()), 1 => Just("\"\"".to_string()), 1 => Just("\n".to_string()), 1 => Just("\r".to_string()), 1 => Just("\r\n".to_string())],
-                    0..10,
+                    prop_oneof![8 => "[ab]{0,3}", 3 => Just("D".to_string()), 3 => Just("\"".to_string()), 1 => Just("\"\"".to_string()), 1 => Just("\n".to_string()), 1 => Just("\r".to_string()), 1 => Just("\r\n".to_string())],
+                    0..12,
                 ).prop_map(|parts| parts.concat()),
                 1..8,
             ),
+            width in 1usize..6,
+            delimiter in prop_oneof![4 => Just(b','), 1 => Just(b';'), 1 => Just(b'\t'), 1 => Just(b'a')],
             last_line_end in any::<bool>(),
-            small in any::<bool>(),
+            limits in prop_oneof![
+                2 => Just(super::Limits::default()),
+                1 => (3usize..30, 1u64..4).prop_map(|(record_bytes, record_lines)| super::Limits { record_bytes, record_lines }),
+            ],
+            chunk in prop_oneof![Just(usize::MAX), 1usize..9],
         ) {
-            let mut text = "id,name,notes\n".to_string();
-            text.push_str(&rows.join("\n"));
+            let delimiter_text = char::from(delimiter).to_string();
+            let names: Vec<String> = (0..width).map(|i| format!("h{i}")).collect();
+            let mut text = names.join(&delimiter_text);
+            text.push('\n');
+            text.push_str(&rows.join("\n").replace('D', &delimiter_text));
             if last_line_end {
                 text.push('\n');
             }
-            let limits = if small {
-                super::Limits { record_bytes: 20, record_lines: 1 }
-            } else {
-                super::Limits::default()
-            };
             let read = |careful: bool| {
-                let reader = super::RosterReader::with_limits(text.as_bytes(), "roster", Some(b','), limits);
+                let input = Trickle { data: text.as_bytes(), chunk };
+                let reader = super::RosterReader::with_limits(input, "roster", Some(delimiter), limits);
                 let Ok(reader) = reader else { return Vec::new() };
                 let mut reader = if careful { reader.careful_only() } else { reader };
                 let mut rows = Vec::new();
