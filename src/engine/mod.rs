@@ -75,6 +75,9 @@ pub struct Evaluation {
     /// What the weakest held role's confidence was divided by: the tied roles when ambiguous,
     /// else one plus the rival roles still possible.
     pub(crate) divisor: f64,
+    /// The facts known of the record evaluated ([`Facts::known_mask`]), worked out once for
+    /// the whole decision.
+    pub(crate) known: u64,
 }
 
 impl Evaluation {
@@ -96,6 +99,7 @@ impl Evaluation {
             confidence: 0.0,
             tentative: false,
             divisor: 1.0,
+            known: 0,
         }
     }
 }
@@ -128,17 +132,41 @@ pub(crate) fn node_outcome(
         },
         NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
         NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
-        NodeKind::All(parts) => parts.iter().map(|&p| part(p)).min().unwrap_or(Tri::True),
-        NodeKind::Any(parts) => parts.iter().map(|&p| part(p)).max().unwrap_or(Tri::False),
+        // The least of the parts (the greatest, for `any`): the first false (true) part decides
+        // it, and the parts after it are not looked at.
+        NodeKind::All(parts) => {
+            let mut least = Tri::True;
+            for &p in parts {
+                match part(p) {
+                    Tri::False => return Tri::False,
+                    Tri::Unknown => least = Tri::Unknown,
+                    Tri::True => {}
+                }
+            }
+            least
+        }
+        NodeKind::Any(parts) => {
+            let mut greatest = Tri::False;
+            for &p in parts {
+                match part(p) {
+                    Tri::True => return Tri::True,
+                    Tri::Unknown => greatest = Tri::Unknown,
+                    Tri::False => {}
+                }
+            }
+            greatest
+        }
         NodeKind::Not(p) => part(*p).not(),
     }
 }
 
-/// Evaluates `facts` against every rule: each node's outcome into `trace` and each role's
-/// standing into `roles` (both cleared first, so a caller that keeps them allocates nothing).
+/// Evaluates `facts`, of which `known` are known ([`Facts::known_mask`]), against every rule:
+/// each node's outcome into `trace` and each role's standing into `roles` (both cleared first,
+/// so a caller that keeps them allocates nothing).
 pub(crate) fn evaluate(
     rules: &RuleSet,
     facts: &Facts,
+    known: u64,
     trace: &mut Vec<Tri>,
     roles: &mut Vec<RoleResult>,
 ) {
@@ -148,7 +176,6 @@ pub(crate) fn evaluate(
         let outcome = node_outcome(rules, node, facts, |part| trace[part]);
         trace.push(outcome);
     }
-    let known = facts.known_mask();
     roles.clear();
     roles.extend(rules.roles.iter().map(|role| {
         role.rules
@@ -192,7 +219,8 @@ pub fn evaluate_record(rules: &RuleSet, record: &Record) -> Evaluation {
 /// Evaluates `facts` and applies the decision policy into `eval`, reusing its buffers: a
 /// caller that keeps one `Evaluation` decides without allocating.
 pub(crate) fn evaluate_into(rules: &RuleSet, facts: &Facts, error: bool, eval: &mut Evaluation) {
-    evaluate(rules, facts, &mut eval.trace, &mut eval.roles);
+    eval.known = facts.known_mask();
+    evaluate(rules, facts, eval.known, &mut eval.trace, &mut eval.roles);
     decide(rules, facts, error, eval);
 }
 
@@ -212,7 +240,7 @@ fn decide(rules: &RuleSet, facts: &Facts, error: bool, eval: &mut Evaluation) {
             eval.chosen.push(r);
         }
     }
-    let known = facts.known_mask();
+    let known = eval.known;
     eval.tentative = false;
     if eval.chosen.is_empty()
         && !error
@@ -289,7 +317,7 @@ fn on_what_is_left(
 /// resting on facts read from text is less sure than one on stated columns, by the factor the
 /// rule set sets.
 fn confidences(rules: &RuleSet, facts: &Facts, eval: &mut Evaluation) -> (f64, f64) {
-    let known = facts.known_mask();
+    let known = eval.known;
     let (roles, chosen, trace) = (&eval.roles, &eval.chosen, &eval.trace);
     eval.role_confidence.extend(
         chosen

@@ -92,6 +92,12 @@ pub(super) fn number(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
+/// Appends the bits of `x` whole, in eight bytes: a float's bits are rarely a small number, and
+/// as a variable-length one (see [`number`]) they take ten bytes and a loop.
+fn float(out: &mut Vec<u8>, x: f64) {
+    out.extend_from_slice(&x.to_bits().to_le_bytes());
+}
+
 /// Bytes a kept part costs besides its content: its key, the table slot, the `Arc`.
 const OVERHEAD: usize = 96;
 
@@ -110,7 +116,7 @@ impl<'r> Parts<'r> {
         let key = &mut self.key;
         key.clear();
         key.push(eval.status as u8);
-        number(key, eval.confidence.to_bits());
+        float(key, eval.confidence);
         number(key, eval.chosen.len() as u64);
         for &r in &eval.chosen {
             number(key, r as u64);
@@ -150,13 +156,13 @@ impl<'r> Parts<'r> {
         key.clear();
         for &r in order {
             number(key, r as u64);
-            number(key, super::round2(eval.roles[r].score).to_bits());
+            float(key, super::round2(eval.roles[r].score));
             key.push(eval.roles[r].state as u8);
             match held(r) {
                 None => key.push(0),
                 Some(c) => {
                     key.push(1);
-                    number(key, c.to_bits());
+                    float(key, c);
                 }
             }
         }

@@ -16,7 +16,7 @@ use super::{
     undeclared_held, unknown_reads,
 };
 use crate::facts::Record;
-use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, mask_of, roles_in};
+use crate::rules::{NodeId, NodeKind, Op, RoleId, RuleSet, facts_in, mask_of, roles_in};
 
 /// How many alternatives are explained one by one before the rest are summarized.
 const MAX_ALTERNATIVES: usize = 4;
@@ -145,7 +145,7 @@ fn sentences(
         Status::Classified => classified(rules, record, eval, out, marks),
         Status::Ambiguous => ambiguous(rules, record, eval, out, marks),
         Status::Unclassified => {
-            if record.facts.known_count() == 0 {
+            if eval.known == 0 {
                 out.sentence("Unclassified: no fact is known; every column the rules read is empty or missing.");
             } else {
                 out.sentence("Unclassified: no role fits the evidence.");
@@ -293,7 +293,7 @@ fn profile(rules: &RuleSet, eval: &Evaluation, out: &mut Out) {
 /// For an ambiguous record: the unknown facts that would tell the tied roles apart, or that
 /// none are left.
 fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out) {
-    let known = record.facts.known_mask();
+    let known = eval.known;
     let tied = eval.tied();
     let candidates =
         roles_in(tied).fold(0u64, |acc, r| acc | rules.rules[eval.roles[r].rule].reads) & !known;
@@ -305,8 +305,7 @@ fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out
     );
     let mut facts = out.facts.take().unwrap_or_else(|| record.facts.clone());
     facts.copy_from(&record.facts);
-    let reads = (0..rules.facts.len())
-        .filter(|&f| candidates & (1u64 << f) != 0)
+    let reads = facts_in(candidates)
         .filter(|&f| {
             let fact = &rules.facts[f];
             let values = (0..fact.values.len() as u8)
@@ -315,7 +314,7 @@ fn tell_apart(rules: &RuleSet, record: &Record, eval: &Evaluation, out: &mut Out
                 .chain(fact.nothing.map(|_| 0));
             let told = values.into_iter().any(|bits| {
                 facts.values[f] = Some(bits);
-                super::evaluate(rules, &facts, &mut trace, &mut roles);
+                super::evaluate(rules, &facts, facts.known_mask(), &mut trace, &mut roles);
                 roles_in(tied).any(|r| roles[r].state == Tri::False)
             });
             facts.values[f] = record.facts.values[f];
@@ -343,7 +342,7 @@ fn definition(rules: &RuleSet, role: RoleId, lead: &str, out: &mut Out) {
 /// (what the role requires of them is in its definition and in `rules show`).
 fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId, text: &mut String) {
     let rule = &rules.rules[eval.roles[role].rule];
-    let known = record.facts.known_mask();
+    let known = eval.known;
     let reads = rule
         .conjuncts
         .iter()
@@ -351,7 +350,7 @@ fn held(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId, text:
         .fold(0u64, |acc, &c| acc | rules.nodes[c].reads)
         & known;
     let mut any = false;
-    for f in (0..rules.facts.len()).filter(|&f| reads & (1u64 << f) != 0) {
+    for f in facts_in(reads) {
         let bits = record.facts.get(f);
         // Known only not to be some values (negated in a text).
         let absent = record.facts.absent(f);
@@ -408,7 +407,7 @@ fn alternatives(
                 is_declared(r) || possible_count == 0 || eval.status != Status::Unclassified
             })
             // A close alternative is one the evidence speaks for in part.
-            .filter(|&r| is_declared(r) || has_evidence(rules, record, eval, r)),
+            .filter(|&r| is_declared(r) || has_evidence(rules, eval, r)),
     );
     let is_close = move |r: RoleId| close & (1u64 << r) != 0;
     let ruled_out = order
@@ -423,12 +422,7 @@ fn alternatives(
         );
     let missing = || {
         possible.clone().fold(0u64, |acc, r| {
-            acc | unknown_reads(
-                rules,
-                &eval.trace,
-                eval.roles[r].rule,
-                record.facts.known_mask(),
-            )
+            acc | unknown_reads(rules, &eval.trace, eval.roles[r].rule, eval.known)
         })
     };
 
@@ -517,7 +511,7 @@ fn conditions_sentence(
             }
         }
         number(key, matched);
-        for f in (0..rules.facts.len()).filter(|&f| reads & (1u64 << f) != 0) {
+        for f in facts_in(reads) {
             match record.facts.get(f) {
                 None => key.push(0),
                 Some(bits) => {
@@ -561,13 +555,8 @@ fn conditions_sentence(
 }
 
 /// Whether the evidence speaks for `role` in part (see [`super::has_evidence`]).
-fn has_evidence(rules: &RuleSet, record: &Record, eval: &Evaluation, role: RoleId) -> bool {
-    super::has_evidence(
-        rules,
-        &eval.trace,
-        record.facts.known_mask(),
-        eval.roles[role].rule,
-    )
+fn has_evidence(rules: &RuleSet, eval: &Evaluation, role: RoleId) -> bool {
+    super::has_evidence(rules, &eval.trace, eval.known, eval.roles[role].rule)
 }
 
 /// The facts that make a false condition false, as sentences: for a `has_none` test only the
@@ -754,10 +743,7 @@ fn agreement(
 /// The known or unknown facts a condition reads, as sentences.
 fn facts_of(rules: &RuleSet, record: &Record, node: NodeId, text: &mut String) {
     let reads = rules.nodes[node].reads;
-    for (i, f) in (0..rules.facts.len())
-        .filter(|&f| reads & (1u64 << f) != 0)
-        .enumerate()
-    {
+    for (i, f) in facts_in(reads).enumerate() {
         if i > 0 {
             text.push_str(" and ");
         }
@@ -773,8 +759,7 @@ fn facts_of(rules: &RuleSet, record: &Record, node: NodeId, text: &mut String) {
 
 /// The names of the facts of `mask`, as a list ending in `and`.
 fn fact_list(rules: &RuleSet, mask: u64, text: &mut String) {
-    let facts = (0..rules.facts.len()).filter(|&f| mask & (1u64 << f) != 0);
-    list(text, facts, "and", |text, f| {
+    list(text, facts_in(mask), "and", |text, f| {
         text.push_str(&rules.facts[f].name)
     });
 }

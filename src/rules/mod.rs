@@ -157,6 +157,12 @@ pub(crate) fn roles_in(mask: u64) -> impl Iterator<Item = RoleId> + Clone {
     })
 }
 
+/// The facts in a mask of facts (bit `f` for fact `f`), in vocabulary order: the set bits
+/// walked as [`roles_in`] walks them, not every fact tested against the mask.
+pub(crate) fn facts_in(mask: u64) -> impl Iterator<Item = FactId> + Clone {
+    roles_in(mask)
+}
+
 /// The mask of `roles` (bit `r` for role `r`): what [`roles_in`] walks.
 pub(crate) fn mask_of(roles: impl IntoIterator<Item = RoleId>) -> u64 {
     roles.into_iter().fold(0, |mask, r| mask | 1u64 << r)
