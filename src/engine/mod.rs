@@ -132,32 +132,32 @@ pub(crate) fn node_outcome(
         },
         NodeKind::Present(f) => Tri::from_bool(facts.get(*f).is_some()),
         NodeKind::Missing(f) => Tri::from_bool(facts.get(*f).is_none()),
-        // The least of the parts (the greatest, for `any`): the first false (true) part decides
-        // it, and the parts after it are not looked at.
-        NodeKind::All(parts) => {
-            let mut least = Tri::True;
-            for &p in parts {
-                match part(p) {
-                    Tri::False => return Tri::False,
-                    Tri::Unknown => least = Tri::Unknown,
-                    Tri::True => {}
-                }
-            }
-            least
-        }
-        NodeKind::Any(parts) => {
-            let mut greatest = Tri::False;
-            for &p in parts {
-                match part(p) {
-                    Tri::True => return Tri::True,
-                    Tri::Unknown => greatest = Tri::Unknown,
-                    Tri::False => {}
-                }
-            }
-            greatest
-        }
+        NodeKind::All(parts) => combined(parts, &part, Tri::False, Tri::True),
+        NodeKind::Any(parts) => combined(parts, &part, Tri::True, Tri::False),
         NodeKind::Not(p) => part(*p).not(),
     }
+}
+
+/// The outcome of an `all` node (`decisive` false, `empty` true: the least of its parts) or
+/// of an `any` node (true, false: the greatest): the first part with the decisive outcome
+/// decides, and the parts after it are not looked at; else unknown when a part is, else
+/// `empty`.
+#[inline]
+fn combined(
+    parts: &[crate::rules::NodeId],
+    part: &impl Fn(crate::rules::NodeId) -> Tri,
+    decisive: Tri,
+    empty: Tri,
+) -> Tri {
+    let mut outcome = empty;
+    for &p in parts {
+        match part(p) {
+            Tri::Unknown => outcome = Tri::Unknown,
+            t if t == decisive => return t,
+            _ => {}
+        }
+    }
+    outcome
 }
 
 /// Evaluates `facts`, of which `known` are known ([`Facts::known_mask`]), against every rule:
