@@ -63,7 +63,7 @@ pub fn explain<'a>(rules: &'a RuleSet, record: &'a Record) -> Explained<'a> {
         .collect();
     let confidences = match evaluation.status {
         Status::Classified | Status::Ambiguous => {
-            let known = record.facts.known_mask();
+            let known = evaluation.known;
             evaluation
                 .chosen
                 .iter()
